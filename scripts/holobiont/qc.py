@@ -1,0 +1,130 @@
+"""Read-QC summary: one row per sequencing unit with reads in, reads out and quality figures.
+
+Reads the integrity-check JSON (:mod:`holobiont.fastq`), the fastp JSON report (host and shotgun
+units) or the cutadapt JSON report (16S units) of every unit and writes a TSV that MultiQC, the
+cohort report and later stages can use. A unit with no reads left after QC is flagged ``FAIL`` in
+the ``status`` column and named in the log, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from typing import TextIO
+
+import pandas as pd
+
+COLUMNS = (
+    "patient_id",
+    "sample_id",
+    "unit",
+    "assay",
+    "qc_tool",
+    "read_pairs_in",
+    "read_pairs_out",
+    "pct_pairs_kept",
+    "bases_in",
+    "bases_out",
+    "q30_rate_in",
+    "q30_rate_out",
+    "duplication_rate",
+    "adapter_trimmed_reads",
+    "status",
+)
+
+
+def _fastp_figures(report: Mapping) -> dict:
+    summ = report["summary"]
+    before, after = summ["before_filtering"], summ["after_filtering"]
+    return {
+        "read_pairs_in": before["total_reads"] // 2,
+        "read_pairs_out": after["total_reads"] // 2,
+        "bases_in": before["total_bases"],
+        "bases_out": after["total_bases"],
+        "q30_rate_in": round(before["q30_rate"], 6),
+        "q30_rate_out": round(after["q30_rate"], 6),
+        "duplication_rate": round(report.get("duplication", {}).get("rate", float("nan")), 6),
+        "adapter_trimmed_reads": report.get("adapter_cutting", {}).get("adapter_trimmed_reads", 0),
+    }
+
+
+def _cutadapt_figures(report: Mapping) -> dict:
+    reads = report["read_counts"]
+    bases = report["basepair_counts"]
+    with_primer = reads.get("read1_with_adapter") or 0
+    return {
+        "read_pairs_in": reads["input"],
+        "read_pairs_out": reads["output"],
+        "bases_in": bases["input"],
+        "bases_out": bases["output"],
+        "q30_rate_in": float("nan"),
+        "q30_rate_out": float("nan"),
+        "duplication_rate": float("nan"),
+        "adapter_trimmed_reads": with_primer,
+    }
+
+
+def summarise_qc(
+    units: Iterable[Mapping], out: str | os.PathLike, log: TextIO = sys.stderr
+) -> pd.DataFrame:
+    """Write the per-unit QC table.
+
+    Parameters
+    ----------
+    units : iterable of mapping
+        One mapping per unit with ``patient_id``, ``sample_id``, ``unit``, ``assay``,
+        ``qc_tool`` (``"fastp"`` or ``"cutadapt"``), ``qc_json`` (path of the tool's JSON report)
+        and ``check`` (path of the integrity-check JSON, or None).
+    out : path-like
+        TSV written atomically.
+    log : file-like
+        Progress and warnings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written, columns :data:`COLUMNS`.
+    """
+    rows = []
+    for u in units:
+        with open(u["qc_json"]) as fh:
+            report = json.load(fh)
+        figures = _fastp_figures(report) if u["qc_tool"] == "fastp" else _cutadapt_figures(report)
+        if u.get("check"):
+            with open(u["check"]) as fh:
+                check = json.load(fh)
+            if check["read_pairs"] != figures["read_pairs_in"]:
+                print(
+                    f"WARNING: {u['sample_id']} unit {u['unit']}: the integrity check counted "
+                    f"{check['read_pairs']} pairs but {u['qc_tool']} read "
+                    f"{figures['read_pairs_in']}.",
+                    file=log,
+                )
+        n_in, n_out = figures["read_pairs_in"], figures["read_pairs_out"]
+        status = "PASS" if n_out > 0 else "FAIL"
+        if status == "FAIL":
+            print(
+                f"FAIL: {u['sample_id']} unit {u['unit']} has no reads left after QC "
+                f"({n_in} pairs in); downstream stages will report this sample as empty.",
+                file=log,
+            )
+        rows.append(
+            {
+                "patient_id": u["patient_id"],
+                "sample_id": u["sample_id"],
+                "unit": u["unit"],
+                "assay": u["assay"],
+                "qc_tool": u["qc_tool"],
+                **figures,
+                "pct_pairs_kept": round(100.0 * n_out / n_in, 2) if n_in else 0.0,
+                "status": status,
+            }
+        )
+    df = pd.DataFrame(rows, columns=list(COLUMNS)).sort_values(["sample_id", "unit"])
+    tmp = f"{out}.tmp.{os.getpid()}"
+    df.to_csv(tmp, sep="\t", index=False, na_rep="NA")
+    os.replace(tmp, out)
+    print(f"QC summary: {len(df)} units, {int((df['status'] == 'FAIL').sum())} failed.", file=log)
+    return df

@@ -1,0 +1,314 @@
+"""Sample sheet loading and validation.
+
+The sample sheet (``config/samples.tsv``) has one row per sequencing unit (lane) of one library of
+one patient. :func:`load_samples` reads it with explicit string dtypes, validates every row against
+the JSON Schema in ``workflow/schemas/samples.schema.yaml`` and then runs the cross-row checks a
+schema cannot express. All problems are collected and reported together, each naming the line of
+the file, the column and what to do, so that a technician can fix the sheet in one pass.
+
+The Snakefile calls :func:`load_samples` while it is parsed, so a bad sheet stops the run before
+any job starts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import pandas as pd
+import yaml
+
+#: Assays whose reads come from the patient's own DNA.
+HOST_ASSAYS = ("host_wgs", "host_wes", "host_panel")
+#: Assays whose reads come from a stool sample.
+MICROBIOME_ASSAYS = ("16s", "shotgun")
+ASSAYS = HOST_ASSAYS + MICROBIOME_ASSAYS
+#: Columns with a fixed meaning; any other column is metadata.
+CORE_COLUMNS = ("patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2")
+DEFAULT_UNIT = "1"
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """One problem found in the sample sheet.
+
+    Attributes
+    ----------
+    line : int or None
+        1-based line number in the file (the header is line 1), or None for whole-sheet problems.
+    column : str or None
+        Column name the problem is in.
+    message : str
+        What is wrong and what to do about it.
+    """
+
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+class SampleSheetError(ValueError):
+    """The sample sheet is invalid; ``problems`` lists every :class:`SheetProblem` found."""
+
+    def __init__(self, path: str | os.PathLike, problems: list[SheetProblem]):
+        self.path = str(path)
+        self.problems = problems
+        lines = [f"Sample sheet {self.path} has {len(problems)} problem(s):"]
+        lines += [f"  - {p}" for p in problems]
+        lines.append("Nothing was run. Fix the sheet and start again.")
+        super().__init__("\n".join(lines))
+
+
+def _schema_message(err: jsonschema.ValidationError, value: object) -> str:
+    """Turn a jsonschema error into a sentence a technician understands."""
+    if err.validator == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"'{value}' is not a known assay; use one of: {allowed}."
+    if err.validator == "pattern":
+        if err.path and err.path[-1] in ("fastq_1", "fastq_2"):
+            return (
+                f"'{value}' does not look like a FASTQ file name; it must end in .fastq.gz, "
+                ".fq.gz, .fastq or .fq."
+            )
+        return (
+            f"'{value}' is not safe in file names; use only letters, digits, '.' and '-', "
+            "starting with a letter or digit (no spaces, '_', '/' or accents)."
+        )
+    if err.validator == "maxLength":
+        return f"'{value}' is longer than {err.validator_value} characters; use a shorter ID."
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        if missing == "fastq_2":
+            return (
+                "fastq_2 is empty; every assay is paired-end, so give the read-2 file of this "
+                "unit (single-end data is not supported)."
+            )
+        return f"'{missing}' is empty; fill it in."
+    return err.message
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """Read the TSV as strings; empty cells become missing."""
+    try:
+        df = pd.read_csv(
+            path, sep="\t", dtype=str, keep_default_na=False, comment=None, skip_blank_lines=True
+        )
+    except FileNotFoundError:
+        raise SampleSheetError(
+            path, [SheetProblem(None, None, "the file does not exist.")]
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise SampleSheetError(path, [SheetProblem(None, None, "the file is empty.")]) from None
+    except pd.errors.ParserError as exc:
+        raise SampleSheetError(
+            path,
+            [SheetProblem(None, None, f"cannot be read as tab-separated text ({exc}).")],
+        ) from None
+    df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:
+        df[col] = df[col].str.strip()
+    return df
+
+
+def _duplicates(values: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    dups: set[str] = set()
+    for v in values:
+        (dups if v in seen else seen).add(v)
+    return dups
+
+
+def validate_samples(
+    df: pd.DataFrame,
+    schema: dict,
+    *,
+    base_dir: str | os.PathLike = ".",
+    check_files: bool = True,
+) -> list[SheetProblem]:
+    """Check a sample sheet table and return every problem found.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The sheet as read (all columns strings, empty cells as ``""``).
+    schema : dict
+        JSON Schema of one row (``workflow/schemas/samples.schema.yaml``).
+    base_dir : path-like
+        Directory that relative FASTQ paths are relative to.
+    check_files : bool
+        Also check that the FASTQ files exist and are readable.
+
+    Returns
+    -------
+    list of SheetProblem
+        Empty when the sheet is valid. Row problems carry the file line number (header = 1).
+
+    Notes
+    -----
+    Cross-row checks: a unit listed twice, a sample_id under two patients or two assays, the
+    same FASTQ file used twice, FASTQ files missing or unreadable, an empty sheet.
+    """
+    problems: list[SheetProblem] = []
+    missing_cols = [
+        c for c in ("patient_id", "sample_id", "assay", "fastq_1", "fastq_2") if c not in df.columns
+    ]
+    if missing_cols:
+        problems.append(
+            SheetProblem(
+                1,
+                None,
+                "missing column(s) " + ", ".join(missing_cols) + "; the header must have at "
+                "least patient_id, sample_id, assay, fastq_1, fastq_2 (tab-separated).",
+            )
+        )
+        return problems
+    if len(df) == 0:
+        return [SheetProblem(None, None, "the sheet has a header but no rows.")]
+
+    validator = jsonschema.Draft202012Validator(schema)
+    core = [c for c in CORE_COLUMNS if c in df.columns]
+    for i, row in enumerate(df[core].to_dict("records"), start=2):
+        record = {k: v for k, v in row.items() if v != ""}
+        for err in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
+            column = err.path[-1] if err.path else None
+            if err.validator == "required":
+                column = err.message.split("'")[1] if "'" in err.message else None
+            value = record.get(column) if column else None
+            problems.append(SheetProblem(i, column, _schema_message(err, value)))
+
+    lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    units = df["unit"].where(df["unit"] != "", DEFAULT_UNIT) if "unit" in df.columns else None
+    if units is None:
+        units = pd.Series(DEFAULT_UNIT, index=df.index)
+    key = df["sample_id"] + "\t" + units
+    for dup in sorted(_duplicates(key)):
+        rows = lines[key == dup].tolist()
+        sample, unit = dup.split("\t")
+        problems.append(
+            SheetProblem(
+                rows[-1],
+                "unit",
+                f"sample '{sample}' unit '{unit}' is listed on lines {', '.join(map(str, rows))}; "
+                "give each lane of a sample its own unit name (e.g. L001, L002) or remove the "
+                "duplicate row.",
+            )
+        )
+    for col, what in (("patient_id", "patient"), ("assay", "assay")):
+        per_sample = df.groupby("sample_id", sort=True)[col].unique()
+        for sample, vals in per_sample.items():
+            # Blank or unknown values were reported row by row already.
+            vals = [v for v in vals if v != "" and (col != "assay" or v in ASSAYS)]
+            if len(vals) > 1:
+                rows = lines[df["sample_id"] == sample].tolist()
+                problems.append(
+                    SheetProblem(
+                        rows[-1],
+                        col,
+                        f"sample '{sample}' is given {what}s {', '.join(sorted(vals))} on lines "
+                        f"{', '.join(map(str, rows))}; a sample belongs to one {what} — use a new "
+                        f"sample_id for each library.",
+                    )
+                )
+    base = Path(base_dir)
+    seen_files: dict[str, int] = {}
+    for i, (r1, r2) in enumerate(zip(df["fastq_1"], df["fastq_2"], strict=True), start=2):
+        for col, f in (("fastq_1", r1), ("fastq_2", r2)):
+            if not f:
+                continue
+            p = Path(f) if os.path.isabs(f) else base / f
+            resolved = str(p.resolve())
+            if resolved in seen_files:
+                problems.append(
+                    SheetProblem(
+                        i,
+                        col,
+                        f"file '{f}' is already used on line {seen_files[resolved]}; each FASTQ "
+                        "file belongs to exactly one unit and read.",
+                    )
+                )
+            else:
+                seen_files[resolved] = i
+            if not check_files:
+                continue
+            if not p.exists():
+                problems.append(
+                    SheetProblem(
+                        i,
+                        col,
+                        f"file '{f}' does not exist; check the path (relative "
+                        f"paths are relative to {base.resolve()}).",
+                    )
+                )
+            elif not p.is_file() or not os.access(p, os.R_OK):
+                problems.append(
+                    SheetProblem(i, col, f"file '{f}' is not a readable file; check permissions.")
+                )
+        if r1 and r1 == r2:
+            problems.append(
+                SheetProblem(
+                    i, "fastq_2", "fastq_2 is the same file as fastq_1; give the read-2 file."
+                )
+            )
+    return problems
+
+
+def load_samples(
+    path: str | os.PathLike,
+    schema_path: str | os.PathLike,
+    *,
+    base_dir: str | os.PathLike = ".",
+    check_files: bool = True,
+) -> pd.DataFrame:
+    """Read and validate the sample sheet.
+
+    Parameters
+    ----------
+    path : path-like
+        The TSV sample sheet.
+    schema_path : path-like
+        JSON Schema (YAML) of one row.
+    base_dir : path-like
+        Directory that relative FASTQ paths are relative to.
+    check_files : bool
+        Check that FASTQ files exist and are readable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit, indexed by ``(sample_id, unit)``, all columns strings; ``unit``
+        defaults to ``"1"``. Metadata columns are kept.
+
+    Raises
+    ------
+    SampleSheetError
+        Listing every problem with its line and column.
+    """
+    path = Path(path)
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    df = _read_table(path)
+    problems = validate_samples(df, schema, base_dir=base_dir, check_files=check_files)
+    if problems:
+        raise SampleSheetError(path, problems)
+    if "unit" not in df.columns:
+        df["unit"] = DEFAULT_UNIT
+    df["unit"] = df["unit"].where(df["unit"] != "", DEFAULT_UNIT)
+    df = df.set_index(["sample_id", "unit"], drop=False).sort_index()
+    df.index.names = ["sample_id_", "unit_"]
+    return df
+
+
+def metadata_columns(df: pd.DataFrame) -> list[str]:
+    """Names of the sheet's metadata columns (everything but the core columns)."""
+    return [c for c in df.columns if c not in CORE_COLUMNS]

@@ -1,0 +1,161 @@
+"""Sample sheet validation: every bad sheet stops with its line, column and what to do."""
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write_sheet
+
+from holobiont.sheet import SampleSheetError, load_samples, metadata_columns
+
+SCHEMA = ROOT / "workflow" / "schemas" / "samples.schema.yaml"
+
+
+@pytest.fixture
+def files(tmp_path):
+    """Six empty FASTQ files (the sheet only checks they exist and are readable)."""
+    paths = {}
+    for name in ("a", "b", "c"):
+        for r in (1, 2):
+            p = tmp_path / f"{name}_R{r}.fastq.gz"
+            p.write_bytes(b"")
+            paths[f"{name}{r}"] = str(p)
+    return paths
+
+
+def good_rows(f):
+    return [
+        {"patient_id": "P01", "sample_id": "P01-host", "assay": "host_wgs", "unit": "L001",
+         "fastq_1": f["a1"], "fastq_2": f["a2"], "group": "A"},
+        {"patient_id": "P01", "sample_id": "P01-host", "assay": "host_wgs", "unit": "L002",
+         "fastq_1": f["b1"], "fastq_2": f["b2"], "group": "A"},
+        {"patient_id": "P01", "sample_id": "P01-16S", "assay": "16s", "unit": "",
+         "fastq_1": f["c1"], "fastq_2": f["c2"], "group": "A"},
+    ]
+
+
+def problems(tmp_path, rows, **kw):
+    sheet = write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",))
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA, **kw)
+    return exc.value
+
+
+def test_valid_sheet_loads_with_metadata_and_default_unit(tmp_path, files):
+    sheet = write_sheet(tmp_path / "samples.tsv", good_rows(files), extra_cols=("group",))
+    df = load_samples(sheet, SCHEMA)
+    assert len(df) == 3
+    assert df.loc[("P01-16S", "1"), "unit"] == "1"  # empty unit defaults to "1"
+    assert metadata_columns(df) == ["group"]
+    assert sorted(df.loc["P01-host", "unit"]) == ["L001", "L002"]
+
+
+def test_unknown_assay_names_line_column_and_choices(tmp_path, files):
+    rows = good_rows(files)
+    rows[2]["assay"] = "16S-V4"
+    err = problems(tmp_path, rows)
+    (p,) = err.problems
+    assert (p.line, p.column) == (4, "assay")
+    assert "'16S-V4' is not a known assay" in p.message and "host_wgs" in p.message
+    assert "line 4, column 'assay'" in str(err)
+
+
+def test_duplicate_unit(tmp_path, files):
+    rows = good_rows(files)
+    rows[1]["unit"] = "L001"
+    (p,) = problems(tmp_path, rows).problems
+    assert (p.line, p.column) == (3, "unit")
+    assert "listed on lines 2, 3" in p.message
+
+
+def test_sample_under_two_patients(tmp_path, files):
+    rows = good_rows(files)
+    rows[1]["patient_id"] = "P02"
+    (p,) = problems(tmp_path, rows).problems
+    assert p.column == "patient_id" and p.line == 3
+    assert "P01, P02" in p.message
+
+
+def test_sample_under_two_assays(tmp_path, files):
+    rows = good_rows(files)
+    rows[1]["assay"] = "host_wes"
+    (p,) = problems(tmp_path, rows).problems
+    assert p.column == "assay" and "host_wes, host_wgs" in p.message
+
+
+def test_missing_file_and_directory_instead_of_file(tmp_path, files):
+    rows = good_rows(files)
+    rows[0]["fastq_1"] = str(tmp_path / "nowhere_R1.fastq.gz")
+    (tmp_path / "dir_R2.fastq.gz").mkdir()
+    rows[0]["fastq_2"] = str(tmp_path / "dir_R2.fastq.gz")
+    ps = problems(tmp_path, rows).problems
+    assert [(p.line, p.column) for p in ps] == [(2, "fastq_1"), (2, "fastq_2")]
+    assert "does not exist" in ps[0].message
+    assert "not a readable file" in ps[1].message
+
+
+def test_paired_assay_without_fastq_2(tmp_path, files):
+    rows = good_rows(files)
+    rows[2]["fastq_2"] = ""
+    (p,) = problems(tmp_path, rows).problems
+    assert (p.line, p.column) == (4, "fastq_2")
+    assert "paired-end" in p.message
+
+
+@pytest.mark.parametrize("bad", ["P 01", "P01/x", "../P01", "P01_a", "Pé01", ".hidden"])
+def test_ids_unsafe_in_file_names(tmp_path, files, bad):
+    rows = good_rows(files)
+    rows[0]["patient_id"] = bad
+    rows[1]["patient_id"] = bad
+    rows[2]["patient_id"] = bad
+    ps = problems(tmp_path, rows).problems
+    assert {(p.line, p.column) for p in ps} == {(2, "patient_id"), (3, "patient_id"),
+                                                (4, "patient_id")}
+    assert "not safe in file names" in ps[0].message
+
+
+def test_same_file_used_twice(tmp_path, files):
+    rows = good_rows(files)
+    rows[1]["fastq_1"] = rows[0]["fastq_1"]
+    (p,) = problems(tmp_path, rows).problems
+    assert (p.line, p.column) == (3, "fastq_1") and "already used on line 2" in p.message
+
+
+def test_not_a_fastq_name(tmp_path, files):
+    rows = good_rows(files)
+    rows[0]["fastq_1"] = files["a1"].replace(".fastq.gz", ".bam")
+    ps = problems(tmp_path, rows, check_files=False).problems
+    assert ps[0].column == "fastq_1" and "does not look like a FASTQ" in ps[0].message
+
+
+def test_missing_column_and_empty_sheet(tmp_path):
+    sheet = tmp_path / "s.tsv"
+    sheet.write_text("patient_id\tsample_id\tfastq_1\n")
+    with pytest.raises(SampleSheetError, match="missing column.*assay, fastq_2"):
+        load_samples(sheet, SCHEMA)
+    sheet.write_text("patient_id\tsample_id\tassay\tfastq_1\tfastq_2\n")
+    with pytest.raises(SampleSheetError, match="no rows"):
+        load_samples(sheet, SCHEMA)
+    with pytest.raises(SampleSheetError, match="does not exist"):
+        load_samples(tmp_path / "absent.tsv", SCHEMA)
+
+
+def test_all_problems_reported_together(tmp_path, files):
+    rows = good_rows(files)
+    rows[0]["assay"] = "rnaseq"
+    rows[2]["sample_id"] = "bad id"
+    rows[2]["fastq_2"] = str(Path(files["c2"]).with_name("gone_R2.fastq.gz"))
+    err = problems(tmp_path, rows)
+    cols = sorted(p.column for p in err.problems)
+    assert cols == ["assay", "fastq_2", "sample_id"]
+    assert "Nothing was run" in str(err)
+
+
+def test_relative_paths_resolve_against_base_dir(tmp_path, files):
+    rows = good_rows(files)
+    for r in rows:
+        r["fastq_1"] = Path(r["fastq_1"]).name
+        r["fastq_2"] = Path(r["fastq_2"]).name
+    sheet = write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",))
+    assert len(load_samples(sheet, SCHEMA, base_dir=tmp_path)) == 3
+    with pytest.raises(SampleSheetError, match="does not exist"):
+        load_samples(sheet, SCHEMA, base_dir=tmp_path / "elsewhere")

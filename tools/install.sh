@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Install what Holobiont needs on a plain Debian 12 machine, idempotently:
+#   1. the command-line tools the rules call (Debian packages), and
+#   2. a project-local virtual environment (.venv) with the pinned Python packages
+#      (requirements.lock).
+# A second call skips what is already installed. Without root, a missing tool is named and the
+# conda environments in envs/ are pointed at (the HPC path: snakemake --sdm conda).
+#
+# Usage: tools/install.sh [--test]     (--test adds what the test suite needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WANT_TEST=0
+[[ "${1:-}" == "--test" ]] && WANT_TEST=1
+
+# command -> Debian package
+declare -A TOOLS=(
+  [fastp]=fastp [minimap2]=minimap2 [bwa]=bwa [samtools]=samtools [bcftools]=bcftools
+  [tabix]=tabix [bgzip]=tabix [vsearch]=vsearch [kraken2]=kraken2 [mafft]=mafft
+  [FastTree]=fasttree [pigz]=pigz
+)
+declare -A TEST_TOOLS=()
+
+log() { printf '[install] %s\n' "$*"; }
+
+missing_pkgs=()
+missing_cmds=()
+for cmd in "${!TOOLS[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || { missing_cmds+=("$cmd"); missing_pkgs+=("${TOOLS[$cmd]}"); }
+done
+if (( WANT_TEST )); then
+  for cmd in "${!TEST_TOOLS[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || { missing_cmds+=("$cmd"); missing_pkgs+=("${TEST_TOOLS[$cmd]}"); }
+  done
+fi
+# python3 -m venv needs Debian's python3-venv when python3 is the system one.
+PYTHON=${PYTHON:-}
+if [[ -z "$PYTHON" ]]; then
+  for p in python3.11 python3; do
+    if command -v "$p" >/dev/null && "$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+      PYTHON=$(command -v "$p"); break
+    fi
+  done
+fi
+if [[ -z "$PYTHON" ]]; then
+  missing_cmds+=(python3.11); missing_pkgs+=(python3)
+elif ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing_cmds+=("python3 venv module"); missing_pkgs+=(python3-venv)
+fi
+
+if (( ${#missing_pkgs[@]} )); then
+  pkgs=$(printf '%s\n' "${missing_pkgs[@]}" | sort -u | tr '\n' ' ')
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing Debian packages: $pkgs"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+  else
+    echo "Holobiont needs these tools, which are not on PATH: ${missing_cmds[*]}" >&2
+    echo "  On Debian/Ubuntu, as root:  apt-get install $pkgs" >&2
+    echo "  On an HPC cluster without root: run Snakemake with --sdm conda; every rule" >&2
+    echo "  has a pinned conda environment in envs/ (see README, 'Running on a cluster')." >&2
+    exit 1
+  fi
+else
+  log "Debian tools present"
+fi
+[[ -n "$PYTHON" ]] || PYTHON=$(command -v python3)
+
+LOCK_SUM=$(sha256sum requirements.lock | cut -d' ' -f1)
+STAMP=.venv/.requirements.lock.sha256
+if [[ -x .venv/bin/python && -f $STAMP && "$(cat $STAMP)" == "$LOCK_SUM" ]]; then
+  log "virtual environment .venv up to date"
+else
+  log "creating .venv with the pinned packages of requirements.lock (a few minutes)"
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  echo "$LOCK_SUM" > "$STAMP"
+fi
+log "ready: tools on PATH, Python packages in .venv"

@@ -1,0 +1,152 @@
+# Helpers shared by every stage: configuration and sample sheet validation, wildcard
+# constraints built from the sheet, and input functions named get_<rule>_<thing>.
+import re
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from holobiont.sheet import HOST_ASSAYS, SampleSheetError, load_samples  # noqa: E402
+
+SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+
+validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
+
+try:
+    samples = load_samples(config["samples"], SCHEMAS / "samples.schema.yaml")
+except SampleSheetError as err:
+    raise WorkflowError(str(err)) from None
+
+
+def _ids_regex(values):
+    return "|".join(sorted({re.escape(v) for v in values}))
+
+
+wildcard_constraints:
+    sample=_ids_regex(samples["sample_id"]),
+    unit=_ids_regex(samples["unit"]),
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheet queries
+# ---------------------------------------------------------------------------------------------
+def units_of(sample):
+    """Units of one sample, in sheet order."""
+    return samples.loc[sample, "unit"].tolist()
+
+
+def samples_of(assays):
+    """Sample IDs whose assay is one of ``assays``."""
+    return sorted(samples.loc[samples["assay"].isin(assays), "sample_id"].unique())
+
+
+def assay_of(sample):
+    return samples.loc[sample, "assay"].iloc[0]
+
+
+def fastp_units():
+    """(sample, unit) pairs QC'd by fastp: host and shotgun libraries."""
+    sel = samples[samples["assay"].isin(HOST_ASSAYS + ("shotgun",))]
+    return list(zip(sel["sample_id"], sel["unit"]))
+
+
+def cutadapt_units():
+    """(sample, unit) pairs of 16S libraries (primers removed by cutadapt)."""
+    sel = samples[samples["assay"] == "16s"]
+    return list(zip(sel["sample_id"], sel["unit"]))
+
+
+def qc_method(sample):
+    return "cutadapt" if assay_of(sample) == "16s" else "fastp"
+
+
+# ---------------------------------------------------------------------------------------------
+# Input functions
+# ---------------------------------------------------------------------------------------------
+def get_fastq(wildcards):
+    """Raw FASTQ pair of one unit, as listed in the sheet."""
+    row = samples.loc[(wildcards.sample, wildcards.unit)]
+    return {"r1": row["fastq_1"], "r2": row["fastq_2"]}
+
+
+def get_check(wildcards):
+    """The integrity-check JSON a unit must pass before QC (empty when disabled)."""
+    if config["qc"]["validate_fastq"]:
+        return f"results/qc/check/{wildcards.sample}/{wildcards.unit}.json"
+    return []
+
+
+def get_merge_units_input(wildcards):
+    """QC'd reads of every unit of a sample."""
+    method = qc_method(wildcards.sample)
+    units = units_of(wildcards.sample)
+    return {
+        "r1": [
+            f"results/qc/{method}/{wildcards.sample}/{wildcards.sample}.{u}_R1.fastq.gz"
+            for u in units
+        ],
+        "r2": [
+            f"results/qc/{method}/{wildcards.sample}/{wildcards.sample}.{u}_R2.fastq.gz"
+            for u in units
+        ],
+    }
+
+
+def qc_summary_records():
+    """One record per unit with its IDs and the QC files that describe it."""
+    records = []
+    for row in samples.itertuples(index=False):
+        s, u = row.sample_id, row.unit
+        method = qc_method(s)
+        ext = "fastp.json" if method == "fastp" else "cutadapt.json"
+        records.append(
+            {
+                "patient_id": row.patient_id,
+                "sample_id": s,
+                "unit": u,
+                "assay": row.assay,
+                "check": (
+                    f"results/qc/check/{s}/{u}.json"
+                    if config["qc"]["validate_fastq"]
+                    else None
+                ),
+                "qc_tool": method,
+                "qc_json": f"results/qc/{method}/{s}/{s}.{u}.{ext}",
+            }
+        )
+    return records
+
+
+def get_qc_summary_input(wildcards):
+    recs = qc_summary_records()
+    return [r["check"] for r in recs if r["check"]] + [r["qc_json"] for r in recs]
+
+
+def get_multiqc_input(wildcards):
+    return {
+        "fastp": [f"results/qc/fastp/{s}/{s}.{u}.fastp.json" for s, u in fastp_units()],
+        "cutadapt": [
+            f"results/qc/cutadapt/{s}/{s}.{u}.cutadapt.log" for s, u in cutadapt_units()
+        ],
+        "summary": "results/qc/read_counts.tsv",
+    }
+
+
+def qc_outputs():
+    merged = [
+        f"results/qc/merged/{s}_{r}.fastq.gz"
+        for s in sorted(samples["sample_id"].unique())
+        for r in ("R1", "R2")
+    ]
+    return merged + [
+        "results/qc/read_counts.tsv",
+        "results/qc/multiqc/multiqc_report.html",
+    ]
+
+
+def all_outputs():
+    """Final targets of every stage built so far (stages not built are absent)."""
+    return qc_outputs()

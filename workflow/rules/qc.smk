@@ -1,0 +1,138 @@
+# Stage 1 -- read QC: integrity check of every unit, fastp (host, shotgun), cutadapt primer
+# removal (16S), merge of the units of a sample, read-count summary and a cohort MultiQC report.
+
+
+rule check_fastq:
+    input:
+        unpack(get_fastq),
+    output:
+        "results/qc/check/{sample}/{unit}.json",
+    log:
+        "logs/qc/check_fastq/{sample}.{unit}.log",
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../../scripts/check_fastq.py"
+
+
+rule fastp:
+    input:
+        unpack(get_fastq),
+        check=get_check,
+    output:
+        r1=temp("results/qc/fastp/{sample}/{sample}.{unit}_R1.fastq.gz"),
+        r2=temp("results/qc/fastp/{sample}/{sample}.{unit}_R2.fastq.gz"),
+        json="results/qc/fastp/{sample}/{sample}.{unit}.fastp.json",
+        html="results/qc/fastp/{sample}/{sample}.{unit}.fastp.html",
+    log:
+        "logs/qc/fastp/{sample}.{unit}.log",
+    benchmark:
+        "benchmarks/runs/fastp/{sample}.{unit}.tsv"
+    conda:
+        "../../envs/fastp.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(2 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+    params:
+        q=lookup(dpath="qc/fastp/qualified_quality", within=config),
+        u=lookup(dpath="qc/fastp/unqualified_percent_limit", within=config),
+        cut=lookup(dpath="qc/fastp/cut_right_mean_quality", within=config),
+        length=lookup(dpath="qc/fastp/length_required", within=config),
+        extra=lookup(dpath="qc/fastp/extra", within=config),
+    shell:
+        "fastp --in1 {input.r1} --in2 {input.r2} --out1 {output.r1} --out2 {output.r2}"
+        " --detect_adapter_for_pe --qualified_quality_phred {params.q}"
+        " --unqualified_percent_limit {params.u} --cut_right"
+        " --cut_right_mean_quality {params.cut} --length_required {params.length}"
+        " --thread {threads} --json {output.json} --html {output.html}"
+        " --report_title {wildcards.sample:q}.{wildcards.unit:q} {params.extra} > {log} 2>&1"
+
+
+rule cutadapt_16s:
+    input:
+        unpack(get_fastq),
+        check=get_check,
+    output:
+        r1=temp("results/qc/cutadapt/{sample}/{sample}.{unit}_R1.fastq.gz"),
+        r2=temp("results/qc/cutadapt/{sample}/{sample}.{unit}_R2.fastq.gz"),
+        json="results/qc/cutadapt/{sample}/{sample}.{unit}.cutadapt.json",
+        report="results/qc/cutadapt/{sample}/{sample}.{unit}.cutadapt.log",
+    log:
+        "logs/qc/cutadapt/{sample}.{unit}.log",
+    conda:
+        "../../envs/cutadapt.yaml"
+    threads: 2
+    resources:
+        mem_mb=1024,
+        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+    params:
+        fwd=lookup(dpath="qc/primers_16s/forward", within=config),
+        rev=lookup(dpath="qc/primers_16s/reverse", within=config),
+        error_rate=lookup(dpath="qc/cutadapt/error_rate", within=config),
+        min_length=lookup(dpath="qc/cutadapt/min_length", within=config),
+        untrimmed=(
+            "--discard-untrimmed"
+            if lookup(dpath="qc/cutadapt/discard_untrimmed", within=config)
+            else ""
+        ),
+        extra=lookup(dpath="qc/cutadapt/extra", within=config),
+    shell:
+        "cutadapt -g ^{params.fwd} -G ^{params.rev} -e {params.error_rate}"
+        " -m {params.min_length} {params.untrimmed} --cores {threads}"
+        " --json {output.json} -o {output.r1} -p {output.r2} {params.extra}"
+        " {input.r1} {input.r2} > {output.report} 2> {log}"
+
+
+rule merge_units:
+    input:
+        unpack(get_merge_units_input),
+    output:
+        r1="results/qc/merged/{sample}_R1.fastq.gz",
+        r2="results/qc/merged/{sample}_R2.fastq.gz",
+    log:
+        "logs/qc/merge_units/{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    shell:
+        # Concatenated gzip members form a valid gzip file.
+        "(cat {input.r1} > {output.r1} && cat {input.r2} > {output.r2}) 2> {log}"
+
+
+rule qc_summary:
+    input:
+        get_qc_summary_input,
+    output:
+        report(
+            "results/qc/read_counts.tsv",
+            caption="../report/read_counts.rst",
+            category="Quality control",
+        ),
+    log:
+        "logs/qc/qc_summary.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        units=qc_summary_records(),
+    script:
+        "../../scripts/qc_summary.py"
+
+
+rule multiqc:
+    input:
+        unpack(get_multiqc_input),
+        config=workflow.source_path("../report/multiqc_config.yaml"),
+    output:
+        report(
+            "results/qc/multiqc/multiqc_report.html",
+            caption="../report/multiqc.rst",
+            category="Quality control",
+        ),
+        directory("results/qc/multiqc/multiqc_report_data"),
+    log:
+        "logs/qc/multiqc.log",
+    conda:
+        "../../envs/multiqc.yaml"
+    shell:
+        "multiqc --force --no-ansi --config {input.config} --outdir results/qc/multiqc"
+        " --filename multiqc_report.html {input.fastp} {input.cutadapt} > {log} 2>&1"
