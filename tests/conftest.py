@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -29,8 +30,10 @@ def write_fastq_pair(
     """Write a valid random FASTQ pair with Illumina-style mate names; return both paths."""
     rng = np.random.default_rng(seed)
     bases = np.frombuffer(b"ACGT", dtype=np.uint8)
-    paths = (Path(f"{prefix}_R1.fastq{'.gz' if compress else ''}"),
-             Path(f"{prefix}_R2.fastq{'.gz' if compress else ''}"))
+    paths = (
+        Path(f"{prefix}_R1.fastq{'.gz' if compress else ''}"),
+        Path(f"{prefix}_R2.fastq{'.gz' if compress else ''}"),
+    )
     opener = gzip.open if compress else open
     with opener(paths[0], "wt") as a, opener(paths[1], "wt") as b:
         for i in range(n):
@@ -50,15 +53,36 @@ def write_sheet(path: os.PathLike, rows: list[dict], extra_cols: tuple[str, ...]
     return Path(path)
 
 
-def run_snakemake(workdir: os.PathLike, *args: str, config: dict | None = None,
-                  timeout: int = 1800) -> subprocess.CompletedProcess:
-    """Run the project's Snakefile with the project config in ``workdir``."""
+def run_snakemake(
+    workdir: os.PathLike,
+    *args: str,
+    config: dict | None = None,
+    overrides: dict | None = None,
+    timeout: int = 1800,
+) -> subprocess.CompletedProcess:
+    """Run the project's Snakefile with the project config in ``workdir``.
+
+    ``config`` items go to ``--config key=value``; ``overrides`` (nested) is written to a YAML
+    file layered over config/config.yaml with a second ``--configfile``.
+    """
+    configfiles = [str(ROOT / "config" / "config.yaml")]
+    if overrides:
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        extra = Path(workdir) / "overrides.yaml"
+        extra.write_text(yaml.safe_dump(overrides))
+        configfiles.append(str(extra))
     cmd = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "Snakefile"),
-        "--configfile", str(ROOT / "config" / "config.yaml"),
-        "--directory", str(workdir),
-        "--cores", "2",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--configfile",
+        *configfiles,
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
         *args,
     ]
     if config:

@@ -10,7 +10,9 @@ summary uses as "reads in".
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import itertools
 import json
 import os
 import zlib
@@ -18,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 _VALID_BASES = frozenset(b"ACGTNacgtn.")
+_ALLOWED = b"ACGTNacgtn.\r\n"
 
 
 class FastqError(ValueError):
@@ -33,28 +36,51 @@ class PairStats:
     bases_r2: int
     min_length: int
     max_length: int
+    sha256_r1: str = ""
+    sha256_r2: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
 
 
-def _open(path: Path) -> io.BufferedReader:
-    """Open plain or gzip FASTQ (decided by magic bytes, not by name)."""
+class _HashingReader(io.RawIOBase):
+    """Raw byte stream that feeds everything read through SHA-256 (one pass: check + checksum)."""
+
+    def __init__(self, path: Path):
+        self._fh = open(path, "rb")  # noqa: SIM115 -- closed in close()
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._fh.readinto(b)
+        if n:
+            self.sha256.update(memoryview(b)[:n])
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _open(path: Path) -> tuple[io.BufferedReader, _HashingReader]:
+    """Open plain or gzip FASTQ (decided by magic bytes, not by name), hashing the raw bytes."""
     with open(path, "rb") as fh:
         magic = fh.read(2)
+    raw = _HashingReader(path)
+    buffered = io.BufferedReader(raw, buffer_size=1 << 20)
     if magic == b"\x1f\x8b":
-        return io.BufferedReader(gzip.open(path, "rb"), buffer_size=1 << 20)  # type: ignore[arg-type]
+        return io.BufferedReader(gzip.GzipFile(fileobj=buffered), buffer_size=1 << 20), raw
     if str(path).endswith(".gz"):
+        raw.close()
         raise FastqError(f"{path}: the name ends in .gz but the file is not gzip-compressed.")
-    return open(path, "rb", buffering=1 << 20)
+    return buffered, raw
 
 
-def _mate_name(header: bytes) -> bytes:
-    """Read name without mate suffix: '@r1/1 xyz' and '@r1 1:N:0' both give b'r1'."""
-    name = header[1:].split(maxsplit=1)[0] if len(header) > 1 else b""
-    if name.endswith((b"/1", b"/2")):
-        name = name[:-2]
-    return name
+def _strip_mate(name: bytes) -> bytes:
+    """Read name without a '/1' or '/2' mate suffix."""
+    return name[:-2] if name.endswith((b"/1", b"/2")) else name
 
 
 class _Reader:
@@ -62,27 +88,15 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path = path
-        self.fh = _open(path)
+        self.fh, self.raw = _open(path)
         self.n = 0
 
     def _fail(self, what: str) -> None:
         raise FastqError(f"{self.path}: record {self.n + 1} (line {4 * self.n + 1}): {what}")
 
-    def next(self) -> tuple[bytes, int] | None:
-        """Return (name, sequence length) of the next record, or None at a clean end."""
-        try:
-            header = self.fh.readline()
-            if not header:
-                return None
-            seq = self.fh.readline().rstrip(b"\r\n")
-            plus = self.fh.readline()
-            qual = self.fh.readline().rstrip(b"\r\n")
-        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-            raise FastqError(
-                f"{self.path}: the compressed file is truncated or corrupt after record {self.n} "
-                f"({exc}). The file was probably cut short during copying: copy it again from "
-                "the sequencer output and check its md5sum."
-            ) from None
+    def _check_record(self, header: bytes, seq: bytes, plus: bytes, qual: bytes, last: bool):
+        """Slow path: raise the precise error for one record (``self.n`` records precede it)."""
+        seq, qual = seq.rstrip(b"\r\n"), qual.rstrip(b"\r\n")
         if not header.startswith(b"@"):
             self._fail("header does not start with '@'; the file is garbled or not FASTQ.")
         if not plus.startswith(b"+"):
@@ -90,7 +104,7 @@ class _Reader:
                 self._fail("the file ends in the middle of a record (truncated file).")
             self._fail("third line does not start with '+'; the file is garbled.")
         if len(qual) != len(seq):
-            if not qual and not self.fh.peek(1):
+            if not qual and last:
                 self._fail("the file ends in the middle of a record (truncated file).")
             self._fail(
                 f"sequence has {len(seq)} bases but quality has {len(qual)} characters; "
@@ -99,25 +113,73 @@ class _Reader:
         if not _VALID_BASES.issuperset(seq):
             bad = sorted(set(seq) - _VALID_BASES)
             self._fail(f"sequence has characters that are not bases: {bytes(bad)!r}.")
-        self.n += 1
-        return _mate_name(header.rstrip(b"\r\n")), len(seq)
+
+    def batch(self, k: int) -> tuple[list[bytes], list[int]] | None:
+        """Read and check up to ``k`` records; return their mate names and sequence lengths.
+
+        Whole-batch checks run as C-level bytes/list operations; only a failing batch is
+        rescanned record by record to name the first bad record. Returns None at a clean end.
+        """
+        try:
+            lines = list(itertools.islice(self.fh, 4 * k))
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            raise FastqError(
+                f"{self.path}: the compressed file is truncated or corrupt after record {self.n} "
+                f"({exc}). The file was probably cut short during copying: copy it again from "
+                "the sequencer output and check its md5sum."
+            ) from None
+        if not lines:
+            return None
+        if not lines[-1].endswith(b"\n"):
+            lines[-1] += b"\n"
+        headers, seqs, pluses, quals = lines[0::4], lines[1::4], lines[2::4], lines[3::4]
+        seq_len = list(map(len, seqs))
+        ok = (
+            len(lines) % 4 == 0
+            and all(map(bytes.startswith, headers, itertools.repeat(b"@")))
+            and all(map(bytes.startswith, pluses, itertools.repeat(b"+")))
+            and seq_len == list(map(len, quals))
+            and not b"".join(seqs).translate(None, _ALLOWED)
+        )
+        if not ok:
+            pad = [b""] * (-len(lines) % 4)
+            lines += pad
+            for i in range(0, len(lines), 4):
+                self._check_record(*lines[i : i + 4], last=i + 4 >= len(lines))
+                self.n += 1
+            raise AssertionError("unreachable: batch failed but no record did")  # pragma: no cover
+        names = [h.split(None, 1)[0][1:] for h in headers]
+        self.n += len(headers)
+        return names, [n - 1 for n in seq_len]
+
+    def sha256(self) -> str:
+        """Checksum of the file's bytes; complete once the reader reached the end."""
+        while self.raw.read(1 << 20):  # drain (and hash) bytes the decompressor did not need
+            pass
+        return self.raw.sha256.hexdigest()
 
     def close(self) -> None:
         self.fh.close()
+        self.raw.close()
 
 
-def check_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> PairStats:
+def check_pair(
+    r1: str | os.PathLike, r2: str | os.PathLike, *, batch_size: int = 50_000
+) -> PairStats:
     """Check both mates of a paired unit in one pass.
 
     Parameters
     ----------
     r1, r2 : path-like
         Read-1 and read-2 FASTQ files, gzipped or plain.
+    batch_size : int
+        Records checked per batch (memory ~ 1 kB per record and mate).
 
     Returns
     -------
     PairStats
-        Number of read pairs, bases per mate and the read-length range.
+        Number of read pairs, bases per mate, the read-length range and the SHA-256 of both
+        files (computed in the same pass, for provenance).
 
     Raises
     ------
@@ -130,27 +192,36 @@ def check_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> PairStats:
     lo, hi = 1 << 30, 0
     try:
         while True:
-            ra, rb = a.next(), b.next()
-            if ra is None or rb is None:
-                if ra is None and rb is None:
+            ba, bb = a.batch(batch_size), b.batch(batch_size)
+            if ba is None or bb is None or len(ba[0]) != len(bb[0]):
+                if ba is None and bb is None:
                     break
-                longer, shorter = (a, b) if rb is None else (b, a)
+                shorter, longer = (a, b) if a.n < b.n else (b, a)
                 raise FastqError(
                     f"mates are unpaired: {shorter.path} ends after {shorter.n} reads but "
                     f"{longer.path} has more. The files are truncated or not mates of each "
                     "other; re-export both from the same run."
                 )
-            if ra[0] != rb[0]:
-                raise FastqError(
-                    f"mates are unpaired at record {n + 1}: read 1 is '{ra[0].decode(errors='replace')}' "
-                    f"but read 2 is '{rb[0].decode(errors='replace')}' ({a.path} vs {b.path}). The "
-                    "files are not mates of each other or were sorted differently."
-                )
-            n += 1
-            bases1 += ra[1]
-            bases2 += rb[1]
-            lo = min(lo, ra[1], rb[1])
-            hi = max(hi, ra[1], rb[1])
+            names_a, names_b = ba[0], bb[0]
+            if names_a != names_b:
+                names_a = [_strip_mate(x) for x in names_a]
+                names_b = [_strip_mate(x) for x in names_b]
+                if names_a != names_b:
+                    i = next(
+                        i for i, (x, y) in enumerate(zip(names_a, names_b, strict=True)) if x != y
+                    )
+                    raise FastqError(
+                        f"mates are unpaired at record {n + i + 1}: read 1 is "
+                        f"'{names_a[i].decode(errors='replace')}' but read 2 is "
+                        f"'{names_b[i].decode(errors='replace')}' ({a.path} vs {b.path}). The "
+                        "files are not mates of each other or were sorted differently."
+                    )
+            n += len(names_a)
+            bases1 += sum(ba[1])
+            bases2 += sum(bb[1])
+            lo = min(lo, min(ba[1]), min(bb[1]))
+            hi = max(hi, max(ba[1]), max(bb[1]))
+        sums = a.sha256(), b.sha256()
     finally:
         a.close()
         b.close()
@@ -159,7 +230,7 @@ def check_pair(r1: str | os.PathLike, r2: str | os.PathLike) -> PairStats:
             f"{r1} and {r2} contain no reads; the library failed or the wrong files are listed "
             "in the sample sheet."
         )
-    return PairStats(n, bases1, bases2, lo, hi)
+    return PairStats(n, bases1, bases2, lo, hi, *sums)
 
 
 def write_check(r1: str, r2: str, out: str) -> PairStats:

@@ -1,6 +1,7 @@
 """FASTQ integrity checks: each corruption is caught with a message naming file and record."""
 
 import gzip
+import hashlib
 import json
 
 import pytest
@@ -14,11 +15,16 @@ def test_valid_pair_counts(fastq_pair, tmp_path):
     assert stats.read_pairs == 37
     assert stats.bases_r1 == stats.bases_r2 == 3700
     assert json.loads((tmp_path / "c.json").read_text())["read_pairs"] == 37
+    # checksums of the raw (compressed) bytes, computed in the same pass
+    assert stats.sha256_r1 == hashlib.sha256(r1.read_bytes()).hexdigest()
+    assert stats.sha256_r2 == hashlib.sha256(r2.read_bytes()).hexdigest()
 
 
 def test_plain_uncompressed_pair_accepted(fastq_pair):
     r1, r2 = fastq_pair(n=5, compress=False)
-    assert check_pair(r1, r2).read_pairs == 5
+    stats = check_pair(r1, r2)
+    assert stats.read_pairs == 5
+    assert stats.sha256_r1 == hashlib.sha256(r1.read_bytes()).hexdigest()
 
 
 def test_truncated_gzip(fastq_pair):
@@ -34,7 +40,9 @@ def test_corrupt_gzip_bytes(fastq_pair):
     data = bytearray(r2.read_bytes())
     data[len(data) // 2 : len(data) // 2 + 50] = b"\x00" * 50
     r2.write_bytes(bytes(data))
-    with pytest.raises(FastqError, match=r"R2\.fastq\.gz: the compressed file is truncated or corrupt"):
+    with pytest.raises(
+        FastqError, match=r"R2\.fastq\.gz: the compressed file is truncated or corrupt"
+    ):
         check_pair(r1, r2)
 
 

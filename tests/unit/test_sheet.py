@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, write_sheet
 
+from conftest import ROOT, write_sheet
 from holobiont.sheet import SampleSheetError, load_samples, metadata_columns
 
 SCHEMA = ROOT / "workflow" / "schemas" / "samples.schema.yaml"
@@ -24,12 +24,33 @@ def files(tmp_path):
 
 def good_rows(f):
     return [
-        {"patient_id": "P01", "sample_id": "P01-host", "assay": "host_wgs", "unit": "L001",
-         "fastq_1": f["a1"], "fastq_2": f["a2"], "group": "A"},
-        {"patient_id": "P01", "sample_id": "P01-host", "assay": "host_wgs", "unit": "L002",
-         "fastq_1": f["b1"], "fastq_2": f["b2"], "group": "A"},
-        {"patient_id": "P01", "sample_id": "P01-16S", "assay": "16s", "unit": "",
-         "fastq_1": f["c1"], "fastq_2": f["c2"], "group": "A"},
+        {
+            "patient_id": "P01",
+            "sample_id": "P01-host",
+            "assay": "host_wgs",
+            "unit": "L001",
+            "fastq_1": f["a1"],
+            "fastq_2": f["a2"],
+            "group": "A",
+        },
+        {
+            "patient_id": "P01",
+            "sample_id": "P01-host",
+            "assay": "host_wgs",
+            "unit": "L002",
+            "fastq_1": f["b1"],
+            "fastq_2": f["b2"],
+            "group": "A",
+        },
+        {
+            "patient_id": "P01",
+            "sample_id": "P01-16S",
+            "assay": "16s",
+            "unit": "",
+            "fastq_1": f["c1"],
+            "fastq_2": f["c2"],
+            "group": "A",
+        },
     ]
 
 
@@ -108,8 +129,11 @@ def test_ids_unsafe_in_file_names(tmp_path, files, bad):
     rows[1]["patient_id"] = bad
     rows[2]["patient_id"] = bad
     ps = problems(tmp_path, rows).problems
-    assert {(p.line, p.column) for p in ps} == {(2, "patient_id"), (3, "patient_id"),
-                                                (4, "patient_id")}
+    assert {(p.line, p.column) for p in ps} == {
+        (2, "patient_id"),
+        (3, "patient_id"),
+        (4, "patient_id"),
+    }
     assert "not safe in file names" in ps[0].message
 
 

@@ -5,19 +5,18 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
+from holobiont.config import ConfigError, validate_config  # noqa: E402
 from holobiont.sheet import HOST_ASSAYS, SampleSheetError, load_samples  # noqa: E402
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 
-validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
-
 try:
+    validate_config(config, SCHEMAS / "config.schema.yaml")
     samples = load_samples(config["samples"], SCHEMAS / "samples.schema.yaml")
-except SampleSheetError as err:
+except (ConfigError, SampleSheetError) as err:
     raise WorkflowError(str(err)) from None
 
 

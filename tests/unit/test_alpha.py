@@ -1,0 +1,236 @@
+"""Tests of holobiont.alpha against scikit-bio 0.7.4 and hand-computed values.
+
+Tolerance for every comparison with skbio: rtol = 1e-9 and atol = 1e-9
+(``numpy.testing.assert_allclose``), NaN where skbio gives NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from skbio import TreeNode
+from skbio.diversity import alpha_diversity as sk_alpha_diversity
+from skbio.diversity.alpha import shannon as sk_shannon
+
+from holobiont.alpha import METRICS, alpha_diversity
+from holobiont.table import FeatureTable
+from holobiont.tree import read_newick
+
+TOL = {"rtol": 1e-9, "atol": 1e-9, "equal_nan": True}
+SKBIO_NAME = {
+    "observed": "sobs",
+    "shannon": "shannon",
+    "simpson": "simpson",
+    "pielou": "pielou_e",
+    "chao1": "chao1",
+    "goods_coverage": "goods_coverage",
+}
+SHAPES = [(1, 1), (4, 3), (25, 40), (40, 250)]
+
+
+def random_counts(seed: int, shape: tuple[int, int], zero_frac: float) -> np.ndarray:
+    """Integer counts with many singletons/doubletons, ~`zero_frac` zeros, and edge rows.
+
+    Rows 0-2 (when present) are forced to: all zero, a single taxon, a single individual.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.negative_binomial(0.4, 0.15, size=shape).astype(np.int64)
+    x[rng.random(shape) < zero_frac] = 0
+    n, m = shape
+    if n >= 3:
+        x[0] = 0
+        x[1] = 0
+        x[1, m - 1] = 17
+        x[2] = 0
+        x[2, 0] = 1
+    return x
+
+
+def random_newick(seed: int, tips: list[str], extra: int = 3) -> str:
+    """Random rooted binary tree over `tips` plus `extra` unused tips.
+
+    Branch lengths are decimals with 2 places, about 10 % of them exactly 0; the root has two
+    children (skbio's faith_pd requires that).
+    """
+    rng = np.random.default_rng(seed)
+
+    def length() -> str:
+        return "0" if rng.random() < 0.1 else f"{rng.integers(1, 500) / 100:.2f}"
+
+    nodes = [f"{t}:{length()}" for t in [*tips, *(f"extra{k}" for k in range(extra))]]
+    while len(nodes) > 2:
+        i, j = sorted(rng.choice(len(nodes), size=2, replace=False))
+        b, a = nodes.pop(j), nodes.pop(i)
+        nodes.append(f"({a},{b}):{length()}")
+    return f"({','.join(nodes)});" if len(nodes) == 2 else f"({nodes[0]});"
+
+
+# --------------------------------------------------------------------------- vs skbio
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("zero_frac", [0.3, 0.9])
+@pytest.mark.parametrize("metric", list(SKBIO_NAME))
+def test_metrics_match_skbio(metric, shape, zero_frac):
+    seed = 100 * METRICS.index(metric) + 10 * SHAPES.index(shape) + int(10 * zero_frac)
+    x = random_counts(seed, shape, zero_frac)
+    expected = sk_alpha_diversity(SKBIO_NAME[metric], x).to_numpy(dtype=float)
+    got = alpha_diversity(metric, x)
+    assert got.shape == (shape[0],) and got.dtype == np.float64
+    np.testing.assert_allclose(got, expected, **TOL)
+    # sparse input gives exactly the same numbers (same entries, same summation order)
+    np.testing.assert_array_equal(alpha_diversity(metric, sp.csr_array(x)), got)
+
+
+@pytest.mark.parametrize("base", [2, 10, 0.5])
+def test_shannon_and_pielou_base(base):
+    x = random_counts(1, (30, 20), 0.5)
+    got = alpha_diversity("shannon", x, base=base)
+    expected = [sk_shannon(row, base=base) for row in x]
+    np.testing.assert_allclose(got, expected, **TOL)
+    # Pielou's evenness does not depend on the base (skbio: same result for any base)
+    np.testing.assert_allclose(
+        alpha_diversity("pielou", x, base=base),
+        sk_alpha_diversity("pielou_e", x, base=base).to_numpy(dtype=float),
+        **TOL,
+    )
+
+
+def test_float_abundances_match_skbio():
+    rng = np.random.default_rng(2)
+    x = rng.random((10, 15)) * (rng.random((10, 15)) < 0.4)
+    for metric in ("shannon", "simpson", "pielou", "observed"):
+        expected = sk_alpha_diversity(SKBIO_NAME[metric], x).to_numpy(dtype=float)
+        np.testing.assert_allclose(alpha_diversity(metric, x), expected, **TOL)
+
+
+def test_hand_computed_values():
+    # Computed by hand from the formulas in alpha_diversity's Notes for counts (1, 1, 2):
+    # N = 4, p = (1/4, 1/4, 1/2), S = 3, F1 = 2, F2 = 1.
+    x = np.array([[1, 1, 2, 0]])
+    h = 1.5 * np.log(2)  # -(2 * 1/4 ln 1/4 + 1/2 ln 1/2) = 1.5 ln 2
+    expected = {
+        "observed": 3.0,
+        "shannon": h,
+        "simpson": 1 - (1 / 16 + 1 / 16 + 1 / 4),  # 0.625
+        "pielou": h / np.log(3),
+        "chao1": 3 + 2 * 1 / (2 * 2),  # 3.5
+        "goods_coverage": 1 - 2 / 4,  # 0.5
+    }
+    for metric, value in expected.items():
+        np.testing.assert_allclose(alpha_diversity(metric, x), [value], rtol=1e-12)
+    np.testing.assert_allclose(alpha_diversity("shannon", x, base=2), [1.5], rtol=1e-12)
+
+
+def test_edge_cases():
+    # rows: empty, single taxon (5 reads), single individual, no singletons
+    x = np.array([[0, 0, 0], [0, 5, 0], [1, 0, 0], [2, 2, 4]])
+    expect = {
+        "observed": [0, 1, 1, 3],
+        "shannon": [np.nan, 0, 0, alpha_diversity("shannon", x[3:])[0]],
+        "simpson": [np.nan, 0, 0, 1 - (1 / 16 + 1 / 16 + 1 / 4)],
+        "pielou": [np.nan, 1.0, 1.0, alpha_diversity("pielou", x[3:])[0]],
+        "chao1": [0, 1, 1, 3],  # one singleton: F1 (F1 - 1) = 0
+        "goods_coverage": [np.nan, 1, 0, 1],
+    }
+    for metric, values in expect.items():
+        np.testing.assert_allclose(alpha_diversity(metric, x), values, **TOL)
+        np.testing.assert_allclose(
+            sk_alpha_diversity(SKBIO_NAME[metric], x).to_numpy(dtype=float), values, **TOL
+        )
+    # no samples; no taxa
+    assert alpha_diversity("shannon", np.zeros((0, 4))).shape == (0,)
+    np.testing.assert_array_equal(alpha_diversity("observed", np.zeros((2, 0))), [0.0, 0.0])
+    assert np.isnan(alpha_diversity("simpson", sp.csr_array((2, 0)))).all()
+
+
+def test_errors_and_table_input():
+    x = np.array([[1, 2]])
+    with pytest.raises(ValueError, match="unknown metric 'bray'; known: 'observed'"):
+        alpha_diversity("bray", x)
+    for name in METRICS:
+        assert name in str(pytest.raises(ValueError, alpha_diversity, "x", x).value)
+    with pytest.raises(ValueError, match="negative"):
+        alpha_diversity("shannon", np.array([[1, -1]]))
+    with pytest.raises(ValueError, match="NaN"):
+        alpha_diversity("shannon", np.array([[1, np.nan]]))
+    for base in (0, 1, -2, np.inf):
+        with pytest.raises(ValueError, match="base"):
+            alpha_diversity("shannon", x, base=base)
+    t = FeatureTable(x, ["s"], ["a", "b"])
+    np.testing.assert_array_equal(alpha_diversity("chao1", t), alpha_diversity("chao1", x))
+    with pytest.raises(ValueError, match="taxa differ"):
+        alpha_diversity("faith_pd", t, taxa=["b", "a"], tree="(a:1,b:1);")
+
+
+# --------------------------------------------------------------------------- Faith PD
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 4), (30, 60), (40, 200)])
+@pytest.mark.parametrize("zero_frac", [0.3, 0.9])
+def test_faith_pd_matches_skbio(shape, zero_frac):
+    seed = shape[1] * 7 + int(zero_frac * 10)
+    x = random_counts(seed, shape, zero_frac)
+    taxa = [f"OTU{j}" for j in range(shape[1])]
+    newick = random_newick(seed, list(np.random.default_rng(seed).permutation(taxa)))
+    expected = sk_alpha_diversity("faith_pd", x, taxa=taxa, tree=TreeNode.read([newick])).to_numpy(
+        dtype=float
+    )
+    tree = read_newick(newick)
+    got = alpha_diversity("faith_pd", x, taxa=taxa, tree=tree)
+    np.testing.assert_allclose(got, expected, **TOL)
+    got_sparse = alpha_diversity("faith_pd", sp.csr_array(x), taxa=taxa, tree=tree)
+    np.testing.assert_allclose(got_sparse, expected, **TOL)
+    table = FeatureTable(sp.csr_array(x), [f"s{i}" for i in range(shape[0])], taxa)
+    np.testing.assert_allclose(alpha_diversity("faith_pd", table, tree=newick), expected, **TOL)
+    if shape[0] >= 3:
+        assert got[0] == 0.0  # all-zero sample
+
+
+def test_faith_pd_hand_values_zero_length_branches():
+    # Tree ((a:1,b:0):0.5,(c:0,d:2.25):0); values added up by hand along the root paths.
+    newick = "((a:1,b:0):0.5,(c:0,d:2.25):0);"
+    taxa = ["a", "b", "c", "d"]
+    x = np.array(
+        [
+            [1, 0, 0, 0],  # a + (a,b)         = 1 + 0.5
+            [0, 3, 0, 0],  # b + (a,b)         = 0 + 0.5
+            [0, 0, 9, 0],  # c + (c,d)         = 0 + 0
+            [1, 1, 1, 1],  # every branch      = 1 + 0 + 0.5 + 0 + 2.25 + 0
+            [0, 0, 0, 0],  # nothing
+        ]
+    )
+    expected = [1.5, 0.5, 0.0, 3.75, 0.0]
+    np.testing.assert_allclose(
+        alpha_diversity("faith_pd", x, taxa=taxa, tree=read_newick(newick)), expected, rtol=1e-12
+    )
+    sk = sk_alpha_diversity("faith_pd", x, taxa=taxa, tree=TreeNode.read([newick]))
+    np.testing.assert_allclose(sk.to_numpy(dtype=float), expected, rtol=1e-12)
+
+
+def test_faith_pd_missing_taxa_and_arguments():
+    newick = "((a:1,b:2):1,c:3);"
+    tree = read_newick(newick)
+    missing = [f"m{k:02d}" for k in range(12)]
+    taxa = ["a", *missing, "c"]
+    x = np.ones((2, len(taxa)), dtype=int)
+    with pytest.raises(ValueError) as err:
+        alpha_diversity("faith_pd", x, taxa=taxa, tree=tree)
+    message = str(err.value)
+    assert "taxa absent from the tree" in message
+    assert "'m00'" in message and "'m09'" in message and "'m10'" not in message
+    assert "(12 in total)" in message
+    # a taxon absent from the tree is an error even when its counts are zero (as in skbio)
+    with pytest.raises(ValueError, match=r"absent from the tree: 'zz'$"):
+        alpha_diversity("faith_pd", np.array([[1, 0]]), taxa=["a", "zz"], tree=tree)
+    with pytest.raises(ValueError, match="needs a `tree`"):
+        alpha_diversity("faith_pd", x[:, :2], taxa=["a", "c"])
+    with pytest.raises(ValueError, match="needs `taxa`"):
+        alpha_diversity("faith_pd", x[:, :2], tree=tree)
+    with pytest.raises(ValueError, match="3 taxa given for counts with 2"):
+        alpha_diversity("faith_pd", x[:, :2], taxa=["a", "b", "c"], tree=tree)
+    with pytest.raises(ValueError, match="duplicate taxa: 'a'"):
+        alpha_diversity("faith_pd", x[:, :2], taxa=["a", "a"], tree=tree)
+    with pytest.raises(TypeError):
+        alpha_diversity("faith_pd", x[:, :2], taxa=["a", "c"], tree=42)

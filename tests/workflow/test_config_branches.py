@@ -1,0 +1,118 @@
+"""Dry-runs of each config branch and early stops on bad sheets (Snakemake, no tools run).
+
+As in atlas's dryrun tests, empty FASTQ files stand in for real ones: a dry-run only needs
+them to exist. The rules a branch must (and must not) schedule are asserted from the job table.
+"""
+
+import re
+
+import pytest
+
+from conftest import run_snakemake, write_sheet
+
+pytestmark = pytest.mark.workflow
+
+ASSAY_ROWS = {
+    "host": [
+        ("P01", "P01-host", "host_wgs", "L001"),
+        ("P01", "P01-host", "host_wgs", "L002"),
+        ("P02", "P02-host", "host_panel", "1"),
+    ],
+    "16s": [("P01", "P01-16S", "16s", "1"), ("P02", "P02-16S", "16s", "1")],
+    "shotgun": [("P01", "P01-sg", "shotgun", "1"), ("P02", "P02-sg", "shotgun", "1")],
+}
+
+
+def sheet_for(tmp_path, branches):
+    rows = []
+    for b in branches:
+        for patient, sample, assay, unit in ASSAY_ROWS[b]:
+            paths = []
+            for r in (1, 2):
+                p = tmp_path / "reads" / f"{sample}_{unit}_R{r}.fastq.gz"
+                p.parent.mkdir(exist_ok=True)
+                p.touch()
+                paths.append(str(p))
+            rows.append(
+                {
+                    "patient_id": patient,
+                    "sample_id": sample,
+                    "assay": assay,
+                    "unit": unit,
+                    "fastq_1": paths[0],
+                    "fastq_2": paths[1],
+                    "group": "A",
+                }
+            )
+    return write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",))
+
+
+def job_counts(stdout: str) -> dict[str, int]:
+    table = stdout.split("Job stats:")[1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+@pytest.mark.parametrize(
+    ("branches", "expected", "absent"),
+    [
+        (
+            ["host"],
+            {"check_fastq": 3, "fastp": 3, "merge_units": 2, "multiqc": 1},
+            ["cutadapt_16s"],
+        ),
+        (["16s"], {"check_fastq": 2, "cutadapt_16s": 2, "merge_units": 2}, ["fastp"]),
+        (["shotgun"], {"check_fastq": 2, "fastp": 2, "merge_units": 2}, ["cutadapt_16s"]),
+        (
+            ["host", "16s", "shotgun"],
+            {"check_fastq": 7, "fastp": 5, "cutadapt_16s": 2, "merge_units": 6, "qc_summary": 1},
+            [],
+        ),
+    ],
+    ids=["host-only", "16s-only", "shotgun-only", "all-assays"],
+)
+def test_dry_run_branch(tmp_path, branches, expected, absent):
+    sheet = sheet_for(tmp_path, branches)
+    res = run_snakemake(tmp_path / "run", "-n", "--quiet", "rules", config={"samples": sheet})
+    assert res.returncode == 0, res.stderr
+    counts = job_counts(res.stdout)
+    for rule, n in expected.items():
+        assert counts.get(rule) == n, (rule, counts)
+    for rule in absent:
+        assert rule not in counts
+
+
+def test_validation_can_be_switched_off(tmp_path):
+    sheet = sheet_for(tmp_path, ["16s"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        "--quiet",
+        "rules",
+        overrides={"samples": str(sheet), "qc": {"validate_fastq": False}},
+    )
+    assert res.returncode == 0, res.stderr
+    assert "check_fastq" not in job_counts(res.stdout)
+
+
+def test_bad_sheet_stops_before_any_job(tmp_path):
+    sheet = sheet_for(tmp_path, ["host", "16s"])
+    text = sheet.read_text().replace("\t16s\t", "\tamplicon\t", 1)
+    sheet.write_text(text)
+    workdir = tmp_path / "run"
+    res = run_snakemake(workdir, config={"samples": sheet})
+    assert res.returncode != 0
+    assert "line 5, column 'assay': 'amplicon' is not a known assay" in res.stderr
+    assert "Nothing was run" in res.stderr
+    assert not (workdir / "results").exists()
+
+
+def test_bad_config_value_stops(tmp_path):
+    sheet = sheet_for(tmp_path, ["16s"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        overrides={"samples": str(sheet), "qc": {"fastp": {"length_required": -5}}},
+    )
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "qc.fastp.length_required = -5: must be at least 1" in out
