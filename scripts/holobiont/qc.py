@@ -66,8 +66,29 @@ def _cutadapt_figures(report: Mapping) -> dict:
     }
 
 
+_MQC_HEADER = """# id: 'holobiont_read_counts'
+# section_name: 'Read pairs through QC'
+# description: 'Read pairs of each sequencing unit before and after QC (Holobiont).'
+# plot_type: 'table'
+# pconfig:
+#     id: 'holobiont_read_counts_table'
+#     namespace: 'Holobiont'
+"""
+
+
+def _write_atomic(df: pd.DataFrame, path: str | os.PathLike, header: str = "") -> None:
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write(header)
+        df.to_csv(fh, sep="\t", index=False, na_rep="NA")
+    os.replace(tmp, path)
+
+
 def summarise_qc(
-    units: Iterable[Mapping], out: str | os.PathLike, log: TextIO = sys.stderr
+    units: Iterable[Mapping],
+    out: str | os.PathLike,
+    log: TextIO = sys.stderr,
+    multiqc_out: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Write the per-unit QC table.
 
@@ -81,6 +102,8 @@ def summarise_qc(
         TSV written atomically.
     log : file-like
         Progress and warnings.
+    multiqc_out : path-like, optional
+        Also write the table as MultiQC custom content (``*_mqc.tsv``), one row per unit.
 
     Returns
     -------
@@ -123,8 +146,18 @@ def summarise_qc(
             }
         )
     df = pd.DataFrame(rows, columns=list(COLUMNS)).sort_values(["sample_id", "unit"])
-    tmp = f"{out}.tmp.{os.getpid()}"
-    df.to_csv(tmp, sep="\t", index=False, na_rep="NA")
-    os.replace(tmp, out)
+    _write_atomic(df, out)
+    if multiqc_out is not None:
+        mqc = df.assign(Sample=df["sample_id"] + "." + df["unit"])
+        cols = [
+            "Sample",
+            "patient_id",
+            "assay",
+            "read_pairs_in",
+            "read_pairs_out",
+            "pct_pairs_kept",
+            "status",
+        ]
+        _write_atomic(mqc[cols], multiqc_out, _MQC_HEADER)
     print(f"QC summary: {len(df)} units, {int((df['status'] == 'FAIL').sum())} failed.", file=log)
     return df

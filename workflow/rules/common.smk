@@ -130,8 +130,23 @@ def get_multiqc_input(wildcards):
         "cutadapt": [
             f"results/qc/cutadapt/{s}/{s}.{u}.cutadapt.log" for s, u in cutadapt_units()
         ],
-        "summary": "results/qc/read_counts.tsv",
+        "counts": "results/qc/read_counts_mqc.tsv",
+        "versions": "results/provenance/software_mqc_versions.yml",
     }
+
+
+def provenance_checks():
+    """Units whose integrity-check JSON carries the input checksums."""
+    if not config["qc"]["validate_fastq"]:
+        return []
+    return [
+        {"sample_id": s, "unit": u, "check": f"results/qc/check/{s}/{u}.json"}
+        for s, u in zip(samples["sample_id"], samples["unit"])
+    ]
+
+
+def get_provenance_input(wildcards):
+    return [c["check"] for c in provenance_checks()]
 
 
 def qc_outputs():

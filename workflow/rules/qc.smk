@@ -108,6 +108,7 @@ rule qc_summary:
             caption="../report/read_counts.rst",
             category="Quality control",
         ),
+        mqc="results/qc/read_counts_mqc.tsv",
     log:
         "logs/qc/qc_summary.log",
     conda:
@@ -116,6 +117,22 @@ rule qc_summary:
         units=qc_summary_records(),
     script:
         "../../scripts/qc_summary.py"
+
+
+rule provenance:
+    input:
+        get_provenance_input,
+    output:
+        json="results/provenance/provenance.json",
+        versions="results/provenance/software_mqc_versions.yml",
+    log:
+        "logs/provenance.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        checks=lambda wc: provenance_checks(),
+    script:
+        "../../scripts/provenance.py"
 
 
 rule multiqc:
@@ -135,4 +152,5 @@ rule multiqc:
         "../../envs/multiqc.yaml"
     shell:
         "multiqc --force --no-ansi --config {input.config} --outdir results/qc/multiqc"
-        " --filename multiqc_report.html {input.fastp} {input.cutadapt} > {log} 2>&1"
+        " --filename multiqc_report.html {input.fastp} {input.cutadapt} {input.versions}"
+        " {input.counts} > {log} 2>&1"

@@ -1,0 +1,110 @@
+"""Read QC with the real tools (fastp, cutadapt, MultiQC) on a tiny cohort, and a bad FASTQ
+stopping its unit with a clear message and no partial outputs."""
+
+import gzip
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import run_snakemake, write_fastq_pair, write_sheet
+
+pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("qc_workflow")]
+
+FWD, REV = "GTGCCAGCAGCCGCGGTAA", "GGACTACAAGGGTATCTAAT"  # concrete 515F/806R variants
+
+
+def cohort(tmp_path, broken=None):
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    spec = [
+        ("P01", "P01-host", "host_wgs", "L001", 300, {}),
+        ("P01", "P01-host", "host_wgs", "L002", 200, {}),
+        ("P01", "P01-16S", "16s", "1", 250, {"r1_prefix": FWD, "r2_prefix": REV, "length": 200}),
+        ("P02", "P02-sg", "shotgun", "1", 150, {}),
+    ]
+    rows = []
+    for i, (patient, sample, assay, unit, n, kw) in enumerate(spec):
+        r1, r2 = write_fastq_pair(reads / f"{sample}_{unit}", n, seed=i, **kw)
+        if broken == sample:
+            data = r2.read_bytes()
+            r2.write_bytes(data[: len(data) // 2])
+        rows.append(
+            {
+                "patient_id": patient,
+                "sample_id": sample,
+                "assay": assay,
+                "unit": unit,
+                "fastq_1": r1,
+                "fastq_2": r2,
+                "group": "A",
+            }
+        )
+    return write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",)), rows
+
+
+def count_reads(path):
+    with gzip.open(path, "rt") as fh:
+        return sum(1 for _ in fh) // 4
+
+
+def test_qc_on_tiny_cohort(tmp_path):
+    sheet, rows = cohort(tmp_path)
+    run = tmp_path / "run"
+    res = run_snakemake(run, config={"samples": sheet})
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
+    assert list(zip(counts.sample_id, counts.unit)) == [
+        ("P01-16S", "1"),
+        ("P01-host", "L001"),
+        ("P01-host", "L002"),
+        ("P02-sg", "1"),
+    ]
+    assert counts.read_pairs_in.tolist() == [250, 300, 200, 150]
+    assert (counts.status == "PASS").all()
+    # cutadapt found the primer on every read and trimmed it
+    amp = counts.set_index("sample_id").loc["P01-16S"]
+    assert amp.read_pairs_out == 250 and amp.adapter_trimmed_reads == 250
+    with gzip.open(run / "results/qc/merged/P01-16S_R1.fastq.gz", "rt") as fh:
+        fh.readline()
+        assert len(fh.readline().strip()) == 200  # primer removed
+    # lanes merged after QC: merged read count = sum of the units' QC'd reads
+    host = counts[counts.sample_id == "P01-host"].read_pairs_out.sum()
+    assert count_reads(run / "results/qc/merged/P01-host_R1.fastq.gz") == host
+    assert count_reads(run / "results/qc/merged/P01-host_R2.fastq.gz") == host
+    # MultiQC saw every unit
+    stats = pd.read_csv(
+        run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
+    )
+    assert sorted(stats.Sample) == ["P01-16S.1", "P01-host.L001", "P01-host.L002", "P02-sg.1"]
+    html = (run / "results/qc/multiqc/multiqc_report.html").read_text()
+    assert "Read pairs through QC" in html
+    # provenance: versions and the checksum of every input file
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    assert prov["tools"]["fastp"][0].isdigit() and prov["tools"]["cutadapt"][0].isdigit()
+    by_unit = {(r["sample_id"], r["unit"]): r for r in prov["inputs"]}
+    for r in rows:
+        rec = by_unit[(r["sample_id"], r["unit"])]
+        assert rec["sha256_r1"] == hashlib.sha256(r["fastq_1"].read_bytes()).hexdigest()
+    assert str(tmp_path) not in json.dumps(prov["inputs"])  # no input paths leak
+    # temporary per-unit QC reads are gone, merged ones are kept
+    assert not list((run / "results/qc/fastp").rglob("*.fastq.gz"))
+
+
+def test_truncated_fastq_stops_its_unit_with_a_clear_message(tmp_path):
+    sheet, _ = cohort(tmp_path, broken="P02-sg")
+    run = tmp_path / "run"
+    res = run_snakemake(run, "--keep-going", config={"samples": sheet})
+    assert res.returncode != 0
+    log = (run / "logs/qc/check_fastq/P02-sg.1.log").read_text()
+    assert "FASTQ check failed for sample P02-sg unit 1" in log
+    assert "truncated" in log and "copy it again" in log
+    # no partial output of the failed unit, and nothing downstream of it
+    assert not (run / "results/qc/check/P02-sg/1.json").exists()
+    assert not list(run.glob("results/qc/check/P02-sg/*.tmp.*"))
+    assert not (run / "results/qc/fastp/P02-sg").exists() or not list(
+        (run / "results/qc/fastp/P02-sg").iterdir()
+    )
+    # the other samples went through (--keep-going)
+    assert (run / "results/qc/merged/P01-host_R1.fastq.gz").exists()
