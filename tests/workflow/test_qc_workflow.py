@@ -55,7 +55,7 @@ def test_qc_on_tiny_cohort(tmp_path):
     res = run_snakemake(run, config={"samples": sheet})
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
-    assert list(zip(counts.sample_id, counts.unit)) == [
+    assert list(zip(counts.sample_id, counts.unit, strict=True)) == [
         ("P01-16S", "1"),
         ("P01-host", "L001"),
         ("P01-host", "L002"),

@@ -1,0 +1,80 @@
+"""End-to-end: the whole pipeline (every stage built so far) on the embedded demo cohort."""
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import DEMO, ROOT, requires_demo, run_snakemake
+
+pytestmark = [pytest.mark.workflow, requires_demo, pytest.mark.xdist_group("demo")]
+
+
+def absolute_sheet(tmp_path):
+    sheet = pd.read_csv(ROOT / "config" / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    for col in ("fastq_1", "fastq_2"):
+        sheet[col] = [str(ROOT / p) for p in sheet[col]]
+    path = tmp_path / "samples.tsv"
+    sheet.to_csv(path, sep="\t", index=False)
+    return path, sheet
+
+
+def count_pairs(path):
+    with gzip.open(path, "rb") as fh:
+        return sum(1 for _ in fh) // 4
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    sheet_path, sheet = absolute_sheet(tmp)
+    run = tmp / "run"
+    res = run_snakemake(run, config={"samples": sheet_path})
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+    return run, sheet
+
+
+def test_config_sheet_is_the_generated_demo_sheet():
+    assert (ROOT / "config" / "samples.tsv").read_text() == (DEMO / "samples.tsv").read_text()
+
+
+def test_demo_qc_counts_match_the_fastq_files(demo_run):
+    run, sheet = demo_run
+    counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
+    assert len(counts) == len(sheet)
+    assert (counts.status == "PASS").all(), counts[counts.status != "PASS"]
+    merged = counts.merge(sheet, on=["sample_id", "unit", "patient_id", "assay"])
+    for row in merged.itertuples():
+        assert row.read_pairs_in == count_pairs(row.fastq_1), row.sample_id
+    # QC keeps most of a good library: host/shotgun > 90 %, 16S (primer required) > 90 %
+    assert (counts.pct_pairs_kept > 90).all(), counts[["sample_id", "pct_pairs_kept"]]
+
+
+def test_demo_lanes_are_merged(demo_run):
+    run, sheet = demo_run
+    counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
+    multi = sheet.groupby("sample_id").unit.count()
+    multi = multi[multi > 1].index
+    assert len(multi) >= 1, "the demo must exercise lane merging"
+    for sample in multi:
+        expected = counts[counts.sample_id == sample].read_pairs_out.sum()
+        assert count_pairs(run / f"results/qc/merged/{sample}_R1.fastq.gz") == expected
+
+
+def test_demo_multiqc_and_provenance(demo_run):
+    run, sheet = demo_run
+    stats = pd.read_csv(
+        run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
+    )
+    assert sorted(stats.Sample) == sorted(sheet.sample_id + "." + sheet.unit)
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    # input checksums agree with the demo manifest written by the generator
+    manifest = {}
+    for line in (ROOT / "resources/demo/MANIFEST.sha256").read_text().splitlines():
+        digest, name = line.split(maxsplit=1)
+        manifest[name.lstrip("*")] = digest
+    for rec in prov["inputs"]:
+        row = sheet[(sheet.sample_id == rec["sample_id"]) & (sheet.unit == rec["unit"])].iloc[0]
+        rel = str(row.fastq_1).split("resources/demo/data/", 1)[1]
+        assert manifest[rel] == rec["sha256_r1"]
