@@ -4,15 +4,15 @@ import sys
 
 from holobiont.fastq import FastqError, write_check
 
-with open(snakemake.log[0], "w") as log:
-    sys.stderr = log
-    try:
-        stats = write_check(r1=snakemake.input.r1, r2=snakemake.input.r2, out=snakemake.output[0])
-    except FastqError as err:
-        msg = (
-            f"FASTQ check failed for sample {snakemake.wildcards.sample} "
-            f"unit {snakemake.wildcards.unit}: {err}"
-        )
-        print(msg, file=log)
-        sys.exit(msg)
-    print(f"{stats.read_pairs} read pairs, lengths {stats.min_length}-{stats.max_length}", file=log)
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+try:
+    stats = write_check(r1=snakemake.input.r1, r2=snakemake.input.r2, out=snakemake.output[0])
+except FastqError as err:
+    msg = (
+        f"FASTQ check failed for sample {snakemake.wildcards.sample} "
+        f"unit {snakemake.wildcards.unit}: {err}"
+    )
+    print(msg, file=log)
+    sys.exit(msg)
+print(f"{stats.read_pairs} read pairs, lengths {stats.min_length}-{stats.max_length}", file=log)

@@ -4,8 +4,8 @@ import sys
 
 from holobiont import provenance
 
-with open(snakemake.log[0], "w") as log:
-    sys.stderr = log
-    record = provenance.collect(config=snakemake.config, checks=snakemake.params.checks)
-    provenance.write(record, json_out=snakemake.output.json, versions_out=snakemake.output.versions)
-    print(f"tools: {record['tools']}", file=log)
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+record = provenance.collect(config=snakemake.config, checks=snakemake.params.checks)
+provenance.write(record, json_out=snakemake.output.json, versions_out=snakemake.output.versions)
+print(f"tools: {record['tools']}", file=log)

@@ -4,11 +4,11 @@ import sys
 
 from holobiont.qc import summarise_qc
 
-with open(snakemake.log[0], "w") as log:
-    sys.stderr = log
-    summarise_qc(
-        units=snakemake.params.units,
-        out=snakemake.output[0],
-        multiqc_out=snakemake.output.mqc,
-        log=log,
-    )
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+summarise_qc(
+    units=snakemake.params.units,
+    out=snakemake.output[0],
+    multiqc_out=snakemake.output.mqc,
+    log=log,
+)

@@ -66,6 +66,11 @@ def run_snakemake(
     file layered over config/config.yaml with a second ``--configfile``.
     """
     configfiles = [str(ROOT / "config" / "config.yaml")]
+    # The default references are relative to the project root; runs elsewhere get them absolute.
+    project = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    refs = {k: str(ROOT / v) for k, v in project["references"].items()}
+    refs.update((overrides or {}).get("references", {}))
+    overrides = {**(overrides or {}), "references": refs}
     if overrides:
         Path(workdir).mkdir(parents=True, exist_ok=True)
         extra = Path(workdir) / "overrides.yaml"

@@ -312,3 +312,60 @@ def load_samples(
 def metadata_columns(df: pd.DataFrame) -> list[str]:
     """Names of the sheet's metadata columns (everything but the core columns)."""
     return [c for c in df.columns if c not in CORE_COLUMNS]
+
+
+def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
+    """Check what the sheet's assays need from the config and the sheet together.
+
+    A patient has at most one host library (several lanes go under one sample as units); host
+    libraries need ``references.host_fasta``; ``host_wes``/``host_panel`` need
+    ``references.targets_bed``.
+
+    Raises
+    ------
+    SampleSheetError
+        Naming the rows or config keys to fix.
+    """
+    problems: list[SheetProblem] = []
+    host = df[df["assay"].isin(HOST_ASSAYS)]
+    per_patient = host.groupby("patient_id")["sample_id"].unique()
+    for patient, ids in per_patient.items():
+        if len(ids) > 1:
+            problems.append(
+                SheetProblem(
+                    None,
+                    "sample_id",
+                    f"patient '{patient}' has several host libraries ({', '.join(sorted(ids))}); "
+                    "give each patient one host sample and list extra lanes or runs as units "
+                    "of it.",
+                )
+            )
+    refs = config.get("references", {})
+    needs = []
+    if len(host):
+        needs.append(("host_fasta", "host libraries"))
+        needs.append(("pgx_catalog", "host libraries"))
+    if host["assay"].isin(["host_wes", "host_panel"]).any():
+        needs.append(("targets_bed", "host_wes/host_panel libraries"))
+    for key, why in needs:
+        value = refs.get(key)
+        if not value:
+            problems.append(
+                SheetProblem(
+                    None,
+                    None,
+                    f"config references.{key} is not set, but the sheet has "
+                    f"{why}; set it in config/config.yaml.",
+                )
+            )
+        elif not Path(value).exists():
+            problems.append(
+                SheetProblem(
+                    None,
+                    None,
+                    f"config references.{key} = '{value}' does not exist "
+                    "(relative paths are relative to the working directory).",
+                )
+            )
+    if problems:
+        raise SampleSheetError("the sample sheet and config", problems)

@@ -67,7 +67,9 @@ def test_demo_multiqc_and_provenance(demo_run):
     stats = pd.read_csv(
         run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
     )
-    assert sorted(stats.Sample) == sorted(sheet.sample_id + "." + sheet.unit)
+    units = set(sheet.sample_id + "." + sheet.unit)  # fastp / cutadapt, per unit
+    host = set(sheet.sample_id[sheet.assay.str.startswith("host")])  # samtools/bcftools stats
+    assert set(stats.Sample) == units | host
     prov = json.loads((run / "results/provenance/provenance.json").read_text())
     # input checksums agree with the demo manifest written by the generator
     manifest = {}
@@ -78,3 +80,80 @@ def test_demo_multiqc_and_provenance(demo_run):
         row = sheet[(sheet.sample_id == rec["sample_id"]) & (sheet.unit == rec["unit"])].iloc[0]
         rel = str(row.fastq_1).split("resources/demo/data/", 1)[1]
         assert manifest[rel] == rec["sha256_r1"]
+
+
+def test_demo_pgx_diplotypes_equal_planted_truth(demo_run):
+    from holobiont.pgx import load_catalog
+
+    run, sheet = demo_run
+    catalog = load_catalog(ROOT / "resources" / "pgx")
+    truth = pd.read_csv(DEMO / "truth" / "pgx_diplotypes.tsv", sep="\t", dtype=str)
+    host = (
+        sheet[sheet.assay.str.startswith("host")]
+        .drop_duplicates("sample_id")
+        .set_index("patient_id")
+        .sample_id
+    )
+    assert len(truth.patient_id.unique()) == len(host) == 8
+    checked = 0
+    for row in truth.itertuples():
+        calls = pd.read_csv(
+            run / f"results/host/pgx/{host[row.patient_id]}.pgx.tsv",
+            sep="\t",
+            dtype=str,
+            keep_default_na=False,
+        ).set_index("gene")
+        call = calls.loc[row.gene]
+        gdef = catalog.genes[row.gene]
+        assert call.status == "called", (row.patient_id, row.gene, call.notes)
+        assert gdef.diplotype_key(call.diplotype) == gdef.diplotype_key(row.diplotype), (
+            row.patient_id,
+            row.gene,
+            call.diplotype,
+            row.diplotype,
+        )
+        checked += 1
+    assert checked == 56  # 8 patients x 7 genes, every planted diplotype recovered
+    # genes outside the demo reference are reported as not callable, never as reference
+    calls = pd.read_csv(run / f"results/host/pgx/{host['P01']}.pgx.tsv", sep="\t", dtype=str)
+    assert (
+        calls.set_index("gene").loc[["CYP3A5", "UGT1A1", "CYP4F2"], "status"] == "no_data"
+    ).all()
+
+
+def test_demo_pharmcat_vcf_covers_every_catalog_position(demo_run):
+    import pysam
+
+    from holobiont.pgx import load_catalog
+
+    run, sheet = demo_run
+    catalog = load_catalog(ROOT / "resources" / "pgx")
+    demo_genes = {"CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "DPYD", "TPMT", "NUDT15"}
+    expected = {(p.chrom, p.pos) for p in catalog.positions() if p.gene in demo_genes}
+    with pysam.VariantFile(str(run / "results/host/pgx/P01-host.pharmcat.vcf.gz")) as vf:
+        assert list(vf.header.samples) == ["P01"]  # pseudonymous patient ID only
+        recs = {(r.chrom, r.pos): r for r in vf}
+    assert expected <= set(recs)
+    called = [r for k, r in recs.items() if k in expected and None not in r.samples[0]["GT"]]
+    assert len(called) == len(expected)  # 30x demo: every position covered and called
+
+
+def test_demo_host_vcf_recovers_planted_variants(demo_run):
+    import pysam
+
+    run, sheet = demo_run
+    for patient in ("P01", "P03"):
+        with pysam.VariantFile(str(DEMO / "truth" / f"{patient}.host.vcf.gz")) as vf:
+            truth = {
+                (r.chrom, r.pos, r.ref, r.alts[0]): tuple(sorted(r.samples[0]["GT"])) for r in vf
+            }
+        with pysam.VariantFile(str(run / f"results/host/vcf/{patient}-host.vcf.gz")) as vf:
+            calls = {
+                (r.chrom, r.pos, r.ref, r.alts[0]): tuple(sorted(r.samples[0]["GT"]))
+                for r in vf
+                if "PASS" in r.filter
+            }
+        found = sum(calls.get(k) == gt for k, gt in truth.items())
+        # tolerance: >= 98 % of planted variants with the right genotype, <= 2 extra calls
+        assert found >= 0.98 * len(truth), (patient, found, len(truth))
+        assert len(set(calls) - set(truth)) <= 2

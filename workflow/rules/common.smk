@@ -1,5 +1,6 @@
 # Helpers shared by every stage: configuration and sample sheet validation, wildcard
 # constraints built from the sheet, and input functions named get_<rule>_<thing>.
+import os
 import re
 import sys
 from pathlib import Path
@@ -10,14 +11,22 @@ sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from holobiont.config import ConfigError, validate_config  # noqa: E402
 from holobiont.sheet import HOST_ASSAYS, SampleSheetError, load_samples  # noqa: E402
+from holobiont.sheet import check_workflow_needs  # noqa: E402
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 
 try:
     validate_config(config, SCHEMAS / "config.schema.yaml")
     samples = load_samples(config["samples"], SCHEMAS / "samples.schema.yaml")
+    check_workflow_needs(samples, config)
 except (ConfigError, SampleSheetError) as err:
     raise WorkflowError(str(err)) from None
+
+HOST_FASTA = config["references"].get("host_fasta", "")
+HOST_FAI = f"{HOST_FASTA}.fai"
+PGX_CATALOG_FILES = sorted(
+    str(p) for p in Path(config["references"]["pgx_catalog"]).glob("*.tsv")
+)
 
 
 def _ids_regex(values):
@@ -44,6 +53,14 @@ def samples_of(assays):
 
 def assay_of(sample):
     return samples.loc[sample, "assay"].iloc[0]
+
+
+def patient_of(sample):
+    return samples.loc[sample, "patient_id"].iloc[0]
+
+
+def host_samples():
+    return samples_of(HOST_ASSAYS)
 
 
 def fastp_units():
@@ -130,6 +147,11 @@ def get_multiqc_input(wildcards):
         "cutadapt": [
             f"results/qc/cutadapt/{s}/{s}.{u}.cutadapt.log" for s, u in cutadapt_units()
         ],
+        "host_stats": [
+            f"results/host/stats/{s}.{tool}_stats.txt"
+            for s in host_samples()
+            for tool in ("samtools", "bcftools")
+        ],
         "counts": "results/qc/read_counts_mqc.tsv",
         "versions": "results/provenance/software_mqc_versions.yml",
     }
@@ -149,6 +171,75 @@ def get_provenance_input(wildcards):
     return [c["check"] for c in provenance_checks()]
 
 
+def get_align_host_input(wildcards):
+    if config["host"]["aligner"] == "bwa":
+        index = multiext(
+            "results/host/reference/host", ".amb", ".ann", ".bwt", ".pac", ".sa"
+        )
+    else:
+        index = "results/host/reference/host.mmi"
+    return {
+        "r1": f"results/qc/merged/{wildcards.sample}_R1.fastq.gz",
+        "r2": f"results/qc/merged/{wildcards.sample}_R2.fastq.gz",
+        "index": index,
+        "reference_check": "results/host/reference_check.json",
+    }
+
+
+def get_align_host_command(wildcards, input):
+    if config["host"]["aligner"] == "bwa":
+        return "bwa mem -Y"
+    return "minimap2 -ax sr"
+
+
+def get_align_host_index(wildcards, input):
+    """minimap2 takes the .mmi file, bwa the prefix of its five index files."""
+    if config["host"]["aligner"] == "bwa":
+        return os.path.splitext(input.index[0])[0]
+    return input.index
+
+
+def get_read_group(wildcards):
+    """Read group from the sheet: ID/LB = sample, SM = pseudonymous patient ID."""
+    return (
+        f"@RG\\tID:{wildcards.sample}\\tSM:{patient_of(wildcards.sample)}"
+        f"\\tLB:{wildcards.sample}\\tPL:ILLUMINA"
+    )
+
+
+def uses_targets(sample):
+    return assay_of(sample) in ("host_wes", "host_panel")
+
+
+def get_call_variants_input(wildcards):
+    inputs = {
+        "bam": f"results/host/bam/{wildcards.sample}.bam",
+        "bai": f"results/host/bam/{wildcards.sample}.bam.bai",
+        "fasta": HOST_FASTA,
+        "fai": HOST_FAI,
+    }
+    if uses_targets(wildcards.sample):
+        inputs["targets"] = config["references"]["targets_bed"]
+    return inputs
+
+
+def get_call_variants_targets(wildcards, input):
+    return f"-T {input.targets}" if uses_targets(wildcards.sample) else ""
+
+
+def host_outputs():
+    out = []
+    for s in host_samples():
+        out += [
+            f"results/host/vcf/{s}.vcf.gz",
+            f"results/host/pgx/{s}.pharmcat.vcf.gz",
+            f"results/host/pgx/{s}.pgx.tsv",
+            f"results/host/pgx/{s}.pgx.json",
+            f"results/host/coverage/{s}.pgx_coverage.tsv",
+        ]
+    return out
+
+
 def qc_outputs():
     merged = [
         f"results/qc/merged/{s}_{r}.fastq.gz"
@@ -163,4 +254,4 @@ def qc_outputs():
 
 def all_outputs():
     """Final targets of every stage built so far (stages not built are absent)."""
-    return qc_outputs()
+    return qc_outputs() + host_outputs()

@@ -27,7 +27,7 @@ rule fastp:
     log:
         "logs/qc/fastp/{sample}.{unit}.log",
     benchmark:
-        "benchmarks/runs/fastp/{sample}.{unit}.tsv"
+        "logs/benchmarks/fastp/{sample}.{unit}.tsv"
     conda:
         "../../envs/fastp.yaml"
     threads: 2
@@ -152,5 +152,6 @@ rule multiqc:
         "../../envs/multiqc.yaml"
     shell:
         "multiqc --force --no-ansi --config {input.config} --outdir results/qc/multiqc"
-        " --filename multiqc_report.html {input.fastp} {input.cutadapt} {input.versions}"
+        " --filename multiqc_report.html {input.fastp} {input.cutadapt} {input.host_stats}"
+        " {input.versions}"
         " {input.counts} > {log} 2>&1"

@@ -1,0 +1,366 @@
+"""Host-genome helpers: reference checks, PGx coverage and the PharmCAT-ready VCF.
+
+- :func:`check_reference` stops a run on a host FASTA without ``chr`` contig names or of another
+  build than the PGx catalog (GRCh38), judged from the reference bases at the catalog positions.
+- :func:`pgx_coverage` reports, per gene, the read depth at every catalog position.
+- :func:`pharmcat_ready_vcf` writes one record per catalog position: the call where covered,
+  ``0/0`` where covered and reference, ``./.`` where the depth is below the configured minimum,
+  so that PharmCAT (or our own caller, :mod:`holobiont.pgx`) never mistakes "no data" for
+  "reference".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import TextIO
+
+import pysam
+
+from holobiont.pgx import Catalog, Position, _express, load_catalog
+
+
+class ReferenceError(ValueError):
+    """The host reference does not fit the pipeline (naming or build)."""
+
+
+def _atomic_text(path: str | os.PathLike, text: str) -> None:
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def check_reference(
+    fasta: str | os.PathLike,
+    catalog: Catalog | str | os.PathLike,
+    *,
+    max_mismatch_fraction: float = 0.05,
+    log: TextIO | None = None,
+) -> dict:
+    """Check contig naming and genome build of the host reference against the PGx catalog.
+
+    Parameters
+    ----------
+    fasta : path-like
+        Host FASTA (plain or bgzipped, with a ``.fai`` index).
+    catalog : Catalog or path-like
+        PGx catalog (GRCh38 positions, ``chr`` contigs).
+    max_mismatch_fraction : float
+        Largest fraction of catalog positions whose reference base may differ from the FASTA
+        before the build is declared wrong (a few differences can be genuine, e.g. positions
+        where GRCh38 carries the minor allele are still catalogued with the GRCh38 base).
+
+    Returns
+    -------
+    dict
+        ``contigs`` (names and lengths), ``checked`` (positions compared), ``mismatches``
+        (list), ``genes_without_contig`` (genes whose contig or position is absent: their PGx
+        result will be "not callable").
+
+    Raises
+    ------
+    ReferenceError
+        No contig starts with ``chr`` (e.g. Ensembl ``1``, RefSeq ``NC_000001.11``), or more
+        than ``max_mismatch_fraction`` of the checkable catalog positions disagree (another
+        build, e.g. GRCh37/hg19).
+
+    Notes
+    -----
+    Positions whose FASTA base is ``N`` are skipped (masked or, in the demo, synthetic flanks).
+    """
+    log = log or sys.stderr
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    ref = pysam.FastaFile(str(fasta))
+    try:
+        contigs = dict(zip(ref.references, ref.lengths, strict=True))
+        if not any(c.startswith("chr") for c in contigs):
+            shown = ", ".join(list(contigs)[:5])
+            raise ReferenceError(
+                f"the host reference {Path(fasta).name} has no contig named 'chr...' (it has "
+                f"{shown}{', ...' if len(contigs) > 5 else ''}). Holobiont uses GRCh38 with "
+                "UCSC-style names (chr1, chr2, ...), as in the PGx catalog and PharmCAT. Use a "
+                "'chr'-named GRCh38 FASTA, e.g. the GRCh38 no-alt analysis set."
+            )
+        checked, mismatches, genes_missing = 0, [], set()
+        for p in cat.positions():
+            length = contigs.get(p.chrom)
+            if length is None or p.pos + len(p.ref) - 1 > length:
+                genes_missing.add(p.gene)
+                continue
+            seq = ref.fetch(p.chrom, p.pos - 1, p.pos - 1 + len(p.ref)).upper()
+            if "N" in seq:
+                continue
+            checked += 1
+            if seq != p.ref.upper():
+                mismatches.append(
+                    {
+                        "gene": p.gene,
+                        "position": f"{p.chrom}:{p.pos}",
+                        "rsid": p.rsid,
+                        "catalog_ref": p.ref,
+                        "fasta_ref": seq,
+                    }
+                )
+    finally:
+        ref.close()
+    if checked and len(mismatches) > max(1, max_mismatch_fraction * checked):
+        ex = mismatches[0]
+        raise ReferenceError(
+            f"the host reference {Path(fasta).name} does not look like GRCh38: "
+            f"{len(mismatches)} of {checked} PGx catalog positions have another reference base "
+            f"(e.g. {ex['position']} {ex['rsid']}: catalog {ex['catalog_ref']}, FASTA "
+            f"{ex['fasta_ref']}). Is it GRCh37/hg19? Use a GRCh38 FASTA with 'chr' names."
+        )
+    for g in sorted(genes_missing):
+        print(
+            f"WARNING: no reference sequence for {g} positions; {g} will be not callable.", file=log
+        )
+    return {
+        "contigs": contigs,
+        "checked_positions": checked,
+        "mismatches": mismatches,
+        "genes_without_contig": sorted(genes_missing),
+    }
+
+
+def write_reference_check(fasta, catalog, out: str | os.PathLike, **kw) -> dict:
+    """Run :func:`check_reference` and write its result as JSON (atomically)."""
+    result = check_reference(fasta, catalog, **kw)
+    _atomic_text(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return result
+
+
+def positions_file(catalog: Catalog | str | os.PathLike, out: str | os.PathLike) -> int:
+    """Write the catalog positions as a sorted ``CHROM<TAB>POS`` file for ``bcftools -T``.
+
+    Returns the number of positions written.
+    """
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    keys = sorted({(p.chrom, p.pos) for p in cat.positions()}, key=_chrom_order)
+    _atomic_text(out, "".join(f"{c}\t{p}\n" for c, p in keys))
+    return len(keys)
+
+
+def _chrom_order(key: tuple[str, int]) -> tuple[int, str, int]:
+    chrom, pos = key
+    name = chrom.removeprefix("chr")
+    return (int(name), "", pos) if name.isdigit() else (1000, name, pos)
+
+
+def _depth(rec: pysam.VariantRecord, sample: str) -> int:
+    fmt = rec.samples[sample]
+    if "AD" in rec.format and fmt.get("AD") is not None and None not in fmt["AD"]:
+        return int(sum(fmt["AD"]))
+    if "DP" in rec.format and fmt.get("DP") is not None:
+        return int(fmt["DP"])
+    return int(rec.info.get("DP", 0))
+
+
+def _catalog_genotype(p: Position, recs: list, alts: list[str]) -> tuple:
+    """Genotype at a catalog position as indices into ``(p.ref, *alts)``.
+
+    Records of ``bcftools call`` at the position (an SNV-style record and, when reads show one,
+    an indel record) are re-expressed against the catalog REF: a deletion called as
+    ``AGGAGTC>A`` and the catalog's ``AGGAGTC`` REF agree, and a covered position whose only
+    record is a reference call is ``0/0`` for the indel too. New alleles are appended to
+    ``alts``. Returns ``(None, None)`` when nothing could be called.
+    """
+    calls = []
+    for ref, alleles, rec_gt, _dp in recs:
+        if rec_gt is None or len(rec_gt) == 0 or None in rec_gt:
+            continue
+        try:
+            calls.append(tuple(_express(p, ref, alleles[g]) for g in rec_gt))
+        except ValueError:
+            continue
+    calls = [c * 2 if len(c) == 1 else c for c in calls]
+    variant = [c for c in calls if any(a != p.ref for a in c)]
+    if variant:
+        call = variant[0]
+        if len(variant) == 2:  # two heterozygous records: a compound genotype
+            found = [a for c in variant for a in c if a != p.ref]
+            call = tuple(found[:2]) if len(found) == 2 else call
+    elif calls:
+        call = calls[0]
+    else:
+        return (None, None)
+    idx = []
+    for allele in call:
+        if allele == p.ref:
+            idx.append(0)
+        elif ">" in allele:  # not expressible against the catalog REF
+            return (None, None)
+        else:
+            if allele not in alts:
+                alts.append(allele)
+            idx.append(alts.index(allele) + 1)
+    return tuple(sorted(idx))
+
+
+def pharmcat_ready_vcf(
+    calls: str | os.PathLike,
+    catalog: Catalog | str | os.PathLike,
+    fasta: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    sample: str,
+    min_depth: int = 8,
+) -> dict:
+    """Write a VCF with exactly one record per PGx catalog position.
+
+    Parameters
+    ----------
+    calls : path-like
+        All-sites calls at the catalog positions (``bcftools mpileup -T positions | bcftools
+        call -m`` without ``-v``), one sample.
+    catalog : Catalog or path-like
+        PGx catalog.
+    fasta : path-like
+        Host reference (its ``.fai`` gives the ``##contig`` lines).
+    out : path-like
+        Output ``.vcf.gz`` (bgzipped and tabix-indexed; written atomically).
+    sample : str
+        Sample name written in the header (the pseudonymous patient ID).
+    min_depth : int
+        Positions with fewer reads get ``./.`` ("not called"), never ``0/0``.
+
+    Returns
+    -------
+    dict
+        Counts: ``positions``, ``called_ref``, ``called_alt``, ``no_call``.
+
+    Notes
+    -----
+    REF and ALT are the catalog's (GRCh38, parsimonious, left-aligned, with the padding base for
+    indels), so PharmCAT matches them unchanged; an allele seen in the reads but absent from
+    the catalog is appended to ALT. A catalog position absent from ``calls`` had no reads.
+    """
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    by_pos: dict[tuple[str, int], list] = defaultdict(list)
+    with pysam.VariantFile(str(calls)) as vf:
+        in_sample = list(vf.header.samples)[0] if vf.header.samples else None
+        for rec in vf:
+            gt = rec.samples[in_sample]["GT"] if in_sample else None
+            by_pos[(rec.chrom, rec.pos)].append(
+                (rec.ref, tuple(rec.alleles), gt, _depth(rec, in_sample) if in_sample else 0)
+            )
+    positions: dict[tuple[str, int], Position] = {}
+    for p in cat.positions():
+        positions.setdefault((p.chrom, p.pos), p)
+    header = pysam.VariantHeader()
+    fai = pysam.FastaFile(str(fasta))
+    try:
+        for name, length in zip(fai.references, fai.lengths, strict=True):
+            header.contigs.add(name, length=length)
+    finally:
+        fai.close()
+    header.add_meta("source", "holobiont PharmCAT-ready VCF")
+    header.add_meta("reference", "GRCh38")
+    header.formats.add("GT", 1, "String", "Genotype")
+    header.formats.add("DP", 1, "Integer", "Read depth at the position (sum of AD)")
+    header.info.add("PX", ".", "String", "PGx gene(s) of the catalog position")
+    header.filters.add("LowDepth", None, None, f"Depth below {min_depth}: genotype not called")
+    header.add_sample(sample)
+    counts = {"positions": 0, "called_ref": 0, "called_alt": 0, "no_call": 0}
+    genes_at: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for p in cat.positions():
+        genes_at[(p.chrom, p.pos)].add(p.gene)
+    plain = f"{out}.tmp.{os.getpid()}.vcf"
+    with pysam.VariantFile(plain, "w", header=header) as w:
+        for key in sorted(positions, key=_chrom_order):
+            p = positions[key]
+            if key[0] not in header.contigs:
+                continue
+            alts = list(p.alts)
+            recs = by_pos.get(key, [])
+            depth = max((r[3] for r in recs), default=0)
+            gt = _catalog_genotype(p, recs, alts)
+            rec = w.new_record(contig=key[0], start=key[1] - 1, alleles=(p.ref, *alts))
+            rec.info["PX"] = ",".join(sorted(genes_at[key]))
+            rec.samples[sample]["DP"] = depth
+            counts["positions"] += 1
+            if depth < min_depth or gt == (None, None):
+                rec.samples[sample]["GT"] = (None, None)
+                rec.filter.add("LowDepth" if depth < min_depth else "PASS")
+                counts["no_call"] += 1
+            else:
+                rec.samples[sample]["GT"] = gt
+                rec.filter.add("PASS")
+                counts["called_alt" if any(gt) else "called_ref"] += 1
+            w.write(rec)
+    tmp_gz = f"{out}.tmp.{os.getpid()}.gz"
+    pysam.tabix_compress(plain, tmp_gz, force=True)
+    os.remove(plain)
+    pysam.tabix_index(tmp_gz, preset="vcf", force=True)
+    os.replace(tmp_gz + ".tbi", f"{out}.tbi")
+    os.replace(tmp_gz, out)
+    return counts
+
+
+def pgx_coverage(
+    bam: str | os.PathLike,
+    catalog: Catalog | str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    min_depth: int = 8,
+    min_mapq: int = 20,
+    min_baseq: int = 20,
+) -> list[dict]:
+    """Per-gene read depth at the PGx catalog positions, as TSV.
+
+    Columns: ``gene``, ``positions``, ``positions_covered`` (depth ≥ ``min_depth``),
+    ``min_depth``, ``median_depth``, ``mean_depth``, ``callable`` (all positions covered).
+    Depth counts reads with mapping quality ≥ ``min_mapq`` and bases with quality
+    ≥ ``min_baseq``, as the caller does; duplicates and secondary alignments are not counted.
+    """
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    per_gene: dict[str, list[int]] = defaultdict(list)
+    with pysam.AlignmentFile(str(bam)) as aln:
+        contigs = set(aln.references)
+        for p in cat.positions():
+            if p.chrom not in contigs:
+                per_gene[p.gene].append(0)
+                continue
+            cov = aln.count_coverage(
+                p.chrom,
+                p.pos - 1,
+                p.pos,
+                quality_threshold=min_baseq,
+                read_callback=lambda r: (
+                    r.mapping_quality >= min_mapq
+                    and not (
+                        r.is_unmapped
+                        or r.is_secondary
+                        or r.is_qcfail
+                        or r.is_duplicate
+                        or r.is_supplementary
+                    )
+                ),
+            )
+            per_gene[p.gene].append(int(sum(c[0] for c in cov)))
+    rows = []
+    for gene in sorted(per_gene):
+        d = sorted(per_gene[gene])
+        n = len(d)
+        covered = sum(x >= min_depth for x in d)
+        rows.append(
+            {
+                "gene": gene,
+                "positions": n,
+                "positions_covered": covered,
+                "min_depth": d[0],
+                "median_depth": d[n // 2] if n % 2 else (d[n // 2 - 1] + d[n // 2]) / 2,
+                "mean_depth": round(sum(d) / n, 2),
+                "callable": covered == n,
+            }
+        )
+    cols = list(rows[0]) if rows else ["gene"]
+    _atomic_text(
+        out,
+        "\t".join(cols) + "\n" + "".join("\t".join(str(r[c]) for c in cols) + "\n" for r in rows),
+    )
+    return rows

@@ -1,0 +1,257 @@
+# Stage 2 -- host genome: alignment of the QC'd reads to GRCh38, duplicate marking, variant
+# calling and normalisation, then the PGx path: coverage and calls at every catalog position, a
+# PharmCAT-ready VCF and diplotypes / phenotypes / drug guidance per patient.
+
+
+rule faidx_host_reference:
+    input:
+        HOST_FASTA,
+    output:
+        HOST_FAI,
+    log:
+        "logs/host/faidx.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools faidx {input} 2> {log}"
+
+
+rule check_host_reference:
+    input:
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+        catalog=PGX_CATALOG_FILES,
+    output:
+        "results/host/reference_check.json",
+    log:
+        "logs/host/check_reference.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
+        enabled=lookup(dpath="host/check_reference", within=config),
+    script:
+        "../../scripts/check_host_reference.py"
+
+
+rule minimap2_index:
+    input:
+        HOST_FASTA,
+    output:
+        "results/host/reference/host.mmi",
+    log:
+        "logs/host/minimap2_index.log",
+    conda:
+        "../../envs/align.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(3 * input.size_mb) + 1000),
+    shell:
+        "minimap2 -x sr -t {threads} -d {output} {input} 2> {log}"
+
+
+rule bwa_index:
+    input:
+        HOST_FASTA,
+    output:
+        multiext("results/host/reference/host", ".amb", ".ann", ".bwt", ".pac", ".sa"),
+    log:
+        "logs/host/bwa_index.log",
+    conda:
+        "../../envs/align.yaml"
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb)),
+    params:
+        prefix=lambda wc, output: os.path.splitext(output[0])[0],
+    shell:
+        "bwa index -p {params.prefix} {input} 2> {log}"
+
+
+rule align_host:
+    input:
+        unpack(get_align_host_input),
+    output:
+        bam="results/host/bam/{sample}.bam",
+        bai="results/host/bam/{sample}.bam.bai",
+        dup="results/host/bam/{sample}.markdup.txt",
+    log:
+        "logs/host/align/{sample}.log",
+    benchmark:
+        "logs/benchmarks/align_host/{sample}.tsv"
+    conda:
+        "../../envs/align.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: 4000 + int(input.size_mb),
+        runtime=lambda wc, input: max(20, int(input.size_mb / 5)),
+    params:
+        cmd=get_align_host_command,
+        index=get_align_host_index,
+        rg=get_read_group,
+    shell:
+        "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
+        " | samtools fixmate -m -u - -"
+        " | samtools sort -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
+        " | samtools markdup -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
+        ") 2> {log}"
+
+
+rule samtools_stats:
+    input:
+        bam="results/host/bam/{sample}.bam",
+        fasta=HOST_FASTA,
+    output:
+        "results/host/stats/{sample}.samtools_stats.txt",
+    log:
+        "logs/host/samtools_stats/{sample}.log",
+    conda:
+        "../../envs/samtools.yaml"
+    shell:
+        "samtools stats --reference {input.fasta} {input.bam} > {output} 2> {log}"
+
+
+rule call_variants:
+    input:
+        unpack(get_call_variants_input),
+    output:
+        vcf="results/host/vcf/{sample}.vcf.gz",
+        tbi="results/host/vcf/{sample}.vcf.gz.tbi",
+    log:
+        "logs/host/call_variants/{sample}.log",
+    benchmark:
+        "logs/benchmarks/call_variants/{sample}.tsv"
+    conda:
+        "../../envs/bcftools.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=lambda wc, input: max(20, int(input.size_mb / 2)),
+    params:
+        targets=get_call_variants_targets,
+        mapq=lookup(dpath="host/min_mapq", within=config),
+        baseq=lookup(dpath="host/min_baseq", within=config),
+        max_depth=lookup(dpath="host/max_depth", within=config),
+        prior=lookup(dpath="host/call_prior", within=config),
+        extra=lookup(dpath="host/mpileup_extra", within=config),
+        filter=lookup(dpath="host/filter", within=config),
+    shell:
+        "(bcftools mpileup -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
+        " | bcftools call -m -v -P {params.prior} -Ou"
+        " | bcftools norm -f {input.fasta} -m -any -Ou"
+        " | bcftools filter -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
+        " && tabix -p vcf {output.vcf}) 2> {log}"
+
+
+rule bcftools_stats:
+    input:
+        vcf="results/host/vcf/{sample}.vcf.gz",
+        fasta=HOST_FASTA,
+    output:
+        "results/host/stats/{sample}.bcftools_stats.txt",
+    log:
+        "logs/host/bcftools_stats/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    shell:
+        "bcftools stats -F {input.fasta} -s - {input.vcf} > {output} 2> {log}"
+
+
+rule pgx_positions:
+    input:
+        catalog=PGX_CATALOG_FILES,
+    output:
+        "results/host/pgx/catalog_positions.tsv",
+    log:
+        "logs/host/pgx_positions.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
+    script:
+        "../../scripts/pgx_positions.py"
+
+
+rule call_pgx_sites:
+    input:
+        bam="results/host/bam/{sample}.bam",
+        bai="results/host/bam/{sample}.bam.bai",
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+        positions="results/host/pgx/catalog_positions.tsv",
+    output:
+        temp("results/host/pgx/{sample}.sites.vcf.gz"),
+    log:
+        "logs/host/call_pgx_sites/{sample}.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    params:
+        mapq=lookup(dpath="host/min_mapq", within=config),
+        baseq=lookup(dpath="host/min_baseq", within=config),
+        max_depth=lookup(dpath="host/max_depth", within=config),
+        prior=lookup(dpath="host/call_prior", within=config),
+        extra=lookup(dpath="host/mpileup_extra", within=config),
+    shell:
+        # All sites (no -v): reference calls are kept so that covered = 0/0.
+        "(bcftools mpileup -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
+        " | bcftools call -m -P {params.prior} -Oz -o {output}) 2> {log}"
+
+
+rule pharmcat_vcf:
+    input:
+        sites="results/host/pgx/{sample}.sites.vcf.gz",
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+        catalog=PGX_CATALOG_FILES,
+    output:
+        vcf="results/host/pgx/{sample}.pharmcat.vcf.gz",
+        tbi="results/host/pgx/{sample}.pharmcat.vcf.gz.tbi",
+    log:
+        "logs/host/pharmcat_vcf/{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
+        patient=lambda wc: patient_of(wc.sample),
+        min_depth=lookup(dpath="host/pgx_min_depth", within=config),
+    script:
+        "../../scripts/pharmcat_vcf.py"
+
+
+rule pgx_coverage:
+    input:
+        bam="results/host/bam/{sample}.bam",
+        bai="results/host/bam/{sample}.bam.bai",
+        catalog=PGX_CATALOG_FILES,
+    output:
+        "results/host/coverage/{sample}.pgx_coverage.tsv",
+    log:
+        "logs/host/pgx_coverage/{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
+        min_depth=lookup(dpath="host/pgx_min_depth", within=config),
+        mapq=lookup(dpath="host/min_mapq", within=config),
+        baseq=lookup(dpath="host/min_baseq", within=config),
+    script:
+        "../../scripts/pgx_coverage.py"
+
+
+rule pgx_call:
+    input:
+        vcf="results/host/pgx/{sample}.pharmcat.vcf.gz",
+        catalog=PGX_CATALOG_FILES,
+    output:
+        tsv="results/host/pgx/{sample}.pgx.tsv",
+        json="results/host/pgx/{sample}.pgx.json",
+    log:
+        "logs/host/pgx_call/{sample}.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
+        patient=lambda wc: patient_of(wc.sample),
+        min_called_fraction=lookup(dpath="host/pgx_min_called_fraction", within=config),
+    script:
+        "../../scripts/pgx_call.py"
