@@ -12,6 +12,8 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/host.smk"
+include: "workflow/rules/shotgun.smk"
+include: "workflow/rules/amplicon.smk"
 
 
 rule all:

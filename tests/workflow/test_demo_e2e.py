@@ -69,7 +69,8 @@ def test_demo_multiqc_and_provenance(demo_run):
     )
     units = set(sheet.sample_id + "." + sheet.unit)  # fastp / cutadapt, per unit
     host = set(sheet.sample_id[sheet.assay.str.startswith("host")])  # samtools/bcftools stats
-    assert set(stats.Sample) == units | host
+    shotgun = set(sheet.sample_id[sheet.assay == "shotgun"])  # Kraken2 reports
+    assert set(stats.Sample) == units | host | shotgun
     prov = json.loads((run / "results/provenance/provenance.json").read_text())
     # input checksums agree with the demo manifest written by the generator
     manifest = {}

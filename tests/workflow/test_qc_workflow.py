@@ -1,4 +1,4 @@
-"""Read QC with the real tools (fastp, cutadapt, MultiQC) on a tiny cohort, and a bad FASTQ
+"""Read QC with the real tools (fastp, cutadapt) on a tiny cohort, and a bad FASTQ
 stopping its unit with a clear message and no partial outputs."""
 
 import gzip
@@ -12,6 +12,17 @@ from conftest import run_snakemake, write_fastq_pair, write_sheet
 
 pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("qc_workflow")]
 
+# The QC stage's own outputs (the cohort MultiQC, which also gathers the later stages' reports,
+# is checked in test_demo_e2e.py).
+QC_TARGETS = (
+    "results/qc/read_counts.tsv",
+    "results/provenance/provenance.json",
+    *[
+        f"results/qc/merged/{s}_{r}.fastq.gz"
+        for s in ("P01-host", "P01-16S", "P02-sg")
+        for r in ("R1", "R2")
+    ],
+)
 FWD, REV = "GTGCCAGCAGCCGCGGTAA", "GGACTACAAGGGTATCTAAT"  # concrete 515F/806R variants
 
 
@@ -52,7 +63,7 @@ def count_reads(path):
 def test_qc_on_tiny_cohort(tmp_path):
     sheet, rows = cohort(tmp_path)
     run = tmp_path / "run"
-    res = run_snakemake(run, config={"samples": sheet})
+    res = run_snakemake(run, *QC_TARGETS, config={"samples": sheet})
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
     assert list(zip(counts.sample_id, counts.unit, strict=True)) == [
@@ -73,13 +84,6 @@ def test_qc_on_tiny_cohort(tmp_path):
     host = counts[counts.sample_id == "P01-host"].read_pairs_out.sum()
     assert count_reads(run / "results/qc/merged/P01-host_R1.fastq.gz") == host
     assert count_reads(run / "results/qc/merged/P01-host_R2.fastq.gz") == host
-    # MultiQC saw every unit
-    stats = pd.read_csv(
-        run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
-    )
-    assert sorted(stats.Sample) == ["P01-16S.1", "P01-host.L001", "P01-host.L002", "P02-sg.1"]
-    html = (run / "results/qc/multiqc/multiqc_report.html").read_text()
-    assert "Read pairs through QC" in html
     # provenance: versions and the checksum of every input file
     prov = json.loads((run / "results/provenance/provenance.json").read_text())
     assert prov["tools"]["fastp"][0].isdigit() and prov["tools"]["cutadapt"][0].isdigit()
@@ -95,7 +99,7 @@ def test_qc_on_tiny_cohort(tmp_path):
 def test_truncated_fastq_stops_its_unit_with_a_clear_message(tmp_path):
     sheet, _ = cohort(tmp_path, broken="P02-sg")
     run = tmp_path / "run"
-    res = run_snakemake(run, "--keep-going", config={"samples": sheet})
+    res = run_snakemake(run, "--keep-going", *QC_TARGETS, config={"samples": sheet})
     assert res.returncode != 0
     log = (run / "logs/qc/check_fastq/P02-sg.1.log").read_text()
     assert "FASTQ check failed for sample P02-sg unit 1" in log

@@ -154,6 +154,12 @@ def get_multiqc_input(wildcards):
         ],
         "counts": "results/qc/read_counts_mqc.tsv",
         "versions": "results/provenance/software_mqc_versions.yml",
+        "kraken": [
+            f"results/shotgun/kraken2/{s}.kraken2.report.txt" for s in shotgun_samples()
+        ],
+        "tracking_16s": (
+            ["results/16s/read_tracking_mqc.tsv"] if amplicon_samples() else []
+        ),
     }
 
 
@@ -254,4 +260,212 @@ def qc_outputs():
 
 def all_outputs():
     """Final targets of every stage built so far (stages not built are absent)."""
-    return qc_outputs() + host_outputs()
+    return qc_outputs() + host_outputs() + amplicon_outputs() + shotgun_outputs()
+
+
+# --- 16S amplicon stage ---
+def amplicon_samples():
+    """16S samples, sorted: the columns of the ASV table."""
+    return samples_of(("16s",))
+
+
+if amplicon_samples() and not config["references"].get("sintax_16s"):
+    raise WorkflowError(
+        "config references.sintax_16s is not set, but the sheet has 16s libraries; "
+        "set it to a SINTAX-formatted 16S reference FASTA in config/config.yaml."
+    )
+
+
+def get_amplicon_sintax_reference(wildcards):
+    """SINTAX reference (set whenever the sheet has 16S libraries, see above)."""
+    return config["references"]["sintax_16s"]
+
+
+def get_amplicon_denoise_input(wildcards):
+    """Dereplicated, quality-filtered reads of every 16S sample (pooled for UNOISE3)."""
+    return [f"results/16s/work/{s}/filtered_uniques.fasta" for s in amplicon_samples()]
+
+
+def amplicon_table_records():
+    """One record per 16S sample: IDs and the files its counts and read tracking come from."""
+    return [
+        {
+            "sample_id": s,
+            "patient_id": patient_of(s),
+            "cutadapt": [
+                f"results/qc/cutadapt/{s}/{s}.{u}.cutadapt.json" for u in units_of(s)
+            ],
+            "merged": f"results/16s/work/{s}/merged_uniques.fasta",
+            "filtered": f"results/16s/work/{s}/filtered_uniques.fasta",
+            "hits": f"results/16s/work/{s}/hits.tsv",
+        }
+        for s in amplicon_samples()
+    ]
+
+
+def get_amplicon_table_input(wildcards):
+    recs = amplicon_table_records()
+    return {
+        "asvs": "results/16s/asv_seqs.fasta",
+        "sintax": "results/16s/work/sintax.tsv",
+        "cutadapt": [p for r in recs for p in r["cutadapt"]],
+        "per_sample": [r[k] for r in recs for k in ("merged", "filtered", "hits")],
+    }
+
+
+def amplicon_outputs():
+    if not amplicon_samples():
+        return []
+    return [
+        f"results/16s/{name}"
+        for name in (
+            "asv_table.tsv",
+            "asv_table.biom",
+            "asv_seqs.fasta",
+            "taxonomy.tsv",
+            "tree.nwk",
+            "read_tracking.tsv",
+        )
+    ]
+
+
+# --- shotgun stage ---
+from holobiont.bracken import kmer_distrib_name  # noqa: E402
+from holobiont.shotgun import KRAKEN2_DB_FILES, genome_files  # noqa: E402
+from holobiont.shotgun import config_problems  # noqa: E402
+
+SHOTGUN = config["shotgun"]
+KRAKEN2_DB_BUILT = "results/shotgun/kraken2_db"
+KMER_DISTRIB_BUILT = (
+    f"{KRAKEN2_DB_BUILT}/{kmer_distrib_name(SHOTGUN['bracken']['read_length'])}"
+)
+
+
+def shotgun_samples():
+    """Shotgun samples, sorted: the columns of the species tables."""
+    return samples_of(("shotgun",))
+
+
+def _in_project(path):
+    """A relative path absent from the working directory but present in the project (the
+    demo defaults), made absolute: runs with --directory still find them."""
+    if path and not os.path.isabs(path) and not os.path.exists(path):
+        candidate = Path(workflow.basedir) / path
+        if candidate.exists():
+            return str(candidate)
+    return path
+
+
+for _key in ("genomes", "taxonomy", "seqid2taxid"):
+    SHOTGUN["build_db"][_key] = _in_project(SHOTGUN["build_db"][_key])
+
+if shotgun_samples():
+    _shotgun_problems = config_problems(
+        SHOTGUN, config["references"].get("host_fasta", "")
+    )
+    if _shotgun_problems:
+        raise WorkflowError("\n".join(_shotgun_problems))
+
+
+def kraken2_db_files():
+    """The prebuilt database's files, or those of the database the pipeline builds."""
+    db = SHOTGUN["kraken2_db"] or KRAKEN2_DB_BUILT
+    return [f"{db}/{name}" for name in KRAKEN2_DB_FILES]
+
+
+def bracken_kmer_distrib():
+    if SHOTGUN["bracken"]["kmer_distrib"]:
+        return SHOTGUN["bracken"]["kmer_distrib"]
+    if SHOTGUN["kraken2_db"]:
+        name = kmer_distrib_name(SHOTGUN["bracken"]["read_length"])
+        return f"{SHOTGUN['kraken2_db']}/{name}"
+    return KMER_DISTRIB_BUILT
+
+
+def shotgun_taxonomy_files():
+    """The taxonomy for rank codes and lineages: the build's dump, a prebuilt database's
+    taxonomy/ dump, or else its taxo.k2d."""
+    if not SHOTGUN["kraken2_db"]:
+        tax = Path(SHOTGUN["build_db"]["taxonomy"])
+    else:
+        tax = Path(SHOTGUN["kraken2_db"]) / "taxonomy"
+        if not ((tax / "names.dmp").is_file() and (tax / "nodes.dmp").is_file()):
+            return [f"{SHOTGUN['kraken2_db']}/taxo.k2d"]
+    return [str(tax / "names.dmp"), str(tax / "nodes.dmp")]
+
+
+def get_shotgun_library_input(wildcards):
+    build = SHOTGUN["build_db"]
+    inputs = {
+        "genomes": genome_files(build["genomes"]),
+        "names": f"{build['taxonomy']}/names.dmp",
+        "nodes": f"{build['taxonomy']}/nodes.dmp",
+    }
+    if build["seqid2taxid"]:
+        inputs["seqid2taxid"] = build["seqid2taxid"]
+    return inputs
+
+
+def get_kraken2_input(wildcards):
+    return {
+        "r1": f"results/shotgun/microbial/{wildcards.sample}_R1.fastq.gz",
+        "r2": f"results/shotgun/microbial/{wildcards.sample}_R2.fastq.gz",
+        "db": kraken2_db_files(),
+    }
+
+
+def get_kraken2_report_input(wildcards):
+    return {
+        "raw": f"results/shotgun/kraken2/{wildcards.sample}.kraken2.raw_report.txt",
+        "taxonomy": shotgun_taxonomy_files(),
+    }
+
+
+def get_bracken_input(wildcards):
+    return {
+        "report": f"results/shotgun/kraken2/{wildcards.sample}.kraken2.report.txt",
+        "kmer_distrib": bracken_kmer_distrib(),
+    }
+
+
+def shotgun_host_records():
+    return [
+        {
+            "sample_id": s,
+            "patient_id": patient_of(s),
+            "file": f"results/shotgun/host/{s}.host_fraction.tsv",
+        }
+        for s in shotgun_samples()
+    ]
+
+
+def get_shotgun_profile_input(wildcards):
+    return {
+        "bracken": [
+            f"results/shotgun/bracken/{s}.bracken.tsv" for s in shotgun_samples()
+        ],
+        "taxonomy": shotgun_taxonomy_files(),
+    }
+
+
+def shotgun_outputs():
+    if not shotgun_samples():
+        return []
+    per_sample = [
+        f"results/shotgun/{path}"
+        for s in shotgun_samples()
+        for path in (
+            f"bracken/{s}.bracken.tsv",
+            f"human/{s}.bam",
+            f"human/{s}.bam.bai",
+        )
+    ]
+    return per_sample + [
+        f"results/shotgun/{name}"
+        for name in (
+            "host_fraction.tsv",
+            "species_reads.tsv",
+            "species_reads.biom",
+            "species_relative.tsv",
+        )
+    ]

@@ -154,4 +154,4 @@ rule multiqc:
         "multiqc --force --no-ansi --config {input.config} --outdir results/qc/multiqc"
         " --filename multiqc_report.html {input.fastp} {input.cutadapt} {input.host_stats}"
         " {input.versions}"
-        " {input.counts} > {log} 2>&1"
+        " {input.counts} {input.tracking_16s} {input.kraken} > {log} 2>&1"

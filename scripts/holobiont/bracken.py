@@ -1,0 +1,831 @@
+"""Bracken-style abundance re-estimation from a Kraken 2 report, and the k-mer distribution file.
+
+Kraken 2 assigns each read to the lowest common ancestor (LCA) of the taxa whose k-mers it
+contains, so the reads of species that share sequence with their relatives pile up at genus,
+family or higher. Bracken (Lu et al. 2017) moves these reads back down to the species they most
+likely came from, using how the reads of every reference genome are known to be classified.
+This module reimplements both halves of Bracken on the numpy core:
+
+- :func:`estimate_abundance` -- ``est_abundance.py`` (``bracken -l S -t 10``): reads a Kraken
+  report (:func:`read_kraken_report`) and Bracken's ``database<L>mers.kmer_distrib`` file
+  (:func:`read_kmer_distrib`; prebuilt Bracken databases work unchanged) and returns Bracken's
+  table (:func:`write_bracken`): ``name, taxonomy_id, taxonomy_lvl, kraken_assigned_reads,
+  added_reads, new_est_reads, fraction_total_reads``.
+- :func:`build_kmer_distrib` -- ``bracken-build``: cuts every reference sequence of the
+  database's library into read-length windows, classifies them with the real ``kraken2`` against
+  the database, and tabulates, for every genome, where its windows land
+  (:func:`write_kmer_distrib`).
+
+Notes
+-----
+**Re-estimation** (``est_abundance.py`` of Bracken 2.x, after its 2022 fix that stops
+redistributing reads at or below the estimation level). Let the report's tree hold, for every
+node, its clade count (reads at the node and below) and its direct count (reads assigned to the
+node itself).
+
+1. The *level nodes* are the report's nodes of the estimation level (``S``; Kraken 2's rank
+   codes, with unranked nodes coded from their ranked ancestor as ``S1``, ``S2``, ...). A level
+   node whose clade count is below the threshold ``t`` is dropped together with its subtree (its
+   reads are discarded); the others are kept.
+2. Every kept level node and every node below it is a *genome* of the sample, mapped to its level
+   node, with :math:`n_g` = its direct count.
+3. For a genome :math:`g`, the distribution file gives :math:`P(R_i | g) = m_{ig} / T_g`: the
+   fraction of the read-length windows of :math:`g` that Kraken classifies at node :math:`i`.
+   Its self fraction :math:`s_g = P(R_g | g)` (1 when the file has no ``g -> g`` entry) turns the
+   reads Kraken put on :math:`g` into an estimate of all of its reads,
+   :math:`\\hat N_g = n_g / s_g`.
+4. Every node :math:`i` *above* the level (the level nodes' subtrees are not visited) with direct
+   reads :math:`r_i > 0` and a line in the distribution file that names at least one genome of
+   the sample gives its reads to those genomes in proportion to
+   :math:`P(g | R_i) \\propto P(R_i | g)\\,\\hat N_g`:
+
+   .. math:: a_g \\mathrel{+}= r_i \\, \\frac{P(R_i | g)\\,\\hat N_g}{\\sum_h P(R_i | h)\\,\\hat N_h}.
+
+   Nodes without such a line, or whose genomes all have :math:`\\hat N = 0`, keep their reads
+   (they are counted as not distributed and appear nowhere in the output).
+5. A kept level node :math:`S` ends with :math:`\\mathrm{new}_S = c_S + \\sum_{g \\to S} a_g`,
+   with :math:`c_S` its clade count; ``fraction_total_reads`` is :math:`\\mathrm{new}_S / \\sum
+   \\mathrm{new}`. As Bracken writes them, ``new_est_reads`` is truncated to an integer and
+   ``added_reads = new_est_reads - kraken_assigned_reads``; the fraction uses the unrounded
+   values.
+
+Vectorised: the nodes to distribute and the sample's genomes form a sparse matrix
+:math:`P(R_i|g)`; one element-wise product with :math:`\\hat N`, one row normalisation and one
+matrix-vector product give every :math:`a_g`.
+
+Differences from ``est_abundance.py``, none of which changes a result at the species level:
+the order of ranks used to decide what lies *below* the level is Kraken 2's (``R, D, K, P, C,
+O, F, G, S``; Bracken lists ``K`` before ``D``, which only matters for ``-l D``); the tree is
+built from indentation as Bracken does, but the subtree of a level node is found from the tree
+rather than from the order of the lines; a genome listed twice on one line keeps its first
+fraction (as Bracken); rank codes can be recomputed from the database's taxonomy
+(:func:`parse_kraken_report` ``ranks``), because Kraken 2.1.2--2.1.3 write empty codes for some
+nodes, on which ``est_abundance.py`` stops with an IndexError (Bracken issue 284).
+
+**The distribution file** (``bracken-build``; ``kmer2read_distr`` + ``generate_kmer_distribution.py``
+of Bracken 2.x). For every reference sequence of the library and every read-length window of it
+(start positions ``0, step, 2 step, ...``), the window is classified; the counts are summed per
+genome taxid (the taxid of the sequence) and written, per classification taxid :math:`i`, as
+``i<TAB>g:m_ig:T_g g:m_ig:T_g ...`` under the header ``mapped_taxid<TAB>genome_taxids:
+kmers_mapped:total_genome_kmers``. Unclassified windows are counted as taxid 0, as in Bracken,
+so :math:`T_g` is the genome's number of windows. Deviations from ``bracken-build``:
+
+- windows are classified by ``kraken2`` itself (same database and ``--confidence`` as the
+  samples, kraken2's default ``--minimum-hit-groups``), not by Bracken's re-implementation of
+  the LCA-path scoring on the database's per-k-mer output; the window classification is
+  therefore exactly that of a single read of the same sequence. As in Bracken, the windows are
+  single reads while the samples are classified as pairs (``--paired`` pools both mates'
+  k-mers, which makes pairs slightly more specific than single windows);
+- ``step`` > 1 classifies every ``step``-th window only (bracken-build: every window); the
+  fractions :math:`m/T` are then estimated from a systematic sample of the windows;
+- windows come from the forward strand only (Kraken 2's minimizers are canonical, so the reverse
+  complement classifies the same way), and a sequence shorter than the read length gives no
+  window (as in Bracken).
+
+References
+----------
+.. [1] Lu J, Breitwieser FP, Thielen P, Salzberg SL (2017). Bracken: estimating species
+   abundance in metagenomics data. PeerJ Computer Science 3:e104. doi:10.7717/peerj-cs.104
+.. [2] Wood DE, Lu J, Langmead B (2019). Improved metagenomic analysis with Kraken 2. Genome
+   Biology 20:257. doi:10.1186/s13059-019-1891-0
+
+Examples
+--------
+>>> report = [
+...     "50.00\\t10\\t0\\tR\\t1\\troot",
+...     "50.00\\t10\\t4\\tG\\t10\\t  Genus",
+...     "20.00\\t4\\t4\\tS\\t11\\t    Genus alpha",
+...     "10.00\\t2\\t2\\tS\\t12\\t    Genus beta",
+... ]
+>>> distrib = {"10": {"11": 0.5, "12": 0.5}, "11": {"11": 0.5}, "12": {"12": 0.5}}
+>>> res = estimate_abundance(parse_kraken_report(report), distrib, threshold=1)
+>>> [(r.taxid, round(r.new_est_reads_exact, 3)) for r in res.rows]
+[('11', 6.667), ('12', 3.333)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "KMER_DISTRIB_HEADER",
+    "LEVELS",
+    "RANK_CODES",
+    "BrackenResult",
+    "BrackenRow",
+    "ReportNode",
+    "build_kmer_distrib",
+    "estimate_abundance",
+    "fix_report_rank_codes",
+    "iter_windows",
+    "kmer_distrib_name",
+    "parse_kraken_report",
+    "read_bracken",
+    "read_kmer_distrib",
+    "read_kraken_report",
+    "write_bracken",
+    "write_kmer_distrib",
+]
+
+#: Kraken 2's main rank codes, from the root down.
+LEVELS: tuple[str, ...] = ("R", "D", "K", "P", "C", "O", "F", "G", "S")
+#: First line of a Bracken ``.kmer_distrib`` file.
+KMER_DISTRIB_HEADER = "mapped_taxid\tgenome_taxids:kmers_mapped:total_genome_kmers"
+BRACKEN_COLUMNS = (
+    "name",
+    "taxonomy_id",
+    "taxonomy_lvl",
+    "kraken_assigned_reads",
+    "added_reads",
+    "new_est_reads",
+    "fraction_total_reads",
+)
+#: Kraken 2's rank code of each taxonomy rank name (other ranks are unranked: parent + depth).
+RANK_CODES: dict[str, str] = {
+    "superkingdom": "D",
+    "domain": "D",
+    "kingdom": "K",
+    "phylum": "P",
+    "class": "C",
+    "order": "O",
+    "family": "F",
+    "genus": "G",
+    "species": "S",
+}
+_LEVEL_RE = re.compile(r"^([RDKPCOFGS])(\d*)$")
+
+
+def kmer_distrib_name(read_length: int) -> str:
+    """Bracken's file name for a read length: ``database<L>mers.kmer_distrib``.
+
+    >>> kmer_distrib_name(150)
+    'database150mers.kmer_distrib'
+    """
+    return f"database{int(read_length)}mers.kmer_distrib"
+
+
+# --------------------------------------------------------------------------- Kraken report
+
+
+@dataclass
+class ReportNode:
+    """One line of a Kraken report, as a node of the report's taxonomy tree.
+
+    Attributes
+    ----------
+    taxid : str
+    name : str
+        Scientific name, without the indentation.
+    level : str
+        Rank code; unranked nodes get their ranked ancestor's code plus a depth (``S1``, ...).
+    depth : int
+        Indentation / 2 (the root is 0).
+    clade_reads, direct_reads : int
+        Reads at the node and below; reads assigned to the node itself.
+    parent : int
+        Index of the parent node in the list (-1 for the root).
+    line : int
+        Line number in the report.
+    children : list of int
+    """
+
+    taxid: str
+    name: str
+    level: str
+    depth: int
+    clade_reads: int
+    direct_reads: int
+    parent: int = -1
+    line: int = 0
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class KrakenReport:
+    """A parsed Kraken report: the tree (``nodes[0]`` is the root) and the unclassified count."""
+
+    nodes: list[ReportNode]
+    unclassified: int = 0
+    fixed_codes: int = 0
+
+    @property
+    def total_reads(self) -> int:
+        """Classified plus unclassified reads."""
+        return self.unclassified + (self.nodes[0].clade_reads if self.nodes else 0)
+
+
+def _level_key(level: str) -> tuple[int, int]:
+    m = _LEVEL_RE.match(level)
+    if not m:
+        raise ValueError(f"unknown taxonomic level {level!r}; use one of {', '.join(LEVELS)}.")
+    return LEVELS.index(m.group(1)), int(m.group(2) or 0)
+
+
+def parse_kraken_report(
+    lines: Iterable[str], source: str = "report", ranks: Mapping[str, str] | None = None
+) -> KrakenReport:
+    """Parse the lines of a Kraken / Kraken 2 report (standard 6 columns, or 8 with
+    ``--report-minimizer-data``).
+
+    Parameters
+    ----------
+    lines : iterable of str
+    source : str
+        Name used in error messages.
+    ranks : mapping of taxid to rank name, optional
+        The database's taxonomy ranks (``nodes.dmp`` / ``taxo.k2d``). When given, every rank
+        code is recomputed from them as Kraken 2 defines it (:data:`RANK_CODES`; unranked
+        nodes get their ranked ancestor's code plus the distance to it: ``R1``, ``S1``, ...),
+        which repairs the empty or letter-less codes that Kraken 2.1.2--2.1.3 write for some
+        nodes (root, domains; DerrickWood/kraken2 issues 759, 796). Without it the codes are
+        read as written and only unranked or broken codes are derived from the parent.
+
+    Returns
+    -------
+    KrakenReport
+        Empty (no nodes) for a report of a sample without reads. ``fixed_codes`` counts the
+        codes that differ from those written.
+
+    Raises
+    ------
+    ValueError
+        On a line that is not a report line (e.g. Kraken's per-read output or an mpa-style
+        report), naming the line.
+    """
+    nodes: list[ReportNode] = []
+    unclassified = 0
+    fixed = 0
+    stack: list[int] = []  # indices of the current path from the root
+    for number, raw in enumerate(lines, start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) not in (6, 8):
+            raise ValueError(
+                f"{source}, line {number}: {len(fields)} tab-separated fields; a Kraken report "
+                "has 6 (or 8 with --report-minimizer-data). Is this the per-read output or an "
+                "mpa-style report?"
+            )
+        try:
+            clade, direct = int(fields[1]), int(fields[2])
+        except ValueError:
+            raise ValueError(f"{source}, line {number}: read counts are not integers.") from None
+        written, taxid, label = fields[-3].strip(), fields[-2].strip(), fields[-1]
+        name = label.lstrip(" ")
+        depth = (len(label) - len(name)) // 2
+        if written == "U" or taxid == "0":
+            unclassified += direct
+            fixed += written != "U"
+            continue
+        if not nodes:
+            if taxid != "1":
+                raise ValueError(
+                    f"{source}, line {number}: the first classified node is not the root."
+                )
+            nodes.append(ReportNode(taxid, name, "R", depth, clade, direct, line=number))
+            fixed += written != "R"
+            stack = [0]
+            continue
+        while stack and nodes[stack[-1]].depth >= depth:
+            stack.pop()
+        if not stack:
+            raise ValueError(
+                f"{source}, line {number}: indentation places {name!r} above the root."
+            )
+        parent = stack[-1]
+        code = written
+        if ranks is not None and taxid in ranks:
+            code = RANK_CODES.get(ranks[taxid].strip().lower(), "-")
+        if code == "-" or len(code) != 1 or not _LEVEL_RE.match(code):
+            # unranked: the nearest ranked ancestor's code plus the distance to it (Bracken,
+            # Kraken 2); also for codes that lost their letter ("", "1").
+            m = _LEVEL_RE.match(nodes[parent].level)
+            code = f"{m.group(1)}{int(m.group(2) or 0) + 1}"
+        fixed += code != written
+        nodes.append(ReportNode(taxid, name, code, depth, clade, direct, parent, line=number))
+        nodes[parent].children.append(len(nodes) - 1)
+        stack.append(len(nodes) - 1)
+    return KrakenReport(nodes, unclassified, fixed)
+
+
+def read_kraken_report(
+    path: str | os.PathLike, ranks: Mapping[str, str] | None = None
+) -> KrakenReport:
+    """Read a Kraken report file (see :func:`parse_kraken_report`)."""
+    with open(path, encoding="utf-8") as fh:
+        return parse_kraken_report(fh, source=str(path), ranks=ranks)
+
+
+def fix_report_rank_codes(
+    src: str | os.PathLike, dst: str | os.PathLike, ranks: Mapping[str, str]
+) -> int:
+    """Copy a Kraken report, rewriting only its rank-code column from the taxonomy `ranks`.
+
+    Everything else (percentages, counts, minimizer columns, indentation) is kept byte for
+    byte. Returns the number of codes changed. See :func:`parse_kraken_report`.
+    """
+    with open(src, encoding="utf-8") as fh:
+        lines = fh.readlines()
+    report = parse_kraken_report(lines, source=str(src), ranks=ranks)
+    code_at = {node.line: node.level for node in report.nodes}
+    tmp = f"{dst}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+        for number, raw in enumerate(lines, start=1):
+            line = raw.rstrip("\r\n")
+            if line.strip():
+                fields = line.split("\t")
+                fields[-3] = code_at.get(number, "U")
+                line = "\t".join(fields)
+            out.write(line + "\n")
+    os.replace(tmp, dst)
+    return report.fixed_codes
+
+
+# --------------------------------------------------------------------------- kmer_distrib
+
+
+def _parse_distrib_line(line: str, wanted: set[str] | None) -> tuple[str, dict[str, float]]:
+    mapped, _, rest = line.strip().partition("\t")
+    genomes: dict[str, float] = {}
+    for item in rest.split():
+        g, m, t = item.split(":")
+        if (wanted is None or g in wanted) and g not in genomes:
+            genomes[g] = float(m) / float(t)
+    return mapped.strip(), genomes
+
+
+def read_kmer_distrib(
+    path: str | os.PathLike, genomes: Iterable[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Read a Bracken ``database<L>mers.kmer_distrib`` file.
+
+    Parameters
+    ----------
+    path : path-like
+        Header line, then ``mapped_taxid<TAB>genome:mapped:total genome:mapped:total ...``.
+    genomes : iterable of str, optional
+        Keep only these genome taxids (a sample's genomes; keeps memory small on large
+        databases). Lines left without genomes are dropped.
+
+    Returns
+    -------
+    dict
+        ``{mapped_taxid: {genome_taxid: mapped / total}}``.
+
+    Raises
+    ------
+    ValueError
+        On a malformed line (line number given).
+    """
+    wanted = None if genomes is None else {str(g) for g in genomes}
+    out: dict[str, dict[str, float]] = {}
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+        if first and not first.startswith("mapped_taxid"):
+            fh.seek(0)  # tolerate a file without header
+        for number, line in enumerate(fh, start=2):
+            if not line.strip():
+                continue
+            try:
+                mapped, dist = _parse_distrib_line(line, wanted)
+            except (ValueError, ZeroDivisionError):
+                raise ValueError(
+                    f"{path}, line {number}: not 'taxid<TAB>genome:mapped:total ...'."
+                ) from None
+            if dist:
+                out.setdefault(mapped, dist)
+    return out
+
+
+def write_kmer_distrib(counts: Mapping[str, Mapping[str, int]], path: str | os.PathLike) -> int:
+    """Write ``{genome_taxid: {mapped_taxid: windows}}`` in Bracken's kmer_distrib format.
+
+    Totals per genome are the sums over all mapped taxids (unclassified windows, taxid
+    ``"0"``, included). Lines and genomes are sorted numerically. Returns the number of lines.
+    """
+    totals = {g: sum(d.values()) for g, d in counts.items()}
+    by_mapped: dict[str, list[tuple[str, int]]] = {}
+    for g, dist in counts.items():
+        for m, c in dist.items():
+            if c > 0:
+                by_mapped.setdefault(str(m), []).append((str(g), int(c)))
+    key = _taxid_sort_key
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(KMER_DISTRIB_HEADER + "\n")
+        for m in sorted(by_mapped, key=key):
+            items = sorted(by_mapped[m], key=lambda x: key(x[0]))
+            fh.write(m + "\t" + " ".join(f"{g}:{c}:{totals[g]}" for g, c in items) + "\n")
+    os.replace(tmp, path)
+    return len(by_mapped)
+
+
+def _taxid_sort_key(taxid: str) -> tuple[int, int | str]:
+    return (0, int(taxid)) if taxid.isdigit() else (1, taxid)
+
+
+# --------------------------------------------------------------------------- estimation
+
+
+@dataclass(frozen=True)
+class BrackenRow:
+    """One taxon of the estimation level (a line of Bracken's output)."""
+
+    name: str
+    taxid: str
+    level: str
+    kraken_assigned_reads: int
+    new_est_reads_exact: float
+    fraction_total_reads: float
+
+    @property
+    def new_est_reads(self) -> int:
+        """Estimated reads, truncated to an integer as Bracken writes them."""
+        return int(self.new_est_reads_exact)
+
+    @property
+    def added_reads(self) -> int:
+        return self.new_est_reads - self.kraken_assigned_reads
+
+
+@dataclass
+class BrackenResult:
+    """Rows (report order) and Bracken's summary counts."""
+
+    rows: list[BrackenRow]
+    level: str
+    threshold: int
+    total_reads: int = 0
+    unclassified_reads: int = 0
+    n_level_taxa: int = 0
+    n_level_kept: int = 0
+    kept_reads: int = 0
+    discarded_reads: int = 0
+    distributed_reads: int = 0
+    not_distributed_reads: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"level {self.level}, threshold {self.threshold}: {self.n_level_kept} of "
+            f"{self.n_level_taxa} taxa kept; reads: {self.total_reads} total, "
+            f"{self.unclassified_reads} unclassified, {self.kept_reads} kept at the level, "
+            f"{self.discarded_reads} discarded (below threshold), {self.distributed_reads} "
+            f"distributed from above, {self.not_distributed_reads} not distributed"
+        )
+
+
+def estimate_abundance(
+    report: KrakenReport,
+    kmer_distrib: Mapping[str, Mapping[str, float]] | str | os.PathLike,
+    *,
+    level: str = "S",
+    threshold: int = 10,
+) -> BrackenResult:
+    """Re-estimate the reads of every taxon of `level` as Bracken does (see the module Notes).
+
+    Parameters
+    ----------
+    report : KrakenReport
+        From :func:`read_kraken_report`.
+    kmer_distrib : mapping or path-like
+        ``{mapped_taxid: {genome_taxid: fraction}}`` (:func:`read_kmer_distrib`) or the path of
+        a ``.kmer_distrib`` file (read filtered to the sample's genomes).
+    level : str
+        Rank code of the estimation level: ``D, K, P, C, O, F, G, S`` (Bracken's ``-l``;
+        default ``S``), or an unranked depth below one such as ``S1``.
+    threshold : int
+        Minimum clade count of a level taxon (Bracken's ``-t``; default 10).
+
+    Returns
+    -------
+    BrackenResult
+
+    Raises
+    ------
+    ValueError
+        On an unknown level or a negative threshold.
+    """
+    lkey = _level_key(level)
+    if lkey[0] == 0:
+        raise ValueError("level R (root) cannot be an estimation level.")
+    if isinstance(threshold, bool) or int(threshold) != threshold or threshold < 0:
+        raise ValueError(f"threshold must be an integer >= 0, got {threshold!r}.")
+    nodes = report.nodes
+    result = BrackenResult([], level, int(threshold), report.total_reads, report.unclassified)
+    if not nodes:
+        return result
+
+    # 1-2. kept level nodes; every genome (a kept level node or a node below it) -> level node
+    kept: list[int] = []
+    genome_to_level: dict[str, int] = {}  # genome taxid -> index of its level node
+    genome_reads: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        if node.level != level:
+            continue
+        result.n_level_taxa += 1
+        if node.clade_reads < threshold:
+            result.discarded_reads += node.clade_reads
+            continue
+        kept.append(i)
+        result.kept_reads += node.clade_reads
+        todo = [i]
+        while todo:
+            j = todo.pop()
+            if nodes[j].taxid not in genome_to_level:
+                genome_to_level[nodes[j].taxid] = i
+                genome_reads[nodes[j].taxid] = nodes[j].direct_reads
+            todo.extend(nodes[j].children)
+    result.n_level_kept = len(kept)
+
+    if not isinstance(kmer_distrib, Mapping):
+        kmer_distrib = read_kmer_distrib(kmer_distrib, genomes=genome_to_level)
+
+    # 4. nodes above the level with direct reads (level subtrees are not visited)
+    sources: list[int] = []
+    todo = [0]
+    while todo:
+        j = todo.pop()
+        node = nodes[j]
+        if node.level == level:
+            continue
+        if _below(node.level, lkey):
+            # below the level without a level ancestor (e.g. a species with no genus while
+            # estimating at G): nothing to attach it to
+            result.not_distributed_reads += node.clade_reads
+            continue
+        todo.extend(reversed(node.children))
+        if node.direct_reads == 0:
+            continue
+        dist = {g: f for g, f in kmer_distrib.get(node.taxid, {}).items() if g in genome_to_level}
+        if dist:
+            sources.append(j)
+        else:
+            result.not_distributed_reads += node.direct_reads
+
+    genomes = sorted(genome_to_level, key=_taxid_sort_key)
+    gindex = {g: k for k, g in enumerate(genomes)}
+    added = np.zeros(len(genomes))
+    if sources and genomes:
+        rows, cols, vals = [], [], []
+        for r, j in enumerate(sources):
+            for g, f in kmer_distrib[nodes[j].taxid].items():
+                if g in gindex:
+                    rows.append(r)
+                    cols.append(gindex[g])
+                    vals.append(f)
+        p_read_given_genome = sp.csr_array(
+            (np.asarray(vals, dtype=np.float64), (np.asarray(rows), np.asarray(cols))),
+            shape=(len(sources), len(genomes)),
+        )
+        # 3. reads of each genome in the sample: direct reads / self fraction
+        self_fraction = np.array(
+            [kmer_distrib.get(g, {}).get(g, 1.0) or 1.0 for g in genomes], dtype=np.float64
+        )
+        est_genome_reads = np.array([genome_reads[g] for g in genomes], np.float64) / self_fraction
+        weights = sp.csr_array(p_read_given_genome.multiply(est_genome_reads[None, :]))
+        row_total = np.asarray(weights.sum(axis=1)).ravel()
+        direct = np.array([nodes[j].direct_reads for j in sources], dtype=np.float64)
+        ok = row_total > 0
+        result.distributed_reads = int(direct[ok].sum())
+        result.not_distributed_reads += int(direct[~ok].sum())
+        scale = np.divide(direct, row_total, out=np.zeros_like(direct), where=ok)
+        added = weights.T @ scale
+
+    # 5. new estimates per kept level node
+    new = {i: float(nodes[i].clade_reads) for i in kept}
+    for g, k in gindex.items():
+        new[genome_to_level[g]] += float(added[k])
+    total = sum(new.values())
+    for i in kept:
+        node = nodes[i]
+        result.rows.append(
+            BrackenRow(
+                name=node.name,
+                taxid=node.taxid,
+                level=level,
+                kraken_assigned_reads=node.clade_reads,
+                new_est_reads_exact=new[i],
+                fraction_total_reads=new[i] / total if total > 0 else 0.0,
+            )
+        )
+    return result
+
+
+def _below(code: str, lkey: tuple[int, int]) -> bool:
+    """True if rank code `code` is strictly deeper than the estimation level."""
+    return _level_key(code) > lkey
+
+
+# --------------------------------------------------------------------------- Bracken table I/O
+
+
+def write_bracken(result: BrackenResult, path: str | os.PathLike) -> None:
+    """Write Bracken's output table (tab-separated, header line, Bracken's rounding)."""
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("\t".join(BRACKEN_COLUMNS) + "\n")
+        for r in result.rows:
+            fh.write(
+                f"{r.name}\t{r.taxid}\t{r.level}\t{r.kraken_assigned_reads}\t{r.added_reads}\t"
+                f"{r.new_est_reads}\t{r.fraction_total_reads:.5f}\n"
+            )
+    os.replace(tmp, path)
+
+
+def read_bracken(path: str | os.PathLike) -> list[dict[str, str | int | float]]:
+    """Read a Bracken output table (ours or Bracken's) into a list of dicts.
+
+    Raises
+    ------
+    ValueError
+        If the header is not Bracken's.
+    """
+    with open(path, encoding="utf-8") as fh:
+        header = fh.readline().rstrip("\r\n").split("\t")
+        if tuple(header) != BRACKEN_COLUMNS:
+            raise ValueError(f"{path}: not a Bracken table (header {header}).")
+        rows = []
+        for line in fh:
+            if not line.strip():
+                continue
+            f = line.rstrip("\r\n").split("\t")
+            rows.append(
+                {
+                    "name": f[0],
+                    "taxonomy_id": f[1],
+                    "taxonomy_lvl": f[2],
+                    "kraken_assigned_reads": int(f[3]),
+                    "added_reads": int(f[4]),
+                    "new_est_reads": int(f[5]),
+                    "fraction_total_reads": float(f[6]),
+                }
+            )
+    return rows
+
+
+# --------------------------------------------------------------------------- bracken-build
+
+
+def _read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
+    """(header without '>', sequence) of every record; plain or gzipped."""
+    import gzip
+
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="ascii") as fh:
+        header, chunks = None, []
+        for line in fh:
+            if line.startswith(">"):
+                if header is not None:
+                    yield header, "".join(chunks)
+                header, chunks = line[1:].strip(), []
+            else:
+                chunks.append(line.strip())
+        if header is not None:
+            yield header, "".join(chunks)
+
+
+_TAXID_TAG = re.compile(r"kraken:taxid\|(\d+)")
+
+
+def iter_windows(
+    fasta: str | os.PathLike, read_length: int, step: int = 1
+) -> Iterator[tuple[str, str]]:
+    """Yield ``(genome_taxid, window)`` for every read-length window of a tagged library.
+
+    Every header must carry a ``kraken:taxid|<taxid>`` tag (as in a Kraken 2 library).
+    Windows start at ``0, step, 2*step, ...`` and end inside the sequence; sequences shorter
+    than `read_length` give none.
+    """
+    for header, seq in _read_fasta(fasta):
+        m = _TAXID_TAG.search(header.split()[0])
+        if not m:
+            raise ValueError(f"{fasta}: sequence {header.split()[0]!r} has no kraken:taxid tag.")
+        taxid = m.group(1)
+        seq = seq.upper()
+        for start in range(0, len(seq) - read_length + 1, step):
+            yield taxid, seq[start : start + read_length]
+
+
+def build_kmer_distrib(
+    library: str | os.PathLike,
+    db: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    read_length: int = 150,
+    step: int = 1,
+    threads: int = 1,
+    confidence: float = 0.0,
+    kraken2: str = "kraken2",
+    extra_args: Iterable[str] = (),
+    log: TextIO | None = None,
+) -> dict[str, int]:
+    """Build Bracken's ``database<L>mers.kmer_distrib`` for a Kraken 2 database.
+
+    Parameters
+    ----------
+    library : path-like
+        The database's reference sequences (FASTA, ``kraken:taxid|N`` in every header).
+    db : path-like
+        The Kraken 2 database directory.
+    out : path-like
+        Output file (conventionally ``<db>/database<L>mers.kmer_distrib``).
+    read_length : int
+        Window length = the read length of the samples (Bracken's ``-l``).
+    step : int
+        Distance between window starts; 1 classifies every window as ``bracken-build`` does,
+        larger values classify every ``step``-th window only (``step`` times faster).
+    threads, confidence, kraken2, extra_args
+        Passed to ``kraken2`` (``--threads``, ``--confidence``; executable; more arguments).
+    log : text file, optional
+
+    Returns
+    -------
+    dict
+        ``windows`` classified, ``genomes`` and ``lines`` written.
+
+    Raises
+    ------
+    RuntimeError
+        If ``kraken2`` fails (its exit status and the end of its stderr are given).
+    """
+    if read_length < 1 or step < 1:
+        raise ValueError("read_length and step must be >= 1.")
+    cmd = [
+        kraken2,
+        "--db",
+        str(db),
+        "--threads",
+        str(threads),
+        "--confidence",
+        str(confidence),
+        *extra_args,
+        "/dev/stdin",
+    ]
+    if log:
+        print("running: " + " ".join(cmd), file=log)
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1 << 20,
+    )
+    errors: list[BaseException] = []
+    stderr_chunks: list[str] = []
+
+    def feed() -> None:
+        try:
+            batch: list[str] = []
+            for k, (taxid, window) in enumerate(iter_windows(library, read_length, step)):
+                batch.append(f">{taxid}_{k}\n{window}\n")
+                if len(batch) >= 20_000:
+                    proc.stdin.write("".join(batch))
+                    batch.clear()
+            proc.stdin.write("".join(batch))
+        except BrokenPipeError:
+            pass
+        except BaseException as err:  # noqa: BLE001 -- re-raised in the main thread
+            errors.append(err)
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+
+    def drain() -> None:
+        stderr_chunks.append(proc.stderr.read())
+
+    threads_ = [threading.Thread(target=feed), threading.Thread(target=drain)]
+    for t in threads_:
+        t.start()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for line in proc.stdout:
+        fields = line.split("\t", 3)
+        if len(fields) >= 3:
+            pairs[(fields[1].rpartition("_")[0], fields[2])] += 1
+    status = proc.wait()
+    for t in threads_:
+        t.join()
+    stderr = "".join(stderr_chunks)
+    if log:
+        log.write(stderr)
+    if errors:
+        raise errors[0]
+    if status != 0:
+        raise RuntimeError(f"kraken2 exited with status {status}: {stderr[-2000:]}")
+    counts: dict[str, dict[str, int]] = {}
+    for (genome, mapped), c in pairs.items():
+        counts.setdefault(genome, {})[mapped] = c
+    lines = write_kmer_distrib(counts, out)
+    return {"windows": sum(pairs.values()), "genomes": len(counts), "lines": lines}

@@ -1,0 +1,287 @@
+"""Cohort diversity of one microbiome assay: rarefaction, alpha, beta, PCoA and PERMANOVA.
+
+:func:`cohort_diversity` takes a cohort feature table (16S ASVs or shotgun species), an optional
+rooted tree (16S: Faith PD and UniFrac) and the sheet's metadata, and writes standard TSVs:
+
+``rarefaction.tsv``
+    every sample with its depth and whether it was kept or dropped (and why);
+``alpha.tsv``
+    per kept sample: each alpha metric at the rarefaction depth, plus the mean and a 95 %
+    interval of Shannon and observed taxa over ``n_iterations`` rarefactions;
+``beta_<metric>.tsv``
+    square distance matrices (labelled);
+``pcoa_<metric>.tsv``
+    sample coordinates on PC1..PCk (sign-normalised) with the proportion explained in the
+    header line;
+``permanova.tsv``
+    pseudo-F and permutation p-value per metric and metadata column (columns with fewer than
+    two groups of at least two samples are skipped, and listed with the reason).
+
+Every number comes from the numpy core (:mod:`holobiont.table`, :mod:`holobiont.alpha`,
+:mod:`holobiont.beta`, :mod:`holobiont.ordination`), equal to scikit-bio's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from holobiont.alpha import alpha_diversity
+from holobiont.beta import beta_diversity
+from holobiont.ordination import pcoa, permanova
+from holobiont.table import FeatureTable, rarefy, read_tsv
+from holobiont.tree import midpoint_root, read_newick
+
+ALPHA_TAXONOMIC = ("observed", "shannon", "simpson", "pielou", "chao1", "goods_coverage")
+BETA_TAXONOMIC = ("braycurtis", "jaccard")
+BETA_PHYLOGENETIC = ("unweighted_unifrac", "weighted_normalized_unifrac")
+
+
+def choose_depth(depths: Sequence[int], *, min_depth: int, quantile: float = 0.1) -> int:
+    """Automatic rarefaction depth: the ``quantile`` of sample depths, at least ``min_depth``.
+
+    Samples below the chosen depth are dropped (and reported); ``quantile=0.1`` keeps at least
+    90 % of the samples that reach ``min_depth``.
+    """
+    usable = np.sort(np.asarray([d for d in depths if d >= min_depth], dtype=np.int64))
+    if usable.size == 0:
+        return int(min_depth)
+    return int(max(min_depth, usable[int(np.floor(quantile * (usable.size - 1)))]))
+
+
+def _write_tsv(path: Path, header: Sequence[str], rows: Sequence[Sequence], comment: str = ""):
+    tmp = path.with_name(path.name + f".tmp.{os.getpid()}")
+    with open(tmp, "w") as fh:
+        if comment:
+            fh.write(comment)
+        fh.write("\t".join(header) + "\n")
+        for r in rows:
+            fh.write("\t".join(_fmt(x) for x in r) + "\n")
+    os.replace(tmp, path)
+
+
+def _fmt(x) -> str:
+    if isinstance(x, float | np.floating):
+        return "NA" if np.isnan(x) else repr(float(round(x, 10)))
+    return str(x)
+
+
+def cohort_diversity(
+    table: FeatureTable | str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    metadata: Mapping[str, Mapping[str, str]],
+    tree: str | os.PathLike | None = None,
+    depth: int | None = None,
+    min_depth: int = 1000,
+    seed: int = 42,
+    permutations: int = 999,
+    n_iterations: int = 20,
+    log: TextIO | None = None,
+) -> dict:
+    """Run the cohort diversity analyses of one assay and write their TSVs.
+
+    Parameters
+    ----------
+    table : FeatureTable or path-like
+        Counts ``(n_samples, n_taxa)``; a path is read with :func:`holobiont.table.read_tsv`.
+    out_dir : path-like
+        Folder for the outputs (created).
+    metadata : mapping
+        Sample ID -> {column: value}; string columns with 2+ groups feed PERMANOVA.
+    tree : path-like, optional
+        Newick tree whose tips include every taxon; adds Faith PD and both UniFracs. An unrooted
+        tree is midpoint-rooted.
+    depth : int, optional
+        Rarefaction depth; default :func:`choose_depth` with ``min_depth``.
+    min_depth : int
+        Smallest depth the automatic choice may take; samples below it are dropped.
+    seed : int
+        Seed of rarefaction and permutations (the outputs are bit-reproducible).
+    permutations : int
+        PERMANOVA permutations.
+    n_iterations : int
+        Rarefactions behind the alpha intervals.
+
+    Returns
+    -------
+    dict
+        Summary: depth, kept and dropped samples, metrics written.
+    """
+    import sys
+
+    log = log or sys.stderr
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tab = table if isinstance(table, FeatureTable) else read_tsv(table)
+    depths = np.asarray(tab.depths, dtype=np.int64)
+    chosen = int(depth) if depth else choose_depth(depths.tolist(), min_depth=min_depth)
+    rng = np.random.default_rng(seed)
+    rare = rarefy(tab, chosen, seed=rng)
+    kept = rare.table
+    rows = []
+    for sid, d in zip(tab.sample_ids, depths, strict=True):
+        if sid in rare.dropped:
+            reason = "no reads" if d == 0 else f"below rarefaction depth {chosen}"
+            rows.append((sid, int(d), "dropped", reason))
+            print(f"dropped {sid}: {reason} ({d} reads)", file=log)
+        else:
+            rows.append((sid, int(d), "kept", ""))
+    _write_tsv(
+        out / "rarefaction.tsv",
+        ["sample_id", "depth", "status", "reason"],
+        rows,
+        comment=f"# rarefaction depth: {chosen}; seed: {seed}\n",
+    )
+    summary = {
+        "depth": chosen,
+        "kept": list(kept.sample_ids),
+        "dropped": dict(rare.dropped),
+        "alpha": [],
+        "beta": [],
+        "permanova": [],
+    }
+    if kept.n_samples == 0:
+        print("WARNING: no sample reaches the rarefaction depth; no diversity computed.", file=log)
+        for name in ("alpha.tsv", "permanova.tsv"):
+            _write_tsv(out / name, ["sample_id"], [])
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        return summary
+
+    rooted = None
+    if tree is not None:
+        t = read_newick(tree)
+        rooted = t if _is_bifurcating_root(t) else midpoint_root(t)
+    alpha_metrics = ALPHA_TAXONOMIC + (("faith_pd",) if rooted is not None else ())
+    alpha = {
+        m: alpha_diversity(
+            m,
+            kept.counts,
+            taxa=kept.taxa if m == "faith_pd" else None,
+            tree=rooted if m == "faith_pd" else None,
+        )
+        for m in alpha_metrics
+    }
+    # rarefaction-based interval: repeat the subsampling and keep the spread of two metrics
+    reps = {"shannon": [], "observed": []}
+    unrarefied = tab.select(samples=kept.sample_ids)
+    for _ in range(n_iterations):
+        r = rarefy(unrarefied, chosen, seed=rng).table
+        for m in reps:
+            reps[m].append(alpha_diversity(m, r.counts))
+    extra_cols, extra = [], []
+    for m, vals in reps.items():
+        arr = np.vstack(vals)
+        extra_cols += [f"{m}_mean", f"{m}_lo95", f"{m}_hi95"]
+        extra.append(
+            np.vstack(
+                [arr.mean(0), np.percentile(arr, 2.5, axis=0), np.percentile(arr, 97.5, axis=0)]
+            )
+        )
+    extra_arr = np.vstack(extra)
+    _write_tsv(
+        out / "alpha.tsv",
+        ["sample_id", *alpha_metrics, *extra_cols],
+        [
+            (sid, *(alpha[m][i] for m in alpha_metrics), *extra_arr[:, i])
+            for i, sid in enumerate(kept.sample_ids)
+        ],
+        comment=f"# alpha diversity at rarefaction depth {chosen}\n",
+    )
+    summary["alpha"] = list(alpha_metrics)
+
+    beta_metrics = BETA_TAXONOMIC + (BETA_PHYLOGENETIC if rooted is not None else ())
+    columns = _grouping_columns(metadata, kept.sample_ids)
+    perm_rows = []
+    for m in beta_metrics:
+        dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
+        _write_tsv(
+            out / f"beta_{m}.tsv",
+            ["sample_id", *kept.sample_ids],
+            [(sid, *dm[i]) for i, sid in enumerate(kept.sample_ids)],
+        )
+        if kept.n_samples >= 3:
+            res = pcoa(dm, n_axes=min(kept.n_samples, 10), ids=kept.sample_ids)
+            axes = [f"PC{i + 1}" for i in range(res.coordinates.shape[1])]
+            expl = ",".join(
+                f"{a}={p:.6f}" for a, p in zip(axes, res.proportion_explained, strict=True)
+            )
+            _write_tsv(
+                out / f"pcoa_{m}.tsv",
+                ["sample_id", *axes],
+                [(sid, *res.coordinates[i]) for i, sid in enumerate(kept.sample_ids)],
+                comment=f"# proportion explained: {expl}\n",
+            )
+        for col, (labels, why) in columns.items():
+            if labels is None:
+                perm_rows.append((m, col, "NA", "NA", kept.n_samples, "NA", 0, why))
+                continue
+            r = permanova(dm, labels, permutations=permutations, seed=seed)
+            perm_rows.append(
+                (
+                    m,
+                    col,
+                    r.test_statistic,
+                    r.p_value,
+                    r.sample_size,
+                    r.number_of_groups,
+                    r.permutations,
+                    "",
+                )
+            )
+        summary["beta"].append(m)
+    _write_tsv(
+        out / "permanova.tsv",
+        [
+            "metric",
+            "column",
+            "pseudo_F",
+            "p_value",
+            "sample_size",
+            "groups",
+            "permutations",
+            "skipped_because",
+        ],
+        perm_rows,
+    )
+    summary["permanova"] = sorted(columns)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    print(
+        f"depth {chosen}: {kept.n_samples} samples kept, {len(rare.dropped)} dropped; "
+        f"alpha {', '.join(alpha_metrics)}; beta {', '.join(beta_metrics)}",
+        file=log,
+    )
+    return summary
+
+
+def _is_bifurcating_root(tree) -> bool:
+    root = len(tree.parent) - 1
+    return int(np.sum(tree.parent == root)) == 2
+
+
+def _grouping_columns(
+    metadata: Mapping[str, Mapping[str, str]], samples: Sequence[str]
+) -> dict[str, tuple[list | None, str]]:
+    """Metadata columns usable for PERMANOVA, with labels in sample order (or the reason not)."""
+    cols = sorted({c for s in samples for c in metadata.get(s, {})})
+    out = {}
+    for c in cols:
+        labels = [metadata.get(s, {}).get(c, "") for s in samples]
+        if any(v in ("", "NA", None) for v in labels):
+            out[c] = (None, "missing values")
+            continue
+        sizes = {v: labels.count(v) for v in set(labels)}
+        if len(sizes) < 2:
+            out[c] = (None, "fewer than 2 groups")
+        elif len(sizes) == len(labels):
+            out[c] = (None, "every sample its own group")
+        elif min(sizes.values()) < 2:
+            out[c] = (None, "a group with fewer than 2 samples")
+        else:
+            out[c] = (labels, "")
+    return out

@@ -1,0 +1,232 @@
+# Stage 3 -- 16S amplicons: ASVs with vsearch (merge, expected-error filter, UNOISE3, UCHIME3),
+# reads mapped back per sample, SINTAX taxonomy, MAFFT + FastTree tree rooted at its midpoint,
+# and the read tracking of every library. Works on the primer-trimmed reads of the QC stage.
+# A library that loses every read stays in the outputs (all-zero column, status EMPTY).
+
+
+rule amplicon_merge_pairs:
+    input:
+        r1="results/qc/merged/{sample}_R1.fastq.gz",
+        r2="results/qc/merged/{sample}_R2.fastq.gz",
+    output:
+        merged=temp("results/16s/work/{sample}/merged.fastq"),
+        uniques="results/16s/work/{sample}/merged_uniques.fasta",
+    log:
+        "logs/16s/merge_pairs/{sample}.log",
+    benchmark:
+        "logs/benchmarks/amplicon_merge_pairs/{sample}.tsv"
+    conda:
+        "../../envs/vsearch.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(input.size_mb / 10)),
+    params:
+        maxdiffs=lookup(dpath="amplicon/merge_maxdiffs", within=config),
+        minovlen=lookup(dpath="amplicon/merge_minovlen", within=config),
+    shell:
+        # The log keeps vsearch's merged / not merged report. Labels carry ;sample=<id>.
+        "(vsearch --fastq_mergepairs {input.r1} --reverse {input.r2}"
+        " --fastq_maxdiffs {params.maxdiffs} --fastq_minovlen {params.minovlen}"
+        " --relabel {wildcards.sample}. --label_suffix ';sample={wildcards.sample}'"
+        " --threads {threads} --fastqout {output.merged}"
+        " && vsearch --fastx_uniques {output.merged} --sizeout --fasta_width 0"
+        " --fastaout {output.uniques}) > {log} 2>&1"
+
+
+rule amplicon_filter:
+    input:
+        "results/16s/work/{sample}/merged.fastq",
+    output:
+        filtered=temp("results/16s/work/{sample}/filtered.fasta"),
+        uniques="results/16s/work/{sample}/filtered_uniques.fasta",
+    log:
+        "logs/16s/filter/{sample}.log",
+    conda:
+        "../../envs/vsearch.yaml"
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+    params:
+        maxee=lookup(dpath="amplicon/max_ee", within=config),
+        minlen=lookup(dpath="amplicon/min_length", within=config),
+        maxns=lookup(dpath="amplicon/max_ns", within=config),
+    shell:
+        "(vsearch --fastq_filter {input} --fastq_maxee {params.maxee}"
+        " --fastq_minlen {params.minlen} --fastq_maxns {params.maxns}"
+        " --fasta_width 0 --fastaout {output.filtered}"
+        " && vsearch --derep_fulllength {output.filtered} --sizeout --fasta_width 0"
+        " --output {output.uniques}) > {log} 2>&1"
+
+
+rule amplicon_denoise:
+    input:
+        get_amplicon_denoise_input,
+    output:
+        pooled=temp("results/16s/work/pooled_uniques.fasta"),
+        centroids="results/16s/work/unoise_centroids.fasta",
+        nonchimeras="results/16s/work/nonchimeras.fasta",
+        uchime="results/16s/work/uchime3.tsv",
+    log:
+        "logs/16s/denoise.log",
+    benchmark:
+        "logs/benchmarks/amplicon_denoise.tsv"
+    conda:
+        "../../envs/vsearch.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(10 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(input.size_mb)),
+    params:
+        minsize=lookup(dpath="amplicon/unoise_minsize", within=config),
+        alpha=lookup(dpath="amplicon/unoise_alpha", within=config),
+    shell:
+        # Pool the samples' unique sequences (abundances add up), then denoise and remove
+        # chimeras. Every sample may be empty: then the outputs are empty too.
+        "(cat {input} | vsearch --derep_fulllength - --sizein --sizeout --relabel_md5"
+        " --fasta_width 0 --output {output.pooled}"
+        " && if [ -s {output.pooled} ]; then"
+        " vsearch --cluster_unoise {output.pooled} --sizein --sizeout"
+        " --minsize {params.minsize} --unoise_alpha {params.alpha} --threads {threads}"
+        " --fasta_width 0 --centroids {output.centroids}"
+        " && vsearch --uchime3_denovo {output.centroids} --sizein --sizeout --fasta_width 0"
+        " --nonchimeras {output.nonchimeras} --uchimeout {output.uchime};"
+        " else echo 'WARNING: no read of any sample passed the filters; no ASVs.';"
+        " : > {output.centroids}; : > {output.nonchimeras}; : > {output.uchime}; fi"
+        ") > {log} 2>&1"
+
+
+rule amplicon_asvs:
+    input:
+        centroids="results/16s/work/unoise_centroids.fasta",
+        nonchimeras="results/16s/work/nonchimeras.fasta",
+    output:
+        asvs="results/16s/asv_seqs.fasta",
+        database="results/16s/work/mapping_db.fasta",
+    log:
+        "logs/16s/asvs.log",
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../../scripts/amplicon_asvs.py"
+
+
+rule amplicon_map:
+    input:
+        reads="results/16s/work/{sample}/merged_uniques.fasta",
+        database="results/16s/work/mapping_db.fasta",
+    output:
+        "results/16s/work/{sample}/hits.tsv",
+    log:
+        "logs/16s/map/{sample}.log",
+    benchmark:
+        "logs/benchmarks/amplicon_map/{sample}.tsv"
+    conda:
+        "../../envs/vsearch.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(input.size_mb / 2)),
+    params:
+        identity=lookup(dpath="amplicon/map_identity", within=config),
+    shell:
+        # Best hit of every unique merged read among ASVs and chimeras (exhaustive search).
+        "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
+        " vsearch --usearch_global {input.reads} --db {input.database} --id {params.identity}"
+        " --strand plus --maxaccepts 0 --maxrejects 0 --maxhits 1 --threads {threads}"
+        " --userout {output} --userfields query+target;"
+        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output}; fi"
+        ") > {log} 2>&1"
+
+
+rule amplicon_sintax:
+    input:
+        asvs="results/16s/asv_seqs.fasta",
+        database=get_amplicon_sintax_reference,
+    output:
+        "results/16s/work/sintax.tsv",
+    log:
+        "logs/16s/sintax.log",
+    conda:
+        "../../envs/vsearch.yaml"
+    # One thread: with a fixed --randseed, SINTAX's bootstrap is then reproducible.
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(20 * input.size_mb)),
+    params:
+        cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
+        seed=lambda wc: config["seed"] or 1,
+    shell:
+        "vsearch --sintax {input.asvs} --db {input.database} --sintax_cutoff {params.cutoff}"
+        " --strand both --randseed {params.seed} --threads {threads}"
+        " --tabbedout {output} > {log} 2>&1"
+
+
+rule amplicon_align:
+    input:
+        "results/16s/asv_seqs.fasta",
+    output:
+        "results/16s/work/asv_aligned.fasta",
+    log:
+        "logs/16s/mafft.log",
+    conda:
+        "../../envs/phylogeny.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(200 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
+    shell:
+        "(if [ -s {input} ]; then mafft --auto --thread {threads} {input} > {output};"
+        " else echo 'No ASVs: nothing to align.'; : > {output}; fi) 2> {log}"
+
+
+rule amplicon_tree:
+    input:
+        "results/16s/work/asv_aligned.fasta",
+    output:
+        "results/16s/work/asv_unrooted.nwk",
+    log:
+        "logs/16s/fasttree.log",
+    conda:
+        "../../envs/phylogeny.yaml"
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(50 * input.size_mb)),
+        runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
+    shell:
+        # No support values: midpoint rooting re-orients branches, their labels would not follow.
+        "(if [ -s {input} ]; then FastTree -nt -gtr -nosupport -quiet {input} > {output};"
+        " else echo 'No ASVs: no tree.'; : > {output}; fi) 2> {log}"
+
+
+rule amplicon_root_tree:
+    input:
+        tree="results/16s/work/asv_unrooted.nwk",
+        asvs="results/16s/asv_seqs.fasta",
+    output:
+        "results/16s/tree.nwk",
+    log:
+        "logs/16s/root_tree.log",
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../../scripts/amplicon_root_tree.py"
+
+
+rule amplicon_table:
+    input:
+        unpack(get_amplicon_table_input),
+    output:
+        table="results/16s/asv_table.tsv",
+        biom="results/16s/asv_table.biom",
+        taxonomy="results/16s/taxonomy.tsv",
+        tracking="results/16s/read_tracking.tsv",
+        mqc="results/16s/read_tracking_mqc.tsv",
+    log:
+        "logs/16s/table.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        samples=lambda wc: amplicon_table_records(),
+        cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
+    script:
+        "../../scripts/amplicon_table.py"
