@@ -14,6 +14,7 @@ include: "workflow/rules/qc.smk"
 include: "workflow/rules/host.smk"
 include: "workflow/rules/shotgun.smk"
 include: "workflow/rules/amplicon.smk"
+include: "workflow/rules/cohort.smk"
 
 
 rule all:

@@ -40,6 +40,16 @@ from holobiont.tree import midpoint_root, read_newick
 ALPHA_TAXONOMIC = ("observed", "shannon", "simpson", "pielou", "chao1", "goods_coverage")
 BETA_TAXONOMIC = ("braycurtis", "jaccard")
 BETA_PHYLOGENETIC = ("unweighted_unifrac", "weighted_normalized_unifrac")
+PERMANOVA_COLUMNS = [
+    "metric",
+    "column",
+    "pseudo_F",
+    "p_value",
+    "sample_size",
+    "groups",
+    "permutations",
+    "skipped_because",
+]
 
 
 def choose_depth(depths: Sequence[int], *, min_depth: int, quantile: float = 0.1) -> int:
@@ -146,17 +156,20 @@ def cohort_diversity(
         "beta": [],
         "permanova": [],
     }
-    if kept.n_samples == 0:
-        print("WARNING: no sample reaches the rarefaction depth; no diversity computed.", file=log)
-        for name in ("alpha.tsv", "permanova.tsv"):
-            _write_tsv(out / name, ["sample_id"], [])
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-        return summary
-
     rooted = None
     if tree is not None:
         t = read_newick(tree)
-        rooted = t if _is_bifurcating_root(t) else midpoint_root(t)
+        rooted = t if _is_bifurcating_root(t) or t.is_tip.sum() < 2 else midpoint_root(t)
+    beta_metrics = BETA_TAXONOMIC + (BETA_PHYLOGENETIC if tree is not None else ())
+    if kept.n_samples == 0:
+        print("WARNING: no sample reaches the rarefaction depth; no diversity computed.", file=log)
+        empty = ["alpha.tsv", *(f"{k}_{m}.tsv" for m in beta_metrics for k in ("beta", "pcoa"))]
+        for name in empty:
+            _write_tsv(out / name, ["sample_id"], [])
+        _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, [])
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        return summary
+
     alpha_metrics = ALPHA_TAXONOMIC + (("faith_pd",) if rooted is not None else ())
     alpha = {
         m: alpha_diversity(
@@ -195,7 +208,6 @@ def cohort_diversity(
     )
     summary["alpha"] = list(alpha_metrics)
 
-    beta_metrics = BETA_TAXONOMIC + (BETA_PHYLOGENETIC if rooted is not None else ())
     columns = _grouping_columns(metadata, kept.sample_ids)
     perm_rows = []
     for m in beta_metrics:
@@ -205,7 +217,14 @@ def cohort_diversity(
             ["sample_id", *kept.sample_ids],
             [(sid, *dm[i]) for i, sid in enumerate(kept.sample_ids)],
         )
-        if kept.n_samples >= 3:
+        if kept.n_samples < 3:
+            _write_tsv(
+                out / f"pcoa_{m}.tsv",
+                ["sample_id"],
+                [],
+                comment="# PCoA needs at least 3 samples\n",
+            )
+        else:
             res = pcoa(dm, n_axes=min(kept.n_samples, 10), ids=kept.sample_ids)
             axes = [f"PC{i + 1}" for i in range(res.coordinates.shape[1])]
             expl = ",".join(
@@ -235,20 +254,7 @@ def cohort_diversity(
                 )
             )
         summary["beta"].append(m)
-    _write_tsv(
-        out / "permanova.tsv",
-        [
-            "metric",
-            "column",
-            "pseudo_F",
-            "p_value",
-            "sample_size",
-            "groups",
-            "permutations",
-            "skipped_because",
-        ],
-        perm_rows,
-    )
+    _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, perm_rows)
     summary["permanova"] = sorted(columns)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     print(

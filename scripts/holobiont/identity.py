@@ -216,6 +216,9 @@ def identity_table(
     stool: Mapping[str, tuple[str, str | os.PathLike]],
     host_vcfs: Mapping[str, str | os.PathLike],
     out: str | os.PathLike,
+    *,
+    min_mapq: int = 20,
+    min_baseq: int = 20,
     **kw,
 ) -> list[IdentityResult]:
     """Run the check for every stool sample and write a TSV (atomically).
@@ -231,7 +234,13 @@ def identity_table(
     """
     sites, genotypes = load_genotypes(host_vcfs)
     results = [
-        check_identity(s, patient, count_alleles(bam, sites), genotypes, **kw)
+        check_identity(
+            s,
+            patient,
+            count_alleles(bam, sites, min_mapq=min_mapq, min_baseq=min_baseq),
+            genotypes,
+            **kw,
+        )
         for s, (patient, bam) in sorted(stool.items())
     ]
     cols = list(IdentityResult.__dataclass_fields__)

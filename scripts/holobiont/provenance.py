@@ -23,22 +23,45 @@ TOOL_COMMANDS: dict[str, list[str]] = {
     "cutadapt": ["cutadapt", "--version"],
     "multiqc": ["multiqc", "--version"],
     "snakemake": ["snakemake", "--version"],
+    "minimap2": ["minimap2", "--version"],
+    "bwa": ["bwa"],
+    "samtools": ["samtools", "--version"],
+    "bcftools": ["bcftools", "--version"],
+    "vsearch": ["vsearch", "--version"],
+    "mafft": ["mafft", "--version"],
+    "FastTree": ["FastTree", "-expert"],
+    "kraken2": ["kraken2", "--version"],
 }
 #: Python packages whose versions are recorded.
-PYTHON_PACKAGES = ("numpy", "scipy", "pandas", "pysam", "biom-format", "jsonschema", "PyYAML")
+PYTHON_PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "pysam",
+    "biom-format",
+    "jsonschema",
+    "PyYAML",
+    "scikit-bio",
+)
 
+_LABELLED = re.compile(r"(?i)(?:version[:\s]+v?|\bv)(\d+\.\d+[0-9A-Za-z.+-]*)")
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[-.+]?[0-9A-Za-z]+)*)")
 
 
 def tool_version(cmd: list[str]) -> str:
     """First version-like token the command prints, or ``"not found"``."""
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, errors="replace", timeout=60, check=False
+        )
     except (FileNotFoundError, subprocess.TimeoutExpired):
         return "not found"
-    text = (out.stdout + "\n" + out.stderr).strip()
-    m = _VERSION.search(text)
-    return m.group(1) if m else "unknown"
+    text = (out.stderr + "\n" + out.stdout).strip()  # version banners go to stderr first
+    for line in text.splitlines():  # the first line that names a version wins
+        m = _LABELLED.search(line) or _VERSION.search(line)
+        if m:
+            return m.group(1)
+    return "unknown"
 
 
 def sha256_of_config(config: Mapping) -> str:

@@ -158,3 +158,20 @@ def test_demo_host_vcf_recovers_planted_variants(demo_run):
         # tolerance: >= 98 % of planted variants with the right genotype, <= 2 extra calls
         assert found >= 0.98 * len(truth), (patient, found, len(truth))
         assert len(set(calls) - set(truth)) <= 2
+
+
+def test_demo_identity_and_diversity(demo_run):
+    run, sheet = demo_run
+    ident = pd.read_csv(run / "results/identity/identity.tsv", sep="\t")
+    stool = set(sheet.sample_id[sheet.assay == "shotgun"])
+    assert set(ident.sample_id) == stool and (ident.verdict == "match").all()
+    for assay, metrics in (("16s", 4), ("shotgun", 2)):
+        summary = json.loads((run / f"results/diversity/{assay}/summary.json").read_text())
+        n = len(sheet[sheet.assay == assay])
+        assert len(summary["kept"]) == n and summary["dropped"] == {}
+        assert len(summary["beta"]) == metrics
+        perm = pd.read_csv(run / f"results/diversity/{assay}/permanova.tsv", sep="\t")
+        bc = perm[(perm.metric == "braycurtis") & (perm.column == "group")].iloc[0]
+        # the demo's two diet groups differ by design; with 7 samples (3 vs 4) the smallest
+        # attainable permutation p is 1/35 ~= 0.029
+        assert bc.p_value < 0.05 and bc.pseudo_F > 5

@@ -10,7 +10,12 @@ from snakemake.exceptions import WorkflowError
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from holobiont.config import ConfigError, validate_config  # noqa: E402
-from holobiont.sheet import HOST_ASSAYS, SampleSheetError, load_samples  # noqa: E402
+from holobiont.sheet import (
+    CORE_COLUMNS,
+    HOST_ASSAYS,
+    SampleSheetError,
+    load_samples,
+)  # noqa: E402
 from holobiont.sheet import check_workflow_needs  # noqa: E402
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
@@ -260,7 +265,13 @@ def qc_outputs():
 
 def all_outputs():
     """Final targets of every stage built so far (stages not built are absent)."""
-    return qc_outputs() + host_outputs() + amplicon_outputs() + shotgun_outputs()
+    return (
+        qc_outputs()
+        + host_outputs()
+        + amplicon_outputs()
+        + shotgun_outputs()
+        + cohort_outputs()
+    )
 
 
 # --- 16S amplicon stage ---
@@ -469,3 +480,43 @@ def shotgun_outputs():
             "species_relative.tsv",
         )
     ]
+
+
+# --- cohort stage ---
+def diversity_metadata(assay):
+    """Sample ID -> sheet metadata (group, sex, ...) for the samples of one assay."""
+    meta = [c for c in samples.columns if c not in CORE_COLUMNS]
+    rows = samples[samples["assay"] == assay].drop_duplicates("sample_id")
+    return {r["sample_id"]: {c: r[c] for c in meta} for _, r in rows.iterrows()}
+
+
+def identity_stool():
+    """Stool sample -> (sheet patient, BAM of its human reads), for patients with a host VCF."""
+    with_host = {patient_of(s) for s in host_samples()}
+    return {
+        s: (patient_of(s), f"results/shotgun/human/{s}.bam")
+        for s in shotgun_samples()
+        if with_host
+    }
+
+
+def identity_host_vcfs():
+    return {patient_of(s): f"results/host/vcf/{s}.vcf.gz" for s in host_samples()}
+
+
+def get_identity_input(wildcards):
+    return {
+        "bams": [v[1] for v in identity_stool().values()],
+        "vcfs": list(identity_host_vcfs().values()),
+    }
+
+
+def cohort_outputs():
+    out = []
+    if amplicon_samples():
+        out.append("results/diversity/16s/summary.json")
+    if shotgun_samples():
+        out.append("results/diversity/shotgun/summary.json")
+    if shotgun_samples() and host_samples():
+        out.append("results/identity/identity.tsv")
+    return out
