@@ -15,6 +15,7 @@ include: "workflow/rules/host.smk"
 include: "workflow/rules/shotgun.smk"
 include: "workflow/rules/amplicon.smk"
 include: "workflow/rules/cohort.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

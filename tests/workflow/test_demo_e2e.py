@@ -175,3 +175,20 @@ def test_demo_identity_and_diversity(demo_run):
         # the demo's two diet groups differ by design; with 7 samples (3 vs 4) the smallest
         # attainable permutation p is 1/35 ~= 0.029
         assert bc.p_value < 0.05 and bc.pseudo_F > 5
+
+
+def test_demo_patient_reports(demo_run):
+    import jsonschema
+
+    run, sheet = demo_run
+    schema = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
+    for patient in sorted(sheet.patient_id.unique()):
+        html = (run / f"results/reports/{patient}.html").read_text()
+        doc = json.loads((run / f"results/reports/{patient}.json").read_text())
+        jsonschema.validate(doc, schema)
+        # self-contained and pseudonymous: no external resources, no input paths or read names
+        for text in (html, json.dumps(doc)):
+            assert "http://" not in text and "https://" not in text
+            assert "resources/demo/data" not in text and str(ROOT) not in text
+            assert "FCX" not in text  # the demo's read-name flowcell
+    assert "not sequenced" in (run / "results/reports/P07.html").read_text()

@@ -271,6 +271,7 @@ def all_outputs():
         + amplicon_outputs()
         + shotgun_outputs()
         + cohort_outputs()
+        + report_outputs()
     )
 
 
@@ -520,3 +521,74 @@ def cohort_outputs():
     if shotgun_samples() and host_samples():
         out.append("results/identity/identity.tsv")
     return out
+
+
+# --- report stage ---
+MICROBE_DRUG = _in_project("resources/microbe_drug/interactions.tsv")
+
+
+wildcard_constraints:
+    patient=_ids_regex(samples["patient_id"]),
+
+
+def patients():
+    return sorted(samples["patient_id"].unique())
+
+
+def patient_metadata(patient):
+    """Sheet metadata (group, sex, ...) of one patient: no paths."""
+    meta = [c for c in samples.columns if c not in CORE_COLUMNS]
+    row = samples[samples["patient_id"] == patient].iloc[0]
+    return {c: str(row[c]) for c in meta}
+
+
+def _patient_sample(patient, assays):
+    sel = samples[(samples["patient_id"] == patient) & samples["assay"].isin(assays)]
+    return sel["sample_id"].iloc[0] if len(sel) else None
+
+
+def get_patient_report_input(wildcards):
+    """Result tables one patient's report reads; absent modalities are left out."""
+    p = wildcards.patient
+    inputs = {
+        "read_counts": "results/qc/read_counts.tsv",
+        "provenance": "results/provenance/provenance.json",
+        "interactions": MICROBE_DRUG,
+        "pgx_drugs": f"{config['references']['pgx_catalog']}/drugs.tsv",
+    }
+    host = _patient_sample(p, HOST_ASSAYS)
+    if host:
+        inputs["pgx_json"] = f"results/host/pgx/{host}.pgx.json"
+        inputs["pgx_coverage"] = f"results/host/coverage/{host}.pgx_coverage.tsv"
+    if _patient_sample(p, ("16s",)):
+        inputs["asv_table"] = "results/16s/asv_table.tsv"
+        inputs["div_16s"] = [
+            f"results/diversity/16s/{n}.tsv"
+            for n in ("alpha", "rarefaction", "permanova")
+        ] + ["results/diversity/16s/pcoa_braycurtis.tsv"]
+    if _patient_sample(p, ("shotgun",)):
+        inputs["species_table"] = "results/shotgun/species_relative.tsv"
+        inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
+        inputs["div_shotgun"] = [
+            f"results/diversity/shotgun/{n}.tsv"
+            for n in ("alpha", "rarefaction", "permanova")
+        ] + ["results/diversity/shotgun/pcoa_braycurtis.tsv"]
+        if host_samples():
+            inputs["identity"] = "results/identity/identity.tsv"
+    return inputs
+
+
+def report_diversity_files(input):
+    """{assay: {alpha, rarefaction, permanova, pcoa}} from the rule's named inputs."""
+    out = {}
+    for assay in ("16s", "shotgun"):
+        files = input.get(f"div_{assay}")
+        if files:
+            out[assay] = dict(zip(("alpha", "rarefaction", "permanova", "pcoa"), files))
+    return out
+
+
+def report_outputs():
+    return [
+        f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
+    ]

@@ -1,0 +1,923 @@
+"""Per-patient report: one patient's host PGx and gut microbiome, side by side.
+
+:func:`build_patient_report` reads the pipeline's result tables and assembles one JSON-ready
+dict (schema: ``workflow/schemas/patient_report.schema.json``); :func:`render_html` turns it
+into a single self-contained HTML page (inline CSS and SVG, no scripts, no external
+resources). Only pseudonymous IDs (patient, sample, unit) are copied: never FASTQ paths, read
+names or the resolved configuration (which holds file paths) -- only its checksum.
+
+Interaction matching (``resources/microbe_drug/interactions.tsv``): names are compared after
+replacing ``_`` by a space, ignoring case. A ``species`` row matches a taxon whose species is
+that binomial (a bare Greengenes epithet is prefixed with its genus), a ``genus`` row a taxon
+of that genus, a ``class`` row a taxon of that class. Relative abundances of matched taxa are
+summed per assay; the row is "detected" when a sum reaches ``min_abundance``.
+
+Cohort percentile: mid-rank, ``100 * (n_below + 0.5 * n_equal) / n`` over the cohort values
+(the patient's own value included), so the lowest of 8 distinct values is 6.25.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+
+from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
+
+ASSAYS = ("16s", "shotgun")
+ASSAY_LABEL = {"16s": "16S rRNA amplicon", "shotgun": "shotgun metagenome"}
+NOT_SEQUENCED = "not sequenced"
+TOP_GENERA = 8
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+)
+OTHER_COLOUR = "#c7c7c7"
+LIGHT = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828", "grey": "#9e9e9e"}
+
+Path_ = str | PathLike
+
+
+# ------------------------------------------------------------------------------ small readers
+def _read_rows(path: Path_) -> list[dict[str, str]]:
+    """Rows of a TSV with a header, skipping leading ``# `` comment lines."""
+    with open(path, encoding="utf-8") as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+def _comment(path: Path_) -> str:
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+    return first[1:].strip() if first.startswith("#") else ""
+
+
+def _num(text: str | None) -> float | None:
+    if text is None or text.strip() in ("", "NA", "nan"):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def percentile(value: float, cohort: Sequence[float]) -> float:
+    """Mid-rank percentile of ``value`` among ``cohort`` (which should include it)."""
+    values = np.asarray([v for v in cohort if v is not None], dtype=float)
+    if values.size == 0:
+        raise ValueError("empty cohort")
+    below = np.sum(values < value)
+    equal = np.sum(np.isclose(values, value, rtol=0, atol=1e-12))
+    return float(100.0 * (below + 0.5 * equal) / values.size)
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.replace("_", " ").split()).lower()
+
+
+def taxon_names(lineage: str) -> dict[str, str]:
+    """Normalised genus, class and species (binomial) names of one lineage."""
+    ranks = parse_lineage(lineage) if lineage else {}
+    out = {r: _norm(ranks[r]) for r in ("class", "genus") if r in ranks}
+    if "species" in ranks:
+        species = _norm(ranks["species"])
+        if " " not in species and "genus" in out:
+            species = f"{out['genus']} {species}"
+        out["species"] = species
+    return out
+
+
+# ------------------------------------------------------------------------------ interactions
+def load_interactions(path: Path_) -> list[dict[str, str]]:
+    rows = _read_rows(path)
+    for r in rows:
+        if r["rank"] not in ("species", "genus", "class"):
+            raise ValueError(f"{path}: rank must be species, genus or class, got {r['rank']!r}")
+    return rows
+
+
+def match_interactions(
+    interactions: Sequence[Mapping[str, str]],
+    profiles: Mapping[str, Mapping[str, float] | None],
+    *,
+    min_abundance: float = 0.001,
+) -> list[dict]:
+    """Match interaction rows against a patient's taxa.
+
+    ``profiles`` maps assay -> {lineage: relative abundance} for this patient (``None`` when
+    the assay was not sequenced). Returns one record per row with per-assay abundance and a
+    status: ``detected``, ``not detected``, ``not resolved`` (species row below threshold while
+    reads of that genus without a species name reach it) or ``not sequenced``.
+    """
+    out = []
+    for row in interactions:
+        rank, target = row["rank"], _norm(row["taxon"])
+        per_assay = {}
+        for assay in ASSAYS:
+            profile = profiles.get(assay)
+            if profile is None:
+                per_assay[assay] = {"status": NOT_SEQUENCED, "abundance": None}
+                continue
+            total, unresolved = 0.0, 0.0
+            for lineage, value in profile.items():
+                names = taxon_names(lineage)
+                same_genus = names.get("genus") == target.split(" ")[0]
+                if rank == "species" and same_genus and "species" not in names:
+                    unresolved += float(value)
+                if names.get(rank) == target:
+                    total += float(value)
+            if total >= min_abundance:
+                status = "detected"
+            elif unresolved >= min_abundance:
+                status = "not resolved"
+            else:
+                status = "not detected"
+            per_assay[assay] = {"status": status, "abundance": total}
+        statuses = [v["status"] for v in per_assay.values()]
+        overall = next(
+            (s for s in ("detected", "not resolved", "not detected") if s in statuses),
+            NOT_SEQUENCED,
+        )
+        out.append(
+            {
+                "drug": row["drug"],
+                "rank": rank,
+                "taxon": row["taxon"],
+                "gene_enzyme": row["gene_enzyme"],
+                "effect": row["effect"],
+                "evidence": row["evidence"],
+                "reference": row["reference"],
+                "pmid": row.get("pmid", ""),
+                "host_genes": [g for g in row.get("host_genes", "").split(",") if g],
+                "status": overall,
+                "assays": per_assay,
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ sections
+def _libraries(patient_id: str, read_counts: Path_) -> tuple[list[dict], list[dict]]:
+    rows = [r for r in _read_rows(read_counts) if r["patient_id"] == patient_id]
+    libs: dict[str, dict] = {}
+    qc = []
+    for r in rows:
+        lib = libs.setdefault(
+            r["sample_id"], {"sample_id": r["sample_id"], "assay": r["assay"], "units": []}
+        )
+        lib["units"].append(r["unit"])
+        qc.append(
+            {
+                "sample_id": r["sample_id"],
+                "unit": r["unit"],
+                "assay": r["assay"],
+                "qc_tool": r["qc_tool"],
+                "read_pairs_in": int(float(r["read_pairs_in"])),
+                "read_pairs_out": int(float(r["read_pairs_out"])),
+                "pct_pairs_kept": _num(r["pct_pairs_kept"]),
+                "q30_rate_out": _num(r["q30_rate_out"]),
+                "duplication_rate": _num(r["duplication_rate"]),
+                "status": r["status"],
+            }
+        )
+    return list(libs.values()), qc
+
+
+def _modality(libraries: Sequence[dict], kind: str) -> str | None:
+    for lib in libraries:
+        a = lib["assay"]
+        if (kind == "host" and a.startswith("host")) or a == kind:
+            return lib["sample_id"]
+    return None
+
+
+def traffic_light(gene: Mapping) -> str:
+    """green = normal, amber = altered, red = strongly altered, grey = not called."""
+    pheno = (gene.get("phenotype") or "").lower()
+    if gene.get("status") != "called" or pheno in ("", "not called", "indeterminate"):
+        return "grey"
+    if "normal" in pheno or pheno.endswith(" gg"):
+        return "green"
+    if any(w in pheno for w in ("poor", "ultrarapid")) or pheno.endswith(" aa"):
+        return "red"
+    return "amber"
+
+
+def _host(pgx_json: Path_ | None, coverage: Path_ | None) -> dict:
+    data = json.loads(Path(pgx_json).read_text(encoding="utf-8"))
+    cov = {r["gene"]: r for r in _read_rows(coverage)} if coverage else {}
+    genes = []
+    for g in data["genes"]:
+        c = cov.get(g["gene"], {})
+        genes.append(
+            {
+                "gene": g["gene"],
+                "status": g["status"],
+                "diplotype": g.get("diplotype") or "",
+                "phenotype": g.get("phenotype") or "",
+                "activity_score": g.get("activity_score"),
+                "confidence": g.get("confidence") or "",
+                "light": traffic_light(g),
+                "missing_positions": [
+                    f"{m['chrom']}:{m['pos']}" + (f" ({m['rsid']})" if m.get("rsid") else "")
+                    for m in g.get("missing_positions", [])
+                ],
+                "notes": list(g.get("notes", [])),
+                "drugs": [
+                    {
+                        "drug": d["drug"],
+                        "guidance": d["guidance"],
+                        "classification": d.get("classification", ""),
+                        "pmid": str(d.get("pmid", "")),
+                    }
+                    for d in g.get("drugs", [])
+                ],
+                "coverage": {
+                    "positions": int(c["positions"]) if c else None,
+                    "positions_covered": int(c["positions_covered"]) if c else None,
+                    "median_depth": _num(c.get("median_depth")) if c else None,
+                    "min_depth": _num(c.get("min_depth")) if c else None,
+                },
+            }
+        )
+    return {"catalog_version": data.get("catalog_version", ""), "genes": genes}
+
+
+def _genus_composition(table: FeatureTable, sample: str, top: int) -> list[dict]:
+    i = table.sample_ids.index(sample)
+    genus = collapse(table, "genus") if table.taxonomy else table
+    rel = closure(genus.counts.astype(float))
+    rel = np.asarray(rel.toarray() if hasattr(rel, "toarray") else rel)[i]
+    names = []
+    for t in genus.taxa:
+        ranks = parse_lineage(genus.taxonomy[t]) if t in genus.taxonomy else {}
+        names.append(ranks.get("genus", t))
+    order = [k for k in np.argsort(-rel, kind="stable") if rel[k] > 0]
+    named = [k for k in order if genus.taxa[k] != "unassigned"][:top]
+    out = [{"genus": names[k], "relative": float(rel[k])} for k in named]
+    rest = float(rel.sum() - sum(d["relative"] for d in out))
+    if rest > 1e-9:
+        out.append({"genus": "other / unassigned", "relative": rest})
+    return out
+
+
+def _profile(table: FeatureTable, sample: str) -> dict[str, float]:
+    i = table.sample_ids.index(sample)
+    counts = table.counts
+    row = np.asarray(counts[[i]].toarray() if hasattr(counts, "toarray") else counts[i], float)
+    row = row.ravel()
+    total = row.sum()
+    rel = row / total if total > 0 else row
+    return {table.taxonomy.get(t, ""): float(v) for t, v in zip(table.taxa, rel, strict=True)}
+
+
+def _diversity(sample: str, files: Mapping[str, Path_], metrics=("shannon", "observed")) -> dict:
+    alpha_rows = _read_rows(files["alpha"])
+    rare = {r["sample_id"]: r for r in _read_rows(files["rarefaction"])}
+    out: dict = {"depth_note": _comment(files["alpha"]), "alpha": [], "pcoa": None}
+    if sample in rare and rare[sample]["status"] != "kept":
+        out["dropped"] = rare[sample].get("reason") or "below rarefaction depth"
+    mine = next((r for r in alpha_rows if r["sample_id"] == sample), None)
+    for m in metrics:
+        cohort = [
+            {"sample_id": r["sample_id"], "value": _num(r[m])}
+            for r in alpha_rows
+            if _num(r.get(m)) is not None
+        ]
+        if mine is None or _num(mine.get(m)) is None:
+            continue
+        value = _num(mine[m])
+        out["alpha"].append(
+            {
+                "metric": m,
+                "value": value,
+                "lo95": _num(mine.get(f"{m}_lo95")),
+                "hi95": _num(mine.get(f"{m}_hi95")),
+                "percentile": percentile(value, [c["value"] for c in cohort]),
+                "cohort": cohort,
+            }
+        )
+    if files.get("pcoa"):
+        rows = _read_rows(files["pcoa"])
+        explained = {}
+        for part in _comment(files["pcoa"]).split(":", 1)[-1].split(","):
+            if "=" in part:
+                k, v = part.strip().split("=")
+                explained[k] = float(v)
+        points = [
+            {"sample_id": r["sample_id"], "pc1": float(r["PC1"]), "pc2": float(r.get("PC2", 0))}
+            for r in rows
+        ]
+        if any(p["sample_id"] == sample for p in points):
+            out["pcoa"] = {
+                "metric": "braycurtis",
+                "pc1_explained": explained.get("PC1"),
+                "pc2_explained": explained.get("PC2"),
+                "points": points,
+            }
+    if files.get("permanova"):
+        out["permanova"] = [
+            {
+                "metric": r["metric"],
+                "column": r["column"],
+                "pseudo_F": _num(r["pseudo_F"]),
+                "p_value": _num(r["p_value"]),
+            }
+            for r in _read_rows(files["permanova"])
+            if r["metric"] == "braycurtis" and _num(r["p_value"]) is not None
+        ]
+    return out
+
+
+def _drug_genes(pgx_drugs: Path_ | None) -> dict[str, set[str]]:
+    genes: dict[str, set[str]] = {}
+    if pgx_drugs:
+        for r in _read_rows(pgx_drugs):
+            genes.setdefault(r["drug"], set()).add(r["gene"])
+    return genes
+
+
+def _host_for_drug(drug: str, genes_wanted: set[str], host: dict | None) -> list[dict]:
+    if host is None:
+        return [{"gene": g, "phenotype": NOT_SEQUENCED, "light": "grey"} for g in genes_wanted]
+    out = []
+    for g in host["genes"]:
+        guidance = [d for d in g["drugs"] if d["drug"] == drug]
+        if guidance or g["gene"] in genes_wanted:
+            out.append(
+                {
+                    "gene": g["gene"],
+                    "phenotype": g["phenotype"],
+                    "light": g["light"],
+                    "guidance": guidance[0]["guidance"] if guidance else "",
+                }
+            )
+    return out
+
+
+def _identity(patient_id: str, identity: Path_ | None, stool: Sequence[str]) -> list[dict]:
+    if not identity:
+        return []
+    rows = [r for r in _read_rows(identity) if r["sample_id"] in stool]
+    return [
+        {
+            "sample_id": r["sample_id"],
+            "verdict": r["verdict"],
+            "best_patient": r["best_patient"],
+            "informative_sites": int(r["informative_sites"]),
+            "concordance_sheet": _num(r["concordance_sheet"]),
+        }
+        for r in rows
+    ]
+
+
+def _provenance(path: Path_ | None, samples: Sequence[str]) -> dict:
+    if not path:
+        return {}
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {
+        "pipeline": data.get("pipeline", {}),
+        "tools": data.get("tools", {}),
+        "python_packages": data.get("python_packages", {}),
+        "config_sha256": data.get("config_sha256", ""),
+        "inputs": [
+            {k: i[k] for k in ("sample_id", "unit", "sha256_r1", "sha256_r2") if k in i}
+            for i in data.get("inputs", [])
+            if i.get("sample_id") in samples
+        ],
+    }
+
+
+def build_patient_report(
+    patient_id: str,
+    *,
+    read_counts: Path_,
+    pgx_json: Path_ | None = None,
+    pgx_coverage: Path_ | None = None,
+    asv_table: Path_ | None = None,
+    species_table: Path_ | None = None,
+    host_fraction: Path_ | None = None,
+    diversity: Mapping[str, Mapping[str, Path_]] | None = None,
+    identity: Path_ | None = None,
+    provenance: Path_ | None = None,
+    interactions: Path_ | None = None,
+    pgx_drugs: Path_ | None = None,
+    metadata: Mapping[str, str] | None = None,
+    min_abundance: float = 0.001,
+    top: int = TOP_GENERA,
+) -> dict:
+    """Assemble one patient's report from the result files (see module docstring)."""
+    libraries, qc = _libraries(patient_id, read_counts)
+    if not libraries:
+        raise ValueError(f"patient {patient_id!r} has no library in {read_counts}")
+    host_sample = _modality(libraries, "host")
+    stool = {a: _modality(libraries, a) for a in ASSAYS}
+    modalities = {"host": host_sample or NOT_SEQUENCED}
+    modalities.update({a: s or NOT_SEQUENCED for a, s in stool.items()})
+
+    host = _host(pgx_json, pgx_coverage) if host_sample and pgx_json else None
+
+    tables = {"16s": asv_table, "shotgun": species_table}
+    microbiome: dict = {}
+    profiles: dict = {}
+    for assay in ASSAYS:
+        sample = stool[assay]
+        if not sample or not tables[assay]:
+            microbiome[assay] = {"status": NOT_SEQUENCED}
+            profiles[assay] = None
+            continue
+        table = read_tsv(tables[assay])
+        if sample not in table.sample_ids:
+            microbiome[assay] = {"status": "no profile", "sample_id": sample}
+            profiles[assay] = None
+            continue
+        section = {
+            "status": "profiled",
+            "sample_id": sample,
+            "genera": _genus_composition(table, sample, top),
+        }
+        if diversity and assay in diversity:
+            section["diversity"] = _diversity(sample, diversity[assay])
+        if assay == "shotgun" and host_fraction:
+            row = next((r for r in _read_rows(host_fraction) if r["sample_id"] == sample), None)
+            if row:
+                section["human_fraction"] = _num(row["human_fraction"])
+        microbiome[assay] = section
+        profiles[assay] = _profile(table, sample)
+
+    drug_genes = _drug_genes(pgx_drugs)
+    matched = []
+    if interactions:
+        for m in match_interactions(
+            load_interactions(interactions), profiles, min_abundance=min_abundance
+        ):
+            wanted = set(m["host_genes"]) | drug_genes.get(m["drug"], set())
+            m["host_pgx"] = _host_for_drug(m["drug"], wanted, host)
+            matched.append(m)
+
+    return {
+        "report_version": "1",
+        "patient_id": patient_id,
+        "metadata": {k: str(v) for k, v in (metadata or {}).items()},
+        "modalities": modalities,
+        "libraries": libraries,
+        "qc": qc,
+        "host": host if host is not None else {"status": NOT_SEQUENCED},
+        "microbiome": microbiome,
+        "interactions": {"min_abundance": min_abundance, "rows": matched},
+        "identity": _identity(patient_id, identity, [s for s in stool.values() if s]),
+        "provenance": _provenance(provenance, [lib["sample_id"] for lib in libraries]),
+    }
+
+
+def write_report(report: dict, json_out: Path_, html_out: Path_) -> None:
+    Path(json_out).write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
+    Path(html_out).write_text(render_html(report), encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ SVG helpers
+def _e(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def svg_stacked_bar(parts: Sequence[dict], width: int = 560, height: int = 34) -> str:
+    """Horizontal 100 % bar plus a legend; ``parts`` = [{"genus", "relative"}]."""
+    x, rects, legend = 0.0, [], []
+    for k, p in enumerate(parts):
+        colour = OTHER_COLOUR if p["genus"].startswith("other") else PALETTE[k % len(PALETTE)]
+        w = p["relative"] * width
+        rects.append(
+            f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
+            f"<title>{_e(p['genus'])} {100 * p['relative']:.1f} %</title></rect>"
+        )
+        col, row = k % 3, k // 3
+        legend.append(
+            f'<rect x="{col * 190}" y="{height + 10 + row * 18}" width="11" height="11" '
+            f'fill="{colour}"/><text x="{col * 190 + 15}" y="{height + 20 + row * 18}" '
+            f'font-size="12"><tspan font-style="italic">{_e(p["genus"])}</tspan> '
+            f"{100 * p['relative']:.1f} %</text>"
+        )
+        x += w
+    total_h = height + 16 + 18 * ((len(parts) + 2) // 3)
+    return (
+        f'<svg width="{width}" height="{total_h}" '
+        f'role="img">{"".join(rects)}{"".join(legend)}</svg>'
+    )
+
+
+def svg_strip(metric: Mapping, patient_sample: str, width: int = 360, height: int = 70) -> str:
+    """Cohort values as dots on one axis, the patient as a large red dot with its 95 % range."""
+    values = [c["value"] for c in metric["cohort"]]
+    lo, hi = min(values), max(values)
+    if metric.get("lo95") is not None:
+        lo, hi = min(lo, metric["lo95"]), max(hi, metric["hi95"])
+    span = (hi - lo) or 1.0
+    pad = 20
+
+    def sx(v):
+        return pad + (v - lo) / span * (width - 2 * pad)
+
+    parts = [f'<line x1="{pad}" y1="35" x2="{width - pad}" y2="35" stroke="#999"/>']
+    for c in metric["cohort"]:
+        if c["sample_id"] == patient_sample:
+            continue
+        parts.append(
+            f'<circle cx="{sx(c["value"]):.1f}" cy="35" r="5" fill="#90a4ae" opacity="0.8">'
+            f"<title>{_e(c['sample_id'])}: {c['value']:.3g}</title></circle>"
+        )
+    if metric.get("lo95") is not None:
+        parts.append(
+            f'<line x1="{sx(metric["lo95"]):.1f}" y1="24" x2="{sx(metric["hi95"]):.1f}" '
+            f'y2="24" stroke="#c62828" stroke-width="3"/>'
+        )
+    parts.append(
+        f'<circle cx="{sx(metric["value"]):.1f}" cy="35" r="8" fill="#c62828" stroke="#fff"/>'
+    )
+    parts.append(f'<text x="{pad}" y="60" font-size="11">{lo:.3g}</text>')
+    parts.append(f'<text x="{width - pad}" y="60" font-size="11" text-anchor="end">{hi:.3g}</text>')
+    return f'<svg width="{width}" height="{height}" role="img">{"".join(parts)}</svg>'
+
+
+def svg_scatter(pcoa: Mapping, patient_sample: str, size: int = 300) -> str:
+    """PCoA PC1/PC2 scatter; the patient is the large red dot."""
+    pts = pcoa["points"]
+    xs = [p["pc1"] for p in pts]
+    ys = [p["pc2"] for p in pts]
+    pad = 30
+    xlo, xhi, ylo, yhi = min(xs), max(xs), min(ys), max(ys)
+    xs_ = (xhi - xlo) or 1.0
+    ys_ = (yhi - ylo) or 1.0
+
+    def sx(v):
+        return pad + (v - xlo) / xs_ * (size - 2 * pad)
+
+    def sy(v):
+        return size - pad - (v - ylo) / ys_ * (size - 2 * pad)
+
+    parts = [
+        f'<rect x="{pad - 10}" y="{pad - 10}" width="{size - 2 * pad + 20}" '
+        f'height="{size - 2 * pad + 20}" fill="none" stroke="#ccc"/>'
+    ]
+    me = None
+    for p in pts:
+        if p["sample_id"] == patient_sample:
+            me = p
+            continue
+        parts.append(
+            f'<circle cx="{sx(p["pc1"]):.1f}" cy="{sy(p["pc2"]):.1f}" r="5" fill="#90a4ae">'
+            f"<title>{_e(p['sample_id'])}</title></circle>"
+        )
+    if me:
+        parts.append(
+            f'<circle cx="{sx(me["pc1"]):.1f}" cy="{sy(me["pc2"]):.1f}" r="8" '
+            f'fill="#c62828" stroke="#fff"/>'
+        )
+
+    def pct(v):
+        return f" ({100 * v:.0f} %)" if v is not None else ""
+
+    parts.append(
+        f'<text x="{size / 2}" y="{size - 4}" font-size="11" text-anchor="middle">'
+        f"PC1{pct(pcoa.get('pc1_explained'))}</text>"
+    )
+    parts.append(
+        f'<text x="10" y="{size / 2}" font-size="11" text-anchor="middle" '
+        f'transform="rotate(-90 10 {size / 2})">PC2{pct(pcoa.get("pc2_explained"))}</text>'
+    )
+    return f'<svg width="{size}" height="{size}" role="img">{"".join(parts)}</svg>'
+
+
+# ------------------------------------------------------------------------------ HTML
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;
+padding:16px 24px;color:#222;font-size:14px;line-height:1.4}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #ddd;margin-top:28px}
+h3{font-size:15px;margin:16px 0 6px}
+table{border-collapse:collapse;margin:6px 0 12px;width:100%}
+th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.dot{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;
+vertical-align:middle}
+.pill{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;color:#fff}
+.ns{color:#777;font-style:italic}.small{font-size:12px;color:#555}
+.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;
+padding:8px 12px;min-width:160px}.card b{font-size:16px}
+.flex{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.warn{background:#fff4e5;border-left:4px solid #ef8f00;padding:6px 10px}
+.legend span{margin-right:14px}
+ul.keys li{margin:3px 0}summary{cursor:pointer;font-weight:600}
+@media print{h2{page-break-after:avoid}}
+"""
+
+STATUS_COLOUR = {
+    "detected": "#ef6c00",
+    "not detected": "#78909c",
+    "not resolved": "#b0a000",
+    NOT_SEQUENCED: "#9e9e9e",
+}
+
+
+def _pill(text: str, colour: str) -> str:
+    return f'<span class="pill" style="background:{colour}">{_e(text)}</span>'
+
+
+def _dot(light: str) -> str:
+    return f'<span class="dot" style="background:{LIGHT[light]}"></span>'
+
+
+def _fmt(v, digits=3) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}g}"
+    return _e(v)
+
+
+def _section_overview(r: dict) -> str:
+    cards = []
+    for key, label in (("host", "Host genome"), ("16s", "16S amplicon"), ("shotgun", "Shotgun")):
+        value = r["modalities"][key]
+        text = f'<span class="ns">{NOT_SEQUENCED}</span>' if value == NOT_SEQUENCED else _e(value)
+        cards.append(f'<div class="card">{label}<br><b>{text}</b></div>')
+    meta = ", ".join(f"{_e(k)}: {_e(v)}" for k, v in r["metadata"].items())
+    return (
+        f"<h1>Holobiont report — patient {_e(r['patient_id'])}</h1>"
+        f'<p class="small">{meta + ". " if meta else ""}Pseudonymous ID only. Research use: not a clinical '
+        f"diagnostic report.</p>"
+        f'<div class="cards">{"".join(cards)}</div>'
+    )
+
+
+def _section_pgx(r: dict) -> str:
+    host = r["host"]
+    if host.get("status") == NOT_SEQUENCED:
+        return f'<h2>Host pharmacogenomics</h2><p class="ns">Host genome {NOT_SEQUENCED}.</p>'
+    legend = (
+        '<p class="legend small">'
+        f"<span>{_dot('green')}normal</span><span>{_dot('amber')}altered function</span>"
+        f"<span>{_dot('red')}strongly altered (poor / ultrarapid)</span>"
+        f"<span>{_dot('grey')}not called (no data)</span></p>"
+    )
+    rows = []
+    for g in host["genes"]:
+        cov = g["coverage"]
+        cov_text = (
+            f"{cov['positions_covered']}/{cov['positions']} positions, median "
+            f"{_fmt(cov['median_depth'])}×"
+            if cov["positions"] is not None
+            else "–"
+        )
+        if g["drugs"]:
+            detail = "<br>".join(
+                f"<b>{_e(d['drug'])}</b> ({_e(d['classification'])}): {_e(d['guidance'])}"
+                for d in g["drugs"]
+            )
+            names = ", ".join(_e(d["drug"]) for d in g["drugs"])
+            is_open = " open" if g["light"] in ("amber", "red") else ""
+            drugs = f"<details{is_open}><summary>{names}</summary>{detail}</details>"
+        else:
+            drugs = '<span class="ns">no guidance (gene not called)</span>'
+        missing = (
+            f"{len(g['missing_positions'])} missing"
+            f'<br><span class="small">{_e(", ".join(g["missing_positions"][:3]))}'
+            f"{' …' if len(g['missing_positions']) > 3 else ''}</span>"
+            if g["missing_positions"]
+            else "none"
+        )
+        rows.append(
+            f"<tr><td>{_dot(g['light'])}<b>{_e(g['gene'])}</b></td>"
+            f"<td>{_e(g['diplotype']) or '–'}</td><td>{_e(g['phenotype'])}</td>"
+            f"<td>{_e(g['confidence'])}</td><td>{missing}</td><td>{cov_text}</td>"
+            f"<td>{drugs}</td></tr>"
+        )
+    return (
+        f"<h2>Host pharmacogenomics</h2>{legend}"
+        "<table><tr><th>gene</th><th>diplotype</th><th>phenotype</th><th>confidence</th>"
+        "<th>missing positions</th><th>coverage</th><th>drugs and CPIC guidance</th></tr>"
+        f"{''.join(rows)}</table>"
+        f'<p class="small">Catalog version {_e(host["catalog_version"])}. Guidance text is '
+        "from the pipeline's catalog (resources/pgx); verify against the current CPIC "
+        "guideline.</p>"
+    )
+
+
+def _section_interactions(r: dict) -> str:
+    inter = r["interactions"]
+    rows_in = sorted(
+        inter["rows"],
+        key=lambda m: (
+            ["detected", "not resolved", "not detected", NOT_SEQUENCED].index(m["status"]),
+            m["drug"],
+        ),
+    )
+    rows = []
+    for m in rows_in:
+        ab = []
+        for assay in ASSAYS:
+            a = m["assays"][assay]
+            if a["status"] == NOT_SEQUENCED:
+                ab.append(f'{assay}: <span class="ns">{NOT_SEQUENCED}</span>')
+            else:
+                ab.append(f"{assay}: {100 * a['abundance']:.2f} % ({_e(a['status'])})")
+        host_txt = (
+            "<br>".join(
+                f"{_dot(h['light'])}{_e(h['gene'])}: {_e(h['phenotype'])}" for h in m["host_pgx"]
+            )
+            or '<span class="ns">no host pharmacogene in the catalog</span>'
+        )
+        rank = m["rank"]
+        taxon = f"<i>{_e(m['taxon'])}</i>" if rank in ("species", "genus") else _e(m["taxon"])
+        ref = _e(m["reference"]) + (f" (PMID {_e(m['pmid'])})" if m["pmid"] else "")
+        rows.append(
+            f"<tr><td><b>{_e(m['drug'])}</b></td>"
+            f"<td>{_pill(m['status'], STATUS_COLOUR[m['status']])}</td>"
+            f"<td>{rank} {taxon}<br><span class='small'>{_e(m['gene_enzyme'])}</span></td>"
+            f"<td class='small'>{'<br>'.join(ab)}</td>"
+            f"<td class='small'>{_e(m['effect'])}<br><i>Evidence:</i> {_e(m['evidence'])}"
+            f"<br>{ref}</td><td class='small'>{host_txt}</td></tr>"
+        )
+    return (
+        "<h2>Microbe–drug interactions</h2>"
+        f'<p class="small">A taxon counts as detected at ≥ {100 * inter["min_abundance"]:.1f} % '
+        "relative abundance. Detection of a taxon is a proxy: the activity depends on the "
+        "strain and its genes, which are not tested here.</p>"
+        "<table><tr><th>drug</th><th>taxon</th><th>microbe and gene</th><th>abundance</th>"
+        "<th>effect, evidence, reference</th><th>host PGx for the same drug</th></tr>"
+        f"{''.join(rows)}</table>"
+    )
+
+
+def _section_microbiome(r: dict) -> str:
+    out = ["<h2>Gut microbiome</h2>"]
+    for assay in ASSAYS:
+        m = r["microbiome"][assay]
+        out.append(f"<h3>{ASSAY_LABEL[assay]}</h3>")
+        if m["status"] != "profiled":
+            out.append(f'<p class="ns">{_e(m["status"])}.</p>')
+            continue
+        sample = m["sample_id"]
+        extra = (
+            f" Human reads removed: {100 * m['human_fraction']:.1f} %."
+            if m.get("human_fraction") is not None
+            else ""
+        )
+        out.append(
+            f'<p class="small">Library {_e(sample)}. Genus composition (top {TOP_GENERA}).'
+            f"{extra}</p>{svg_stacked_bar(m['genera'])}"
+        )
+        div = m.get("diversity")
+        if not div:
+            continue
+        if div.get("dropped"):
+            out.append(f'<p class="warn">Not rarefied: {_e(div["dropped"])}.</p>')
+        blocks = []
+        for a in div["alpha"]:
+            interval = (
+                f", 95 % rarefaction interval {_fmt(a['lo95'])}–{_fmt(a['hi95'])}"
+                if a["lo95"] is not None
+                else ""
+            )
+            blocks.append(
+                f"<div><b>{_e(a['metric'].capitalize())}</b> {_fmt(a['value'])}{interval}"
+                f"<br>cohort percentile <b>{a['percentile']:.0f}</b> (n = {len(a['cohort'])})"
+                f"<br>{svg_strip(a, sample)}</div>"
+            )
+        if div.get("pcoa"):
+            blocks.append(
+                "<div><b>Position in the cohort</b> (PCoA, Bray–Curtis)<br>"
+                f"{svg_scatter(div['pcoa'], sample)}</div>"
+            )
+        out.append(f'<div class="flex">{"".join(blocks)}</div>')
+        out.append(
+            '<p class="small">Red = this patient; grey = other patients of the cohort. '
+            f"{_e(div.get('depth_note', ''))}.</p>"
+        )
+    return "".join(out)
+
+
+def _section_qc(r: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(q['sample_id'])}</td><td>{_e(q['unit'])}</td><td>{_e(q['assay'])}</td>"
+        f"<td class='num'>{q['read_pairs_in']:,}</td><td class='num'>{q['read_pairs_out']:,}"
+        f"</td><td class='num'>{_fmt(q['pct_pairs_kept'], 4)}</td>"
+        f"<td class='num'>{_fmt(q['q30_rate_out'])}</td>"
+        f"<td>{_pill(q['status'], LIGHT['green'] if q['status'] == 'PASS' else LIGHT['red'])}"
+        "</td></tr>"
+        for q in r["qc"]
+    )
+    ident = "".join(
+        f"<tr><td>{_e(i['sample_id'])}</td><td>"
+        f"{_pill(i['verdict'], LIGHT['green'] if i['verdict'] == 'match' else LIGHT['red'])}"
+        f"</td><td>{_e(i['best_patient'])}</td><td class='num'>{i['informative_sites']}</td>"
+        f"<td class='num'>{_fmt(i['concordance_sheet'])}</td></tr>"
+        for i in r["identity"]
+    )
+    ident_html = (
+        "<table><tr><th>stool library</th><th>verdict</th><th>best-matching host</th>"
+        f"<th>informative sites</th><th>concordance</th></tr>{ident}</table>"
+        if ident
+        else '<p class="ns">No identity check (needs shotgun stool reads and a host genome).</p>'
+    )
+    return (
+        "<h2>Quality control and sample identity</h2>"
+        "<table><tr><th>library</th><th>unit</th><th>assay</th><th>read pairs in</th>"
+        "<th>read pairs out</th><th>% kept</th><th>Q30 after QC</th><th>status</th></tr>"
+        f"{rows}</table><h3>Stool vs host genotype (sample-swap check)</h3>{ident_html}"
+    )
+
+
+def _section_provenance(r: dict) -> str:
+    p = r["provenance"]
+    if not p:
+        return '<h2>Provenance</h2><p class="ns">No provenance record.</p>'
+    tools = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["tools"].items()))
+    pkgs = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["python_packages"].items()))
+    inputs = "".join(
+        f"<tr><td>{_e(i['sample_id'])}</td><td>{_e(i['unit'])}</td>"
+        f"<td><code>{_e(i.get('sha256_r1', ''))[:16]}…</code></td>"
+        f"<td><code>{_e(i.get('sha256_r2', ''))[:16]}…</code></td></tr>"
+        for i in p["inputs"]
+    )
+    pipe = p.get("pipeline", {})
+    return (
+        "<h2>Provenance</h2>"
+        f'<p class="small">Pipeline {_e(pipe.get("name", ""))} {_e(pipe.get("version", ""))}; '
+        f"config SHA-256 <code>{_e(p['config_sha256'])}</code><br>Tools: {tools}<br>"
+        f"Python: {pkgs}</p><table><tr><th>library</th><th>unit</th><th>R1 SHA-256</th>"
+        f"<th>R2 SHA-256</th></tr>{inputs}</table>"
+    )
+
+
+def _section_summary(r: dict) -> str:
+    items = []
+    host = r["host"]
+    if host.get("status") == NOT_SEQUENCED:
+        items.append(f'Host genome <span class="ns">{NOT_SEQUENCED}</span>: no PGx result.')
+    else:
+        for g in host["genes"]:
+            if g["light"] in ("amber", "red"):
+                drugs = ", ".join(d["drug"] for d in g["drugs"])
+                items.append(
+                    f"{_dot(g['light'])}<b>{_e(g['gene'])}</b> {_e(g['diplotype'])}: "
+                    f"{_e(g['phenotype'])} — affects {_e(drugs)}"
+                )
+        grey = [g["gene"] for g in host["genes"] if g["light"] == "grey"]
+        if grey:
+            items.append(f"{_dot('grey')}Not called (no data): {_e(', '.join(grey))}")
+    by_drug: dict[str, list] = {}
+    for m in r["interactions"]["rows"]:
+        if m["status"] == "detected":
+            by_drug.setdefault(m["drug"], []).append(m)
+    for drug, ms in sorted(by_drug.items()):
+        taxa = ", ".join(
+            f"<i>{_e(m['taxon'])}</i> ({_e(m['gene_enzyme'].split(' (')[0])})" for m in ms
+        )
+        host_txt = "; ".join(
+            dict.fromkeys(f"{h['gene']} {h['phenotype']}" for m in ms for h in m["host_pgx"])
+        )
+        items.append(
+            f"{_pill('microbe', STATUS_COLOUR['detected'])} <b>{_e(drug)}</b>: {taxa} present"
+            + (f" — host: {_e(host_txt)}" if host_txt else "")
+        )
+    swaps = [i for i in r["identity"] if i["verdict"] != "match"]
+    for i in swaps:
+        items.append(
+            f"{_pill('identity', LIGHT['red'])} {_e(i['sample_id'])}: {_e(i['verdict'])} "
+            f"(best match {_e(i['best_patient'])})"
+        )
+    failed = [q for q in r["qc"] if q["status"] != "PASS"]
+    for q in failed:
+        items.append(f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed QC")
+    if r["identity"] and not swaps:
+        items.append(f"{_dot('green')}Stool and host genotypes agree (no sample swap).")
+    body = "".join(f"<li>{i}</li>" for i in items) or "<li>Nothing to flag.</li>"
+    return f'<h2>Key findings</h2><ul class="keys">{body}</ul>'
+
+
+def render_html(report: dict) -> str:
+    """One self-contained HTML page (inline CSS and SVG; no scripts or external links)."""
+    body = (
+        _section_overview(report)
+        + _section_summary(report)
+        + _section_pgx(report)
+        + _section_interactions(report)
+        + _section_microbiome(report)
+        + _section_qc(report)
+        + _section_provenance(report)
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Holobiont report {_e(report['patient_id'])}</title>"
+        f"<style>{CSS}</style></head><body>{body}</body></html>\n"
+    )

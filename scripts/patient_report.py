@@ -1,0 +1,27 @@
+"""Snakemake shim: one patient's offline HTML + JSON report (holobiont.report)."""
+
+import sys
+
+from holobiont.report import build_patient_report, write_report
+
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+inp = snakemake.input
+report = build_patient_report(
+    snakemake.wildcards.patient,
+    read_counts=inp.read_counts,
+    pgx_json=inp.get("pgx_json"),
+    pgx_coverage=inp.get("pgx_coverage"),
+    asv_table=inp.get("asv_table"),
+    species_table=inp.get("species_table"),
+    host_fraction=inp.get("host_fraction"),
+    diversity=snakemake.params.diversity,
+    identity=inp.get("identity"),
+    provenance=inp.provenance,
+    interactions=inp.interactions,
+    pgx_drugs=inp.pgx_drugs,
+    metadata=snakemake.params.metadata,
+    min_abundance=snakemake.params.min_abundance,
+)
+write_report(report, json_out=snakemake.output.json, html_out=snakemake.output.html)
+print(f"{snakemake.wildcards.patient}: {report['modalities']}", file=log)

@@ -1,0 +1,288 @@
+"""Per-patient report: missing modalities, schema, offline HTML, interaction matching."""
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from holobiont.report import (
+    build_patient_report,
+    match_interactions,
+    percentile,
+    render_html,
+    taxon_names,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
+INTERACTIONS = ROOT / "resources/microbe_drug/interactions.tsv"
+FASTQ = "/secret/run42/PX-host_L001_R1.fastq.gz"
+READ_NAME = "@A00123:8:HFLX:1:1101:1000:2000"
+
+LINEAGES = {
+    "t_elenta": "d__Bacteria; p__Actinobacteria; c__Coriobacteriia; g__Eggerthella; "
+    "s__Eggerthella lenta",
+    "t_efaecium": "d__Bacteria; p__Firmicutes; c__Bacilli; g__Enterococcus; s__faecium",
+    "t_ecoli": "d__Bacteria; p__Proteobacteria; c__Gammaproteobacteria; g__Escherichia; "
+    "s__Escherichia_coli",
+    "t_bact": "d__Bacteria; p__Bacteroidetes; c__Bacteroidia; g__Bacteroides",
+}
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+def inputs(tmp):
+    """Two patients: PA has host + 16S + shotgun, PB has 16S only."""
+    (tmp / "div").mkdir()
+    rc = write(
+        tmp / "read_counts.tsv",
+        "patient_id\tsample_id\tunit\tassay\tqc_tool\tread_pairs_in\tread_pairs_out\t"
+        "pct_pairs_kept\tbases_in\tbases_out\tq30_rate_in\tq30_rate_out\tduplication_rate\t"
+        "adapter_trimmed_reads\tstatus\n"
+        "PA\tPA-host\tL001\thost_panel\tfastp\t100\t99\t99.0\t1\t1\t0.9\t0.9\t0.01\t1\tPASS\n"
+        "PA\tPA-16S\tL001\t16s\tcutadapt\t100\t98\t98.0\t1\t1\tNA\tNA\tNA\t1\tPASS\n"
+        "PA\tPA-sg\tL001\tshotgun\tfastp\t100\t97\t97.0\t1\t1\t0.9\t0.9\t0.0\t1\tPASS\n"
+        "PB\tPB-16S\tL001\t16s\tcutadapt\t100\t96\t96.0\t1\t1\tNA\tNA\tNA\t1\tFAIL\n",
+    )
+    pgx = {
+        "patient_id": "PA",
+        "catalog_version": "t",
+        "genes": [
+            {
+                "gene": "DPYD",
+                "status": "called",
+                "diplotype": "Reference/c.2846A>T",
+                "phenotype": "Intermediate Metabolizer",
+                "activity_score": 1.5,
+                "confidence": "high",
+                "notes": [],
+                "missing_positions": [],
+                "drugs": [
+                    {
+                        "drug": "fluorouracil",
+                        "guidance": "Reduce starting dose.",
+                        "classification": "Strong",
+                        "pmid": "1",
+                    }
+                ],
+            },
+            {
+                "gene": "UGT1A1",
+                "status": "no_data",
+                "diplotype": "",
+                "phenotype": "Not called",
+                "activity_score": None,
+                "confidence": "none",
+                "notes": [f"read {READ_NAME} ignored"],
+                "missing_positions": [
+                    {"chrom": "chr2", "pos": 1, "rsid": "rs1", "alleles": ["*28"]}
+                ],
+                "drugs": [],
+            },
+        ],
+    }
+    pj = write(tmp / "pa.pgx.json", json.dumps(pgx))
+    cov = write(
+        tmp / "pa.cov.tsv",
+        "gene\tpositions\tpositions_covered\tmin_depth\tmedian_depth\tmean_depth\tcallable\n"
+        "DPYD\t13\t13\t20\t40.0\t40.0\tTrue\nUGT1A1\t4\t0\t0\t0\t0\tFalse\n",
+    )
+    asv = write(
+        tmp / "asv.tsv",
+        "taxon_id\tPA-16S\tPB-16S\tPC-16S\ttaxonomy\n"
+        f"a1\t50\t0\t10\t{LINEAGES['t_bact']}\n"
+        f"a2\t30\t5\t10\t{LINEAGES['t_efaecium']}\n"
+        f"a3\t20\t95\t10\td__Bacteria; p__Proteobacteria; c__Gammaproteobacteria; "
+        "g__Escherichia\n",
+    )
+    sg = write(
+        tmp / "sg.tsv",
+        "taxon_id\tPA-sg\tPC-sg\ttaxonomy\n"
+        + "".join(f"{k}\t0.25\t0.25\t{v}\n" for k, v in LINEAGES.items()),
+    )
+    div = {}
+    for assay, ids in (("16s", ["PA-16S", "PB-16S", "PC-16S"]), ("shotgun", ["PA-sg", "PC-sg"])):
+        d = tmp / "div" / assay
+        d.mkdir()
+        alpha = (
+            "# alpha diversity at rarefaction depth 10\nsample_id\tshannon\tshannon_lo95\t"
+            "shannon_hi95\n"
+        )
+        alpha += "".join(f"{s}\t{1 + k}\t{0.9 + k}\t{1.1 + k}\n" for k, s in enumerate(ids))
+        rare = "sample_id\tdepth\tstatus\treason\n" + "".join(f"{s}\t10\tkept\t\n" for s in ids)
+        pcoa = "# proportion explained: PC1=0.6,PC2=0.3\nsample_id\tPC1\tPC2\n"
+        pcoa += "".join(f"{s}\t{k}\t{-k}\n" for k, s in enumerate(ids))
+        div[assay] = {
+            "alpha": write(d / "alpha.tsv", alpha),
+            "rarefaction": write(d / "rarefaction.tsv", rare),
+            "pcoa": write(d / "pcoa.tsv", pcoa),
+        }
+    ident = write(
+        tmp / "identity.tsv",
+        "sample_id\tsheet_patient\tinformative_sites\thuman_reads_at_sites\tbest_patient\t"
+        "concordance_sheet\tconcordance_best\tllr_best_vs_sheet\tverdict\n"
+        "PA-sg\tPA\t300\t900\tPA\t1.0\t1.0\t700\tmatch\n",
+    )
+    prov = write(
+        tmp / "prov.json",
+        json.dumps(
+            {
+                "config": {"samples": FASTQ},
+                "config_sha256": "0" * 64,
+                "pipeline": {"name": "holobiont", "version": "0"},
+                "tools": {"fastp": "1"},
+                "python_packages": {"numpy": "2"},
+                "inputs": [
+                    {
+                        "sample_id": s,
+                        "unit": "L001",
+                        "sha256_r1": "a" * 64,
+                        "sha256_r2": "b" * 64,
+                        "fastq_1": FASTQ,
+                    }
+                    for s in ("PA-host", "PB-16S")
+                ],
+            }
+        ),
+    )
+    common = dict(
+        read_counts=rc,
+        asv_table=asv,
+        identity=ident,
+        provenance=prov,
+        interactions=INTERACTIONS,
+        pgx_drugs=ROOT / "resources/pgx/drugs.tsv",
+    )
+    pa = dict(
+        common,
+        pgx_json=pj,
+        pgx_coverage=cov,
+        species_table=sg,
+        diversity=div,
+        metadata={"group": "A"},
+    )
+    pb = dict(common, diversity={"16s": div["16s"]})
+    return pa, pb
+
+
+@pytest.fixture
+def reports(tmp_path):
+    pa, pb = inputs(tmp_path)
+    return build_patient_report("PA", **pa), build_patient_report("PB", **pb)
+
+
+def test_missing_modalities_render_not_sequenced(reports):
+    _, pb = reports
+    assert pb["modalities"] == {
+        "host": "not sequenced",
+        "16s": "PB-16S",
+        "shotgun": "not sequenced",
+    }
+    assert pb["host"] == {"status": "not sequenced"}
+    assert pb["microbiome"]["shotgun"]["status"] == "not sequenced"
+    html = render_html(pb)
+    assert 'Host genome <span class="ns">not sequenced</span>' in html
+    assert html.count("not sequenced") >= 3
+    assert [i["sample_id"] for i in pb["provenance"]["inputs"]] == ["PB-16S"]
+
+
+def test_json_validates_against_schema(reports):
+    for r in reports:
+        jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(r)))
+
+
+def test_html_is_offline_and_pseudonymous(reports):
+    for r in reports:
+        html = render_html(r)
+        blob = json.dumps(r)
+        for bad in ("http://", "https://", "src=", "<script", "@import", "url("):
+            assert bad not in html.lower()
+        for leak in (FASTQ, "fastq.gz", "/secret/"):
+            assert leak not in html and leak not in blob
+        assert re.search(r"<svg ", html)
+
+
+def test_read_names_not_copied(reports):
+    pa, _ = reports
+    assert READ_NAME not in render_html(pa)
+    # pgx notes are kept in the JSON for the gene but never rendered in the HTML
+    assert "UGT1A1" in render_html(pa)
+
+
+def test_taxon_names_normalise():
+    assert taxon_names(LINEAGES["t_efaecium"])["species"] == "enterococcus faecium"
+    assert taxon_names(LINEAGES["t_ecoli"]) == {
+        "class": "gammaproteobacteria",
+        "genus": "escherichia",
+        "species": "escherichia coli",
+    }
+
+
+def test_interaction_matching_by_rank():
+    rows = [
+        {"drug": "digoxin", "rank": "species", "taxon": "Eggerthella lenta"},
+        {"drug": "levodopa", "rank": "genus", "taxon": "Enterococcus"},
+        {"drug": "gemcitabine", "rank": "class", "taxon": "Gammaproteobacteria"},
+        {"drug": "irinotecan", "rank": "species", "taxon": "Escherichia coli"},
+        {"drug": "x", "rank": "species", "taxon": "Enterococcus faecalis"},
+    ]
+    rows = [dict(r, gene_enzyme="", effect="", evidence="", reference="") for r in rows]
+    shotgun = {v: 0.25 for v in LINEAGES.values()}
+    amplicon = {
+        LINEAGES["t_bact"]: 0.5,
+        "d__Bacteria; c__Gammaproteobacteria; g__Escherichia": 0.3,
+        LINEAGES["t_efaecium"]: 0.0005,
+        "d__Bacteria; c__Coriobacteriia; g__Eggerthella": 0.1995,
+    }
+    got = {
+        m["drug"]: m
+        for m in match_interactions(
+            rows, {"16s": amplicon, "shotgun": shotgun}, min_abundance=0.001
+        )
+    }
+    assert got["digoxin"]["assays"]["shotgun"] == {"status": "detected", "abundance": 0.25}
+    assert got["digoxin"]["assays"]["16s"]["status"] == "not resolved"
+    assert got["levodopa"]["assays"]["16s"]["status"] == "not detected"  # below threshold
+    assert got["levodopa"]["status"] == "detected"
+    assert got["gemcitabine"]["assays"]["16s"]["abundance"] == pytest.approx(0.3)
+    assert got["irinotecan"]["assays"]["16s"]["status"] == "not resolved"
+    assert got["x"]["status"] == "not detected"  # E. faecium is not E. faecalis
+    none = match_interactions(rows, {"16s": None, "shotgun": None})
+    assert {m["status"] for m in none} == {"not sequenced"}
+
+
+def test_interactions_next_to_host_pgx(reports):
+    pa, _ = reports
+    fu = [m for m in pa["interactions"]["rows"] if m["drug"] == "fluorouracil"][0]
+    assert fu["status"] == "detected"
+    assert fu["host_pgx"][0]["gene"] == "DPYD"
+    assert fu["host_pgx"][0]["light"] == "amber"
+    iri = [m for m in pa["interactions"]["rows"] if m["drug"] == "irinotecan"][0]
+    assert iri["host_pgx"] == [
+        {"gene": "UGT1A1", "phenotype": "Not called", "light": "grey", "guidance": ""}
+    ]
+
+
+def test_percentile():
+    assert percentile(1, [1, 2, 3, 4]) == 12.5
+    assert percentile(4, [1, 2, 3, 4]) == 87.5
+    assert percentile(2, [2, 2, 2, 2]) == 50.0
+    with pytest.raises(ValueError):
+        percentile(1, [])
+
+
+def test_alpha_percentile_and_pcoa_in_report(reports):
+    pa, _ = reports
+    a = pa["microbiome"]["16s"]["diversity"]["alpha"][0]
+    assert a["metric"] == "shannon" and a["value"] == 1.0
+    assert a["percentile"] == pytest.approx(100 / 6)
+    assert (a["lo95"], a["hi95"]) == (0.9, 1.1)
+    assert pa["microbiome"]["16s"]["diversity"]["pcoa"]["pc1_explained"] == 0.6
+    genera = pa["microbiome"]["16s"]["genera"]
+    assert genera[0] == {"genus": "Bacteroides", "relative": 0.5}
+    assert sum(g["relative"] for g in genera) == pytest.approx(1.0)
