@@ -34,7 +34,9 @@ lint:
 	snakefmt --check Snakefile workflow/rules
 	$(SNAKEMAKE) --lint
 
-bench: install
+## bench: speed of the numpy core vs scikit-bio and Striped UniFrac (not part of the tests)
+bench:
+	@bash tools/install.sh --bench
 	python benchmarks/bench_diversity.py
 
 ## lock: re-resolve requirements.in into requirements.lock (needs network to PyPI)

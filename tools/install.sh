@@ -6,12 +6,14 @@
 # A second call skips what is already installed. Without root, a missing tool is named and the
 # conda environments in envs/ are pointed at (the HPC path: snakemake --sdm conda).
 #
-# Usage: tools/install.sh [--test]     (--test adds what the test suite needs)
+# Usage: tools/install.sh [--test | --bench]   (what the tests / the benchmarks need in addition)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WANT_TEST=0
+WANT_BENCH=0
 [[ "${1:-}" == "--test" ]] && WANT_TEST=1
+[[ "${1:-}" == "--bench" ]] && WANT_BENCH=1
 
 # command -> Debian package
 declare -A TOOLS=(
@@ -32,6 +34,10 @@ if (( WANT_TEST )); then
   for cmd in "${!TEST_TOOLS[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || { missing_cmds+=("$cmd"); missing_pkgs+=("${TEST_TOOLS[$cmd]}"); }
   done
+fi
+# Benchmarks compare with Striped UniFrac, importable from Debian's own python3.
+if (( WANT_BENCH )) && ! /usr/bin/python3 -c 'import unifrac, biom' >/dev/null 2>&1; then
+  missing_cmds+=("python3 unifrac module"); missing_pkgs+=(python3-unifrac unifrac-tools)
 fi
 # python3 -m venv needs Debian's python3-venv when python3 is the system one.
 PYTHON=${PYTHON:-}
