@@ -46,19 +46,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+
+from _pipeline import run_snakemake, write_sheet  # noqa: E402
 
 from holobiont.amplicon import read_fasta  # noqa: E402
 from holobiont.demo import amplicon as amp  # noqa: E402
@@ -92,44 +90,9 @@ OUTPUTS = [
 # running the pipeline
 
 
-def run_snakemake(workdir: Path, overrides: dict, cores: int) -> float:
-    """Run the project Snakefile's 16S outputs in ``workdir``; return the wall time (s)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    extra = workdir / "overrides.yaml"
-    extra.write_text(yaml.safe_dump(overrides, sort_keys=False))
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        str(ROOT / "config" / "config.yaml"),
-        str(extra),
-        "--directory",
-        str(workdir),
-        "--cores",
-        str(cores),
-        "--printshellcmds",
-        "--show-failed-logs",
-        *OUTPUTS,
-    ]
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    (workdir / "snakemake.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
-        raise SystemExit(f"snakemake failed in {workdir} (full log: {workdir / 'snakemake.log'})")
-    return time.monotonic() - t0
-
-
-def write_sheet(path: Path, rows: list[dict]) -> Path:
-    cols = ["patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2"]
-    lines = ["\t".join(cols)] + ["\t".join(str(r[c]) for c in cols) for r in rows]
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def run_pipeline(workdir: Path, overrides: dict, cores: int) -> float:
+    """The project Snakefile's 16S outputs in ``workdir``; the wall time (s)."""
+    return run_snakemake(workdir, list(OUTPUTS), overrides, cores)
 
 
 def overrides_for(sheet: Path, sintax: Path) -> dict:
@@ -349,7 +312,7 @@ def bench_mock(name: str, workdir: Path, cores: int, pairs: int, skip_run: bool)
             }
         )
     sheet = write_sheet(workdir / "samples.tsv", rows)
-    wall = None if skip_run else run_snakemake(workdir, overrides_for(sheet, sintax), cores)
+    wall = None if skip_run else run_pipeline(workdir, overrides_for(sheet, sintax), cores)
     res = evaluate(workdir, expected, expected_genus, chimeras, simulated)
     res.update(
         {"templates": len(templates), "pairs_per_library": pairs, "wall_s": wall and round(wall)}
@@ -369,7 +332,7 @@ def bench_demo(workdir: Path, cores: int, skip_run: bool) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     sheet = write_sheet(workdir / "samples.tsv", rows)
     sintax = DEMO / "reference" / "16s_sintax.fasta"
-    wall = None if skip_run else run_snakemake(workdir, overrides_for(sheet, sintax), cores)
+    wall = None if skip_run else run_pipeline(workdir, overrides_for(sheet, sintax), cores)
     expected: dict[str, dict[str, float]] = defaultdict(dict)
     simulated: dict[str, dict[str, int]] = defaultdict(dict)
     expected_genus: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))

@@ -28,17 +28,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+
+from _pipeline import run_snakemake, write_sheet  # noqa: E402
 
 from holobiont.vcfcompare import Comparison, compare_vcfs, write_report  # noqa: E402
 
@@ -47,46 +46,6 @@ GIAB = SHARED / "data" / "host_giab_hg001_chr22_grch38"
 DEMO = ROOT / "resources" / "demo" / "data"
 TARGETS = {"SNV": 0.99, "INDEL": 0.95}
 GIAB_SAMPLE = "HG001-host"
-
-
-def run_snakemake(workdir: Path, targets: list[str], overrides: dict, cores: int) -> float:
-    """Run the project Snakefile in ``workdir`` for ``targets``; return the wall time (s)."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    extra = workdir / "overrides.yaml"
-    extra.write_text(yaml.safe_dump(overrides, sort_keys=False))
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        str(ROOT / "config" / "config.yaml"),
-        str(extra),
-        "--directory",
-        str(workdir),
-        "--cores",
-        str(cores),
-        "--printshellcmds",
-        "--show-failed-logs",
-        *targets,
-    ]
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    (workdir / "snakemake.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
-        raise SystemExit(f"snakemake failed in {workdir} (full log: {workdir / 'snakemake.log'})")
-    return time.monotonic() - t0
-
-
-def write_sheet(path: Path, rows: list[dict]) -> Path:
-    cols = ["patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2"]
-    lines = ["\t".join(cols)] + ["\t".join(str(r[c]) for c in cols) for r in rows]
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def references(host_fasta: Path) -> dict:

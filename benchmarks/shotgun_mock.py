@@ -35,17 +35,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+
+from _pipeline import run_snakemake  # noqa: E402
 
 from holobiont.shotgun import Taxonomy, genome_files  # noqa: E402
 from holobiont.table import read_tsv  # noqa: E402
@@ -88,38 +87,12 @@ def subsample(src: Path, dst: Path, pairs: int) -> None:
 
 
 def run_pipeline(workdir: Path, overrides: dict, cores: int) -> float:
-    extra = workdir / "overrides.yaml"
-    extra.write_text(yaml.safe_dump(overrides, sort_keys=False))
+    """The project Snakefile's shotgun outputs in ``workdir``; the wall time (s)."""
     targets = [
         f"results/shotgun/{f}"
         for f in ("species_reads.tsv", "species_relative.tsv", "host_fraction.tsv")
     ]
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        str(ROOT / "config" / "config.yaml"),
-        str(extra),
-        "--directory",
-        str(workdir),
-        "--cores",
-        str(cores),
-        "--printshellcmds",
-        "--show-failed-logs",
-        *targets,
-    ]
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    (workdir / "snakemake.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
-        raise SystemExit(f"snakemake failed in {workdir} (log: {workdir / 'snakemake.log'})")
-    return time.monotonic() - t0
+    return run_snakemake(workdir, targets, overrides, cores)
 
 
 def benchmark_seconds(workdir: Path, name: str) -> float | None:
