@@ -1,5 +1,6 @@
 """Snakemake shim: cohort diversity of one assay (holobiont.diversity)."""
 
+import os
 import sys
 
 from holobiont.diversity import cohort_diversity
@@ -8,7 +9,7 @@ from holobiont.diversity import cohort_diversity
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
 cohort_diversity(
     snakemake.input.table,
-    out_dir=snakemake.output.summary.rsplit("/", 1)[0],
+    out_dir=os.path.dirname(snakemake.output.summary),
     metadata=snakemake.params.metadata,
     tree=snakemake.input.get("tree"),
     depth=snakemake.params.depth,

@@ -15,14 +15,14 @@ Examples
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
 
-from holobiont._validate import as_counts, check_ids, choose, format_names
+from holobiont._validate import as_counts, choose
 from holobiont.table import FeatureTable
+from holobiont.tree import phylogenetic_inputs
 
 __all__ = ["METRICS", "alpha_diversity"]
 
@@ -159,7 +159,7 @@ def alpha_diversity(
     rows, cols, values = _entries(counts)
     n_samples = counts.shape[0]
     if metric == "faith_pd":
-        incidence, lengths = _faith_inputs(counts.shape[1], taxa, tree)
+        _, incidence, lengths = phylogenetic_inputs(counts.shape[1], taxa, tree, metric="faith_pd")
         return _faith_pd(rows, cols, n_samples, incidence, lengths)
     kernel = _KERNELS[metric]
     if metric == "shannon":
@@ -246,30 +246,6 @@ _KERNELS = {
     "chao1": _chao1,
     "goods_coverage": _goods_coverage,
 }
-
-
-def _faith_inputs(
-    n_taxa: int, taxa: Sequence[str] | None, tree: object | None
-) -> tuple[sp.csr_array, np.ndarray]:
-    """Validate taxa and tree for Faith PD; return (incidence (n_taxa, n_nodes), lengths)."""
-    from holobiont import tree as treemod
-
-    if taxa is None:
-        raise ValueError("faith_pd needs `taxa` (or a FeatureTable) to match counts to tips.")
-    if tree is None:
-        raise ValueError("faith_pd needs a `tree`.")
-    taxa = check_ids(taxa, "taxa")
-    if len(taxa) != n_taxa:
-        raise ValueError(f"{len(taxa)} taxa given for counts with {n_taxa} taxa (columns).")
-    if isinstance(tree, str | os.PathLike):
-        tree = treemod.read_newick(tree)
-    if not isinstance(tree, treemod.Tree):
-        raise TypeError(f"tree must be a holobiont.tree.Tree, got {type(tree).__name__}.")
-    _, missing = treemod.tip_index(tree, taxa)
-    if missing:
-        raise ValueError(f"taxa absent from the tree: {format_names(missing)}")
-    incidence = treemod.branch_incidence(tree, taxa)
-    return incidence, np.asarray(tree.length, dtype=np.float64)
 
 
 def _faith_pd(

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from holobiont.table import (
+    PREFIX_RANK,
     RANKS,
     FeatureTable,
     format_lineage,
@@ -94,17 +95,6 @@ TRACKING_COLUMNS: tuple[str, ...] = (
 )
 
 _SIZE_RE = re.compile(r"(?:^|;)size=(\d+)(?:;|$)")
-_SINTAX_PREFIX = {
-    "d": "domain",
-    "k": "domain",
-    "p": "phylum",
-    "c": "class",
-    "o": "order",
-    "f": "family",
-    "g": "genus",
-    "s": "species",
-    "t": "strain",
-}
 _SINTAX_TOKEN_RE = re.compile(r"^([A-Za-z]):(.*)\(\s*([0-9.]+)\s*\)$")
 
 
@@ -366,9 +356,9 @@ def parse_sintax_prediction(text: str) -> dict[str, tuple[str, float]]:
         return out
     for token in text.split(","):
         m = _SINTAX_TOKEN_RE.match(token.strip())
-        if not m or m.group(1).lower() not in _SINTAX_PREFIX:
+        if not m or m.group(1).lower() not in PREFIX_RANK:
             raise ValueError(f"unexpected SINTAX prediction {token!r} in {text!r}.")
-        rank = _SINTAX_PREFIX[m.group(1).lower()]
+        rank = PREFIX_RANK[m.group(1).lower()]
         out[rank] = (m.group(2), float(m.group(3)))
     return {r: out[r] for r in RANKS if r in out}
 

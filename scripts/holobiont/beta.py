@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from holobiont._validate import as_counts, check_ids, choose, format_names
+from holobiont._validate import as_counts, choose, format_names
 
 __all__ = ["METRICS", "PHYLOGENETIC_METRICS", "REPLACEMENTS", "beta_diversity"]
 
@@ -282,25 +282,12 @@ def _as_csr(counts) -> sp.csr_array:
 
 
 def _phylo_inputs(n_taxa: int, taxa, tree) -> tuple[sp.csr_array, np.ndarray]:
-    from holobiont import tree as treemod
+    from holobiont.tree import phylogenetic_inputs
 
-    if taxa is None:
-        raise ValueError("UniFrac needs `taxa` (or a FeatureTable) to match counts to tips.")
-    if tree is None:
-        raise ValueError("UniFrac needs a `tree`.")
-    taxa = check_ids(taxa, "taxa")
-    if len(taxa) != n_taxa:
-        raise ValueError(f"{len(taxa)} taxa given for counts with {n_taxa} taxa (columns).")
-    if isinstance(tree, str | os.PathLike):
-        tree = treemod.read_newick(tree)
-    if not isinstance(tree, treemod.Tree):
-        raise TypeError(f"tree must be a holobiont.tree.Tree, got {type(tree).__name__}.")
-    index, missing = treemod.tip_index(tree, taxa)
-    if missing:
-        raise ValueError(f"taxa absent from the tree: {format_names(missing)}")
-    if np.any(tree.length < 0):
+    tree, incidence, lengths = phylogenetic_inputs(n_taxa, taxa, tree, metric="UniFrac")
+    if np.any(lengths < 0):
         raise ValueError("UniFrac needs non-negative branch lengths.")
-    return treemod._incidence_from_index(tree, index), np.asarray(tree.length, np.float64)
+    return incidence, lengths
 
 
 # --------------------------------------------------------------------------------------------

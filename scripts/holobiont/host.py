@@ -20,7 +20,7 @@ from typing import TextIO
 
 import pysam
 
-from holobiont.pgx import Catalog, Position, _express, load_catalog
+from holobiont.pgx import Catalog, Position, combine_calls, express_allele, load_catalog
 
 
 class ReferenceError(ValueError):
@@ -166,27 +166,20 @@ def _catalog_genotype(p: Position, recs: list, alts: list[str]) -> tuple:
     Records of ``bcftools call`` at the position (an SNV-style record and, when reads show one,
     an indel record) are re-expressed against the catalog REF: a deletion called as
     ``AGGAGTC>A`` and the catalog's ``AGGAGTC`` REF agree, and a covered position whose only
-    record is a reference call is ``0/0`` for the indel too. New alleles are appended to
-    ``alts``. Returns ``(None, None)`` when nothing could be called.
+    record is a reference call is ``0/0`` for the indel too (see
+    :func:`holobiont.pgx.combine_calls`). New alleles are appended to ``alts``. Returns
+    ``(None, None)`` when nothing could be called.
     """
     calls = []
     for ref, alleles, rec_gt, _dp in recs:
         if rec_gt is None or len(rec_gt) == 0 or None in rec_gt:
             continue
         try:
-            calls.append(tuple(_express(p, ref, alleles[g]) for g in rec_gt))
+            calls.append(tuple(express_allele(p, ref, alleles[g]) for g in rec_gt))
         except ValueError:
             continue
-    calls = [c * 2 if len(c) == 1 else c for c in calls]
-    variant = [c for c in calls if any(a != p.ref for a in c)]
-    if variant:
-        call = variant[0]
-        if len(variant) == 2:  # two heterozygous records: a compound genotype
-            found = [a for c in variant for a in c if a != p.ref]
-            call = tuple(found[:2]) if len(found) == 2 else call
-    elif calls:
-        call = calls[0]
-    else:
+    call = combine_calls(p, calls)
+    if call is None:
         return (None, None)
     idx = []
     for allele in call:

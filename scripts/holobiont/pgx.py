@@ -1189,7 +1189,7 @@ def call_diplotypes(
 # VCF input
 
 
-def _express(p: Position, vcf_ref: str, allele: str) -> str:
+def express_allele(p: Position, vcf_ref: str, allele: str) -> str:
     """A VCF allele (of a record with REF ``vcf_ref`` at ``p.pos``) against the catalog REF."""
     vcf_ref = vcf_ref.upper()
     allele = allele.upper()
@@ -1231,7 +1231,19 @@ def _genotype_at(p: Position, records: list, sample: str) -> tuple[str, ...] | N
                 span = f"{rec.ref}>{','.join(rec.alts or ())}@{rec.pos}"
                 calls.append(tuple(p.ref if g == 0 else span for g in gt))
             continue
-        calls.append(tuple(_express(p, rec.ref, rec.alleles[g]) for g in gt))
+        calls.append(tuple(express_allele(p, rec.ref, rec.alleles[g]) for g in gt))
+    return combine_calls(p, calls)
+
+
+def combine_calls(p: Position, calls: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """One genotype at ``p`` from the calls of the VCF records there (alleles expressed
+    against the catalog REF by :func:`express_allele`).
+
+    A reference call and a variant call (e.g. bcftools' SNV-style record next to an indel
+    record) give the variant; two heterozygous records of a split multi-allelic site give one
+    compound genotype; anything else conflicting, or no call, gives ``None`` (not called).
+    Haploid calls are doubled.
+    """
     if not calls:
         return None
     calls = [c * 2 if len(c) == 1 else c for c in calls]
@@ -1379,6 +1391,32 @@ def write_results_tsv(results: Sequence[GeneResult], path: str | PathLike) -> No
             )
 
 
+def call_vcf(
+    vcf: str | PathLike,
+    *,
+    catalog: Catalog | str | PathLike = DEFAULT_CATALOG,
+    sample: str | None = None,
+    min_called_fraction: float = 0.5,
+    json_out: str | PathLike | None = None,
+    tsv_out: str | PathLike | None = None,
+    extra: Mapping | None = None,
+) -> tuple[list[GeneResult], str]:
+    """Call every catalog gene from one VCF sample; optionally write the JSON and TSV.
+
+    Returns the results and their JSON text (with ``extra`` top-level keys, e.g. the
+    pseudonymous patient ID).
+    """
+    cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    gts = genotypes_from_vcf(vcf, cat, sample=sample)
+    results = call_diplotypes(gts, cat, min_called_fraction=min_called_fraction)
+    text = results_to_json(results, cat, **dict(extra or {}))
+    if json_out:
+        Path(json_out).write_text(text, encoding="utf-8")
+    if tsv_out:
+        write_results_tsv(results, tsv_out)
+    return results, text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m holobiont.pgx VCF [--sample S] [--json OUT] [--tsv OUT]``."""
     ap = argparse.ArgumentParser(prog="python -m holobiont.pgx", description=main.__doc__)
@@ -1389,16 +1427,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", help="write the full results as JSON here (default: stdout)")
     ap.add_argument("--tsv", help="also write a one-row-per-gene summary TSV here")
     args = ap.parse_args(argv)
-    catalog = load_catalog(args.catalog)
-    gts = genotypes_from_vcf(args.vcf, catalog, sample=args.sample)
-    results = call_diplotypes(gts, catalog, min_called_fraction=args.min_called_fraction)
-    text = results_to_json(results, catalog, sample=args.sample, vcf=str(args.vcf))
-    if args.json:
-        Path(args.json).write_text(text, encoding="utf-8")
-    else:
+    text = call_vcf(
+        args.vcf,
+        catalog=args.catalog,
+        sample=args.sample,
+        min_called_fraction=args.min_called_fraction,
+        json_out=args.json,
+        tsv_out=args.tsv,
+        extra={"sample": args.sample, "vcf": str(args.vcf)},
+    )[1]
+    if not args.json:
         sys.stdout.write(text)
-    if args.tsv:
-        write_results_tsv(results, args.tsv)
     return 0
 
 

@@ -87,7 +87,7 @@ def _write_atomic(df: pd.DataFrame, path: str | os.PathLike, header: str = "") -
 def summarise_qc(
     units: Iterable[Mapping],
     out: str | os.PathLike,
-    log: TextIO = sys.stderr,
+    log: TextIO | None = None,
     multiqc_out: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Write the per-unit QC table.
@@ -110,6 +110,7 @@ def summarise_qc(
     pandas.DataFrame
         The table written, columns :data:`COLUMNS`.
     """
+    log = log or sys.stderr
     rows = []
     for u in units:
         with open(u["qc_json"]) as fh:

@@ -77,7 +77,8 @@ UNASSIGNED = "unassigned"
 #: Zero-handling strategies of :func:`clr`.
 CLR_REPLACEMENTS: tuple[str, ...] = ("multiplicative", "pseudocount", "none")
 
-_PREFIX_RANK = {
+#: Rank of each one-letter lineage prefix (Greengenes ``g__``, SINTAX ``g:``, GTDB ``d__``).
+PREFIX_RANK = {
     "d": "domain",
     "k": "domain",
     "p": "phylum",
@@ -179,9 +180,9 @@ def parse_lineage(lineage: str) -> dict[str, str]:
         pairs = []
         for m in matches:
             letter = m.group(1).lower()
-            if letter not in _PREFIX_RANK:
+            if letter not in PREFIX_RANK:
                 raise ValueError(f"unknown rank prefix {m.group(1)!r} in lineage {lineage!r}.")
-            pairs.append((_PREFIX_RANK[letter], m.group(2)))
+            pairs.append((PREFIX_RANK[letter], m.group(2)))
     else:
         raise ValueError(f"lineage {lineage!r} mixes prefixed and unprefixed ranks.")
     seen: set[str] = set()

@@ -539,6 +539,57 @@ def branch_incidence(tree: Tree, taxa: Sequence[str] | Iterable[str]) -> sp.csr_
     return _incidence_from_index(tree, index)
 
 
+def phylogenetic_inputs(
+    n_taxa: int, taxa: Sequence[str] | None, tree: object | None, *, metric: str
+) -> tuple[Tree, sp.csr_array, np.ndarray]:
+    """Validate the ``taxa`` and ``tree`` of a phylogenetic metric (Faith PD, UniFrac).
+
+    Parameters
+    ----------
+    n_taxa : int
+        Number of count columns the taxa must label.
+    taxa : sequence of str or None
+        Unique taxon IDs of the columns.
+    tree : Tree, Newick text or path, or None
+        Rooted tree whose tips include every taxon (extra tips are allowed).
+    metric : str
+        Named in the error messages.
+
+    Returns
+    -------
+    tree : Tree
+    incidence : scipy.sparse.csr_array, shape (n_taxa, n_nodes)
+        :func:`branch_incidence` of the taxa.
+    lengths : numpy.ndarray of float64, shape (n_nodes,)
+
+    Raises
+    ------
+    ValueError
+        Missing taxa or tree, duplicate taxa, a count mismatch, or taxa absent from the tree
+        (the first 10 are named with the total).
+    TypeError
+        ``tree`` is not a tree.
+    """
+    from holobiont._validate import check_ids, format_names
+
+    if taxa is None:
+        raise ValueError(f"{metric} needs `taxa` (or a FeatureTable) to match counts to tips.")
+    if tree is None:
+        raise ValueError(f"{metric} needs a `tree`.")
+    taxa = check_ids(taxa, "taxa")
+    if len(taxa) != n_taxa:
+        raise ValueError(f"{len(taxa)} taxa given for counts with {n_taxa} taxa (columns).")
+    if isinstance(tree, str | os.PathLike):
+        tree = read_newick(tree)
+    if not isinstance(tree, Tree):
+        raise TypeError(f"tree must be a holobiont.tree.Tree, got {type(tree).__name__}.")
+    index, missing = tip_index(tree, taxa)
+    if missing:
+        raise ValueError(f"taxa absent from the tree: {format_names(missing)}")
+    incidence = _incidence_from_index(tree, index)
+    return tree, incidence, np.asarray(tree.length, dtype=np.float64)
+
+
 def _incidence_from_index(tree: Tree, index: np.ndarray) -> sp.csr_array:
     n_taxa = index.shape[0]
     n = tree.n_nodes

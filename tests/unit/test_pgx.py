@@ -409,11 +409,11 @@ def test_indel_alleles(cat):
     assert r.unmatched_variants[0].allele == "AGGAGTCGGAGTCGGAGTC"
     # the VCF reader re-expresses other representations against the catalog REF
     p = cat.genes["NUDT15"].positions[0]
-    assert pgx._express(p, "A", "AGGAGTC") == "AGGAGTCGGAGTC"  # parsimonious insertion
-    assert pgx._express(p, "AGGAGTC", "A") == "A"
-    assert pgx._express(p, "AGGAGTCG", "AG") == "A"  # longer REF, same deletion
-    assert pgx._express(p, "AGGAGTCG", "G") == "AGGAGTCG>G"  # cannot be expressed: unknown
-    assert pgx._express(p, "A", "*") == "A>*"
+    assert pgx.express_allele(p, "A", "AGGAGTC") == "AGGAGTCGGAGTC"  # parsimonious insertion
+    assert pgx.express_allele(p, "AGGAGTC", "A") == "A"
+    assert pgx.express_allele(p, "AGGAGTCG", "AG") == "A"  # longer REF, same deletion
+    assert pgx.express_allele(p, "AGGAGTCG", "G") == "AGGAGTCG>G"  # cannot be expressed: unknown
+    assert pgx.express_allele(p, "A", "*") == "A>*"
 
 
 def test_dpyd_lowest_two_rule(cat):

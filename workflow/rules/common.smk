@@ -492,13 +492,8 @@ def diversity_metadata(assay):
 
 
 def identity_stool():
-    """Stool sample -> (sheet patient, BAM of its human reads), for patients with a host VCF."""
-    with_host = {patient_of(s) for s in host_samples()}
-    return {
-        s: (patient_of(s), f"results/shotgun/human/{s}.bam")
-        for s in shotgun_samples()
-        if with_host
-    }
+    """Stool sample -> (sheet patient, BAM of its human reads)."""
+    return {s: (patient_of(s), f"results/shotgun/human/{s}.bam") for s in shotgun_samples()}
 
 
 def identity_host_vcfs():

@@ -15,30 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from holobiont.pgx import IUPAC
+
 from . import reads as rd
 
 PRIMER_F = "GTGYCAGCMGCCGCGGTAA"  # 515F (Parada et al. 2016)
 PRIMER_R = "GGACTACNVGGGTWTCTAAT"  # 806R (Apprill et al. 2015)
 MAX_PRIMER_MISMATCHES = 1
 
-_IUPAC = {
-    "A": "A",
-    "C": "C",
-    "G": "G",
-    "T": "T",
-    "U": "T",
-    "R": "AG",
-    "Y": "CT",
-    "S": "CG",
-    "W": "AT",
-    "K": "GT",
-    "M": "AC",
-    "B": "CGT",
-    "D": "AGT",
-    "H": "ACT",
-    "V": "ACG",
-    "N": "ACGT",
-}
+_IUPAC = {**{b: b for b in "ACGT"}, "U": "T", **IUPAC}
 _BIT = {"A": 1, "C": 2, "G": 4, "T": 8}
 _MASK = np.zeros(256, dtype=np.uint8)
 for _k, _v in _IUPAC.items():
