@@ -493,7 +493,9 @@ def diversity_metadata(assay):
 
 def identity_stool():
     """Stool sample -> (sheet patient, BAM of its human reads)."""
-    return {s: (patient_of(s), f"results/shotgun/human/{s}.bam") for s in shotgun_samples()}
+    return {
+        s: (patient_of(s), f"results/shotgun/human/{s}.bam") for s in shotgun_samples()
+    }
 
 
 def identity_host_vcfs():
