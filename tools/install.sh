@@ -21,7 +21,8 @@ declare -A TOOLS=(
   [tabix]=tabix [bgzip]=tabix [vsearch]=vsearch [kraken2]=kraken2 [mafft]=mafft
   [FastTree]=fasttree [pigz]=pigz
 )
-declare -A TEST_TOOLS=()
+# The browser test renders the reports in headless Chromium.
+declare -A TEST_TOOLS=([chromium]=chromium)
 
 log() { printf '[install] %s\n' "$*"; }
 

@@ -46,6 +46,10 @@ def _describe(err: jsonschema.ValidationError) -> str:
         what = f"must be of type {v}"
     elif err.validator == "enum":
         what = "must be one of " + ", ".join(map(str, v))
+    elif err.validator == "additionalProperties":
+        unknown = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        known = ", ".join(sorted(err.schema.get("properties", {})))
+        return f"{key}: unknown key(s) {', '.join(unknown)} (known keys here: {known})"
     elif err.validator == "pattern":
         what = f"does not match the allowed pattern {v}"
     else:
@@ -54,6 +58,22 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "required":
         return f"{key}: {err.message}"
     return f"{key} = {err.instance!r}: {what}" + (f" ({desc.strip()})" if desc else "")
+
+
+def _closed(schema):
+    """Copy of ``schema`` where every object with ``properties`` rejects unknown keys.
+
+    A misspelt key (``rarefaction_dpeth``) would otherwise be ignored silently and the
+    default used instead; objects that declare ``additionalProperties`` keep their choice.
+    """
+    if isinstance(schema, dict):
+        out = {k: _closed(v) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [_closed(v) for v in schema]
+    return schema
 
 
 def validate_config(config: MutableMapping, schema_path: str | os.PathLike) -> MutableMapping:
@@ -77,7 +97,7 @@ def validate_config(config: MutableMapping, schema_path: str | os.PathLike) -> M
         Listing every invalid key with its value, the rule it breaks and its description.
     """
     with open(schema_path) as fh:
-        schema = yaml.safe_load(fh)
+        schema = _closed(yaml.safe_load(fh))
     errors = sorted(
         _DefaultingValidator(schema).iter_errors(config), key=lambda e: list(e.absolute_path)
     )

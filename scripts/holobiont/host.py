@@ -20,18 +20,12 @@ from typing import TextIO
 
 import pysam
 
+from holobiont.atomic import write_text
 from holobiont.pgx import Catalog, Position, combine_calls, express_allele, load_catalog
 
 
 class ReferenceError(ValueError):
     """The host reference does not fit the pipeline (naming or build)."""
-
-
-def _atomic_text(path: str | os.PathLike, text: str) -> None:
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def check_reference(
@@ -130,7 +124,7 @@ def check_reference(
 def write_reference_check(fasta, catalog, out: str | os.PathLike, **kw) -> dict:
     """Run :func:`check_reference` and write its result as JSON (atomically)."""
     result = check_reference(fasta, catalog, **kw)
-    _atomic_text(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
+    write_text(out, json.dumps(result, indent=2, sort_keys=True) + "\n")
     return result
 
 
@@ -141,7 +135,7 @@ def positions_file(catalog: Catalog | str | os.PathLike, out: str | os.PathLike)
     """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     keys = sorted({(p.chrom, p.pos) for p in cat.positions()}, key=_chrom_order)
-    _atomic_text(out, "".join(f"{c}\t{p}\n" for c, p in keys))
+    write_text(out, "".join(f"{c}\t{p}\n" for c, p in keys))
     return len(keys)
 
 
@@ -352,7 +346,7 @@ def pgx_coverage(
             }
         )
     cols = list(rows[0]) if rows else ["gene"]
-    _atomic_text(
+    write_text(
         out,
         "\t".join(cols) + "\n" + "".join("\t".join(str(r[c]) for c in cols) + "\n" for r in rows),
     )

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from holobiont.atomic import write_text
 from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
 
 ASSAYS = ("16s", "shotgun")
@@ -482,8 +483,8 @@ def build_patient_report(
 
 
 def write_report(report: dict, json_out: Path_, html_out: Path_) -> None:
-    Path(json_out).write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
-    Path(html_out).write_text(render_html(report), encoding="utf-8")
+    write_text(json_out, json.dumps(report, indent=2, sort_keys=False) + "\n")
+    write_text(html_out, render_html(report))
 
 
 # ------------------------------------------------------------------------------ SVG helpers
@@ -679,13 +680,7 @@ def _section_pgx(r: dict) -> str:
             else "–"
         )
         if g["drugs"]:
-            detail = "<br>".join(
-                f"<b>{_e(d['drug'])}</b> ({_e(d['classification'])}): {_e(d['guidance'])}"
-                for d in g["drugs"]
-            )
-            names = ", ".join(_e(d["drug"]) for d in g["drugs"])
-            is_open = " open" if g["light"] in ("amber", "red") else ""
-            drugs = f"<details{is_open}><summary>{names}</summary>{detail}</details>"
+            drugs = ", ".join(_e(d["drug"]) for d in g["drugs"])
         else:
             drugs = '<span class="ns">no guidance (gene not called)</span>'
         missing = (
@@ -696,7 +691,7 @@ def _section_pgx(r: dict) -> str:
             else "none"
         )
         rows.append(
-            f"<tr><td>{_dot(g['light'])}<b>{_e(g['gene'])}</b></td>"
+            f"<tr><td style='white-space:nowrap'>{_dot(g['light'])}<b>{_e(g['gene'])}</b></td>"
             f"<td>{_e(g['diplotype']) or '–'}</td><td>{_e(g['phenotype'])}</td>"
             f"<td>{_e(g['confidence'])}</td><td>{missing}</td><td>{cov_text}</td>"
             f"<td>{drugs}</td></tr>"
@@ -704,12 +699,42 @@ def _section_pgx(r: dict) -> str:
     return (
         f"<h2>Host pharmacogenomics</h2>{legend}"
         "<table><tr><th>gene</th><th>diplotype</th><th>phenotype</th><th>confidence</th>"
-        "<th>missing positions</th><th>coverage</th><th>drugs and CPIC guidance</th></tr>"
-        f"{''.join(rows)}</table>"
+        "<th>missing positions</th><th>coverage</th><th>drugs with CPIC guidance</th></tr>"
+        f"{''.join(rows)}</table>{_guidance_tables(host['genes'])}"
         f'<p class="small">Catalog version {_e(host["catalog_version"])}. Guidance text is '
         "from the pipeline's catalog (resources/pgx); verify against the current CPIC "
         "guideline.</p>"
     )
+
+
+def _guidance_rows(genes: Sequence[dict]) -> str:
+    return "".join(
+        f"<tr><td>{_dot(g['light'])}<b>{_e(g['gene'])}</b> {_e(g['phenotype'])}</td>"
+        f"<td><b>{_e(d['drug'])}</b></td><td>{_e(d['classification'])}</td>"
+        f"<td>{_e(d['guidance'])}</td></tr>"
+        for g in genes
+        for d in g["drugs"]
+    )
+
+
+def _guidance_tables(genes: Sequence[dict]) -> str:
+    """Guidance of altered genes in full, of normal-function genes folded away."""
+    head = (
+        "<table><tr><th>gene and phenotype</th><th>drug</th><th>CPIC strength</th>"
+        "<th>guidance</th></tr>"
+    )
+    altered = [g for g in genes if g["light"] in ("amber", "red") and g["drugs"]]
+    normal = [g for g in genes if g["light"] == "green" and g["drugs"]]
+    out = ""
+    if altered:
+        out += f"<h3>Drug guidance for altered genes</h3>{head}{_guidance_rows(altered)}</table>"
+    if normal:
+        n = sum(len(g["drugs"]) for g in normal)
+        out += (
+            f"<details><summary>Guidance for normal-function genes ({n} drugs: standard "
+            f"dosing)</summary>{head}{_guidance_rows(normal)}</table></details>"
+        )
+    return out
 
 
 def _section_interactions(r: dict) -> str:
@@ -799,9 +824,15 @@ def _section_microbiome(r: dict) -> str:
                 f"{svg_scatter(div['pcoa'], sample)}</div>"
             )
         out.append(f'<div class="flex">{"".join(blocks)}</div>')
+        perm = "; ".join(
+            f"{_e(p['column'])}: pseudo-F {_fmt(p['pseudo_F'])}, p = {_fmt(p['p_value'])}"
+            for p in div.get("permanova", [])
+        )
         out.append(
             '<p class="small">Red = this patient; grey = other patients of the cohort. '
-            f"{_e(div.get('depth_note', ''))}.</p>"
+            f"{_e(div.get('depth_note', ''))}."
+            + (f" Cohort PERMANOVA (Bray–Curtis) by sheet column — {perm}." if perm else "")
+            + "</p>"
         )
     return "".join(out)
 
@@ -812,9 +843,19 @@ def _section_qc(r: dict) -> str:
         f"<td class='num'>{q['read_pairs_in']:,}</td><td class='num'>{q['read_pairs_out']:,}"
         f"</td><td class='num'>{_fmt(q['pct_pairs_kept'], 4)}</td>"
         f"<td class='num'>{_fmt(q['q30_rate_out'])}</td>"
+        f"<td class='num'>{_fmt(q['duplication_rate'])}</td>"
         f"<td>{_pill(q['status'], LIGHT['green'] if q['status'] == 'PASS' else LIGHT['red'])}"
         "</td></tr>"
         for q in r["qc"]
+    )
+    sg = r["microbiome"].get("shotgun", {})
+    human = (
+        f'<p class="small">Stool shotgun library {_e(sg["sample_id"])}: '
+        f"{100 * sg['human_fraction']:.2f} % of read pairs were human (aligned to the host "
+        "reference) and removed before profiling; they are used only for the identity check "
+        "below.</p>"
+        if sg.get("human_fraction") is not None
+        else ""
     )
     ident = "".join(
         f"<tr><td>{_e(i['sample_id'])}</td><td>"
@@ -832,8 +873,8 @@ def _section_qc(r: dict) -> str:
     return (
         "<h2>Quality control and sample identity</h2>"
         "<table><tr><th>library</th><th>unit</th><th>assay</th><th>read pairs in</th>"
-        "<th>read pairs out</th><th>% kept</th><th>Q30 after QC</th><th>status</th></tr>"
-        f"{rows}</table><h3>Stool vs host genotype (sample-swap check)</h3>{ident_html}"
+        "<th>read pairs out</th><th>% kept</th><th>Q30 after QC</th><th>duplication</th>"
+        f"<th>status</th></tr>{rows}</table>{human}<h3>Stool vs host genotype (sample-swap check)</h3>{ident_html}"
     )
 
 

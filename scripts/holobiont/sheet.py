@@ -27,6 +27,7 @@ HOST_ASSAYS = ("host_wgs", "host_wes", "host_panel")
 MICROBIOME_ASSAYS = ("16s", "shotgun")
 ASSAYS = HOST_ASSAYS + MICROBIOME_ASSAYS
 #: Columns with a fixed meaning; any other column is metadata.
+RESERVED_PATIENT_ID = "cohort"  # results/reports/cohort.html
 CORE_COLUMNS = ("patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2")
 DEFAULT_UNIT = "1"
 
@@ -188,6 +189,15 @@ def validate_samples(
             problems.append(SheetProblem(i, column, _schema_message(err, value)))
 
     lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    for i in lines[df["patient_id"].str.lower() == RESERVED_PATIENT_ID]:
+        problems.append(
+            SheetProblem(
+                i,
+                "patient_id",
+                f"'{RESERVED_PATIENT_ID}' is reserved for the cohort report "
+                "(results/reports/cohort.html); choose another patient ID.",
+            )
+        )
     units = df["unit"].where(df["unit"] != "", DEFAULT_UNIT) if "unit" in df.columns else None
     if units is None:
         units = pd.Series(DEFAULT_UNIT, index=df.index)

@@ -121,6 +121,12 @@ def inputs(tmp):
             "alpha": write(d / "alpha.tsv", alpha),
             "rarefaction": write(d / "rarefaction.tsv", rare),
             "pcoa": write(d / "pcoa.tsv", pcoa),
+            "permanova": write(
+                d / "permanova.tsv",
+                "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\t"
+                "skipped_because\nbraycurtis\tgroup\t7.5\t0.02\t3\t2\t99\t\n"
+                "jaccard\tgroup\t1.5\t0.5\t3\t2\t99\t\n",
+            ),
         }
     ident = write(
         tmp / "identity.tsv",
@@ -286,3 +292,13 @@ def test_alpha_percentile_and_pcoa_in_report(reports):
     genera = pa["microbiome"]["16s"]["genera"]
     assert genera[0] == {"genus": "Bacteroides", "relative": 0.5}
     assert sum(g["relative"] for g in genera) == pytest.approx(1.0)
+
+
+def test_permanova_and_duplication_in_html(reports):
+    pa, _ = reports
+    assert pa["microbiome"]["16s"]["diversity"]["permanova"] == [
+        {"metric": "braycurtis", "column": "group", "pseudo_F": 7.5, "p_value": 0.02}
+    ]  # Bray-Curtis only, as plotted
+    html = render_html(pa)
+    assert "Cohort PERMANOVA (Bray–Curtis) by sheet column — group: pseudo-F 7.5, p = 0.02" in html
+    assert "<th>duplication</th>" in html and "<td class='num'>0.01</td>" in html

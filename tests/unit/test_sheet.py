@@ -88,6 +88,19 @@ def test_duplicate_unit(tmp_path, files):
     assert "listed on lines 2, 3" in p.message
 
 
+def test_reserved_patient_id(tmp_path, files):
+    rows = good_rows(files)
+    for r in rows:
+        r["patient_id"] = "Cohort"
+    err = problems(tmp_path, rows)
+    assert [(p.line, p.column) for p in err.problems] == [
+        (2, "patient_id"),
+        (3, "patient_id"),
+        (4, "patient_id"),
+    ]
+    assert "reserved for the cohort report" in err.problems[0].message
+
+
 def test_sample_under_two_patients(tmp_path, files):
     rows = good_rows(files)
     rows[1]["patient_id"] = "P02"

@@ -116,3 +116,16 @@ def test_bad_config_value_stops(tmp_path):
     assert res.returncode != 0
     out = res.stdout + res.stderr
     assert "qc.fastp.length_required = -5: must be at least 1" in out
+
+
+def test_misspelt_config_key_stops(tmp_path):
+    sheet = sheet_for(tmp_path, ["16s"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        overrides={"samples": str(sheet), "diversity": {"rarefaction_dpeth": 5000}},
+    )
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert "diversity: unknown key(s) rarefaction_dpeth" in out
+    assert "rarefaction_depth" in out  # the known keys are listed

@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,10 +13,19 @@ from conftest import DEMO, ROOT, requires_demo, run_snakemake
 pytestmark = [pytest.mark.workflow, requires_demo, pytest.mark.xdist_group("demo")]
 
 
+# The demo FASTQs are reached through a directory named like a person (as real data often is):
+# nothing of this path may reach a report, its JSON or our report logs.
+IDENTIFYING_DIR = "Doe_Jane_1970-01-01_MRN4711"
+
+
 def absolute_sheet(tmp_path):
     sheet = pd.read_csv(ROOT / "config" / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    (tmp_path / IDENTIFYING_DIR).symlink_to(DEMO)
     for col in ("fastq_1", "fastq_2"):
-        sheet[col] = [str(ROOT / p) for p in sheet[col]]
+        sheet[col] = [
+            str(tmp_path / IDENTIFYING_DIR / p.split("resources/demo/data/", 1)[1])
+            for p in sheet[col]
+        ]
     path = tmp_path / "samples.tsv"
     sheet.to_csv(path, sep="\t", index=False)
     return path, sheet
@@ -32,7 +43,7 @@ def demo_run(tmp_path_factory):
     run = tmp / "run"
     res = run_snakemake(run, config={"samples": sheet_path})
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
-    return run, sheet
+    return run, sheet, sheet_path
 
 
 def test_config_sheet_is_the_generated_demo_sheet():
@@ -40,7 +51,7 @@ def test_config_sheet_is_the_generated_demo_sheet():
 
 
 def test_demo_qc_counts_match_the_fastq_files(demo_run):
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
     assert len(counts) == len(sheet)
     assert (counts.status == "PASS").all(), counts[counts.status != "PASS"]
@@ -52,7 +63,7 @@ def test_demo_qc_counts_match_the_fastq_files(demo_run):
 
 
 def test_demo_lanes_are_merged(demo_run):
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t", dtype={"unit": str})
     multi = sheet.groupby("sample_id").unit.count()
     multi = multi[multi > 1].index
@@ -63,7 +74,7 @@ def test_demo_lanes_are_merged(demo_run):
 
 
 def test_demo_multiqc_and_provenance(demo_run):
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     stats = pd.read_csv(
         run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
     )
@@ -79,14 +90,14 @@ def test_demo_multiqc_and_provenance(demo_run):
         manifest[name.lstrip("*")] = digest
     for rec in prov["inputs"]:
         row = sheet[(sheet.sample_id == rec["sample_id"]) & (sheet.unit == rec["unit"])].iloc[0]
-        rel = str(row.fastq_1).split("resources/demo/data/", 1)[1]
+        rel = str(row.fastq_1).split(f"{IDENTIFYING_DIR}/", 1)[1]
         assert manifest[rel] == rec["sha256_r1"]
 
 
 def test_demo_pgx_diplotypes_equal_planted_truth(demo_run):
     from holobiont.pgx import load_catalog
 
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     catalog = load_catalog(ROOT / "resources" / "pgx")
     truth = pd.read_csv(DEMO / "truth" / "pgx_diplotypes.tsv", sep="\t", dtype=str)
     host = (
@@ -127,7 +138,7 @@ def test_demo_pharmcat_vcf_covers_every_catalog_position(demo_run):
 
     from holobiont.pgx import load_catalog
 
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     catalog = load_catalog(ROOT / "resources" / "pgx")
     demo_genes = {"CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "DPYD", "TPMT", "NUDT15"}
     expected = {(p.chrom, p.pos) for p in catalog.positions() if p.gene in demo_genes}
@@ -142,7 +153,7 @@ def test_demo_pharmcat_vcf_covers_every_catalog_position(demo_run):
 def test_demo_host_vcf_recovers_planted_variants(demo_run):
     import pysam
 
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     for patient in ("P01", "P03"):
         with pysam.VariantFile(str(DEMO / "truth" / f"{patient}.host.vcf.gz")) as vf:
             truth = {
@@ -161,7 +172,7 @@ def test_demo_host_vcf_recovers_planted_variants(demo_run):
 
 
 def test_demo_identity_and_diversity(demo_run):
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     ident = pd.read_csv(run / "results/identity/identity.tsv", sep="\t")
     stool = set(sheet.sample_id[sheet.assay == "shotgun"])
     assert set(ident.sample_id) == stool and (ident.verdict == "match").all()
@@ -180,15 +191,95 @@ def test_demo_identity_and_diversity(demo_run):
 def test_demo_patient_reports(demo_run):
     import jsonschema
 
-    run, sheet = demo_run
+    run, sheet, _ = demo_run
     schema = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
     for patient in sorted(sheet.patient_id.unique()):
-        html = (run / f"results/reports/{patient}.html").read_text()
         doc = json.loads((run / f"results/reports/{patient}.json").read_text())
         jsonschema.validate(doc, schema)
-        # self-contained and pseudonymous: no external resources, no input paths or read names
-        for text in (html, json.dumps(doc)):
-            assert "http://" not in text and "https://" not in text
-            assert "resources/demo/data" not in text and str(ROOT) not in text
-            assert "FCX" not in text  # the demo's read-name flowcell
+        assert doc["patient_id"] == patient
+    p07 = json.loads((run / "results/reports/P07.json").read_text())
+    assert p07["modalities"]["shotgun"] == "not sequenced"  # P07 has no shotgun library
     assert "not sequenced" in (run / "results/reports/P07.html").read_text()
+
+
+def test_demo_cohort_report(demo_run):
+    import jsonschema
+
+    run, sheet, _ = demo_run
+    doc = json.loads((run / "results/reports/cohort.json").read_text())
+    schema = json.loads((ROOT / "workflow/schemas/cohort_report.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert [p["patient_id"] for p in doc["patients"]] == sorted(sheet.patient_id.unique())
+    assert doc["group_by"] == "group"
+    # the cohort PERMANOVA is the one computed by the diversity stage
+    perm = pd.read_csv(run / "results/diversity/16s/permanova.tsv", sep="\t")
+    bc = perm[(perm.metric == "braycurtis") & (perm.column == "group")].iloc[0]
+    row = next(
+        r
+        for r in doc["microbiome"]["16s"]["permanova"]
+        if r["metric"] == "braycurtis" and r["column"] == "group"
+    )
+    assert row["p_value"] == pytest.approx(bc.p_value) and row["pseudo_F"] == pytest.approx(
+        bc.pseudo_F
+    )
+    # the PGx matrix equals the patients' own calls
+    for p in doc["pgx"]["patients"]:
+        mine = json.loads((run / f"results/reports/{p['patient_id']}.json").read_text())
+        assert [c["phenotype"] for c in p["calls"]] == [
+            g["phenotype"] or "not called" for g in mine["host"]["genes"]
+        ]
+    html = (run / "results/reports/cohort.html").read_text()
+    assert "communities differ by <b>group</b>" in html
+
+
+def _report_texts(run):
+    for path in sorted((run / "results/reports").glob("*")):
+        yield path, path.read_text()
+    for path in sorted((run / "logs/reports").glob("*.log")):
+        yield path, path.read_text()
+
+
+def test_demo_reports_are_offline_and_pseudonymous(demo_run):
+    run, sheet, sheet_path = demo_run
+    with gzip.open(sheet.fastq_1.iloc[0], "rt") as fh:
+        first_read = fh.readline().split()[0][1:]
+    flowcell = first_read.split(":")[2]
+    assert flowcell  # the demo's read names carry an instrument/run/flowcell triple
+    checked = 0
+    for path, text in _report_texts(run):
+        assert IDENTIFYING_DIR not in text, path
+        assert str(sheet_path.parent) not in text and str(ROOT) not in text, path
+        assert first_read not in text and f":{flowcell}:" not in text, path
+        if path.suffix in (".html", ".json"):
+            assert "http://" not in text and "https://" not in text, path
+            checked += 1
+    assert checked == 2 * (sheet.patient_id.nunique() + 1)  # every patient + the cohort
+
+
+def test_snakemake_report_with_captions(demo_run):
+    run, _, sheet_path = demo_run
+    res = run_snakemake(run, "--report", "report.html", config={"samples": sheet_path})
+    assert res.returncode == 0, res.stderr[-3000:]
+    html = (run / "report.html").read_text()
+    for caption in ("cohort_report.rst", "patient_report.rst", "diversity.rst", "multiqc.rst"):
+        first_words = (ROOT / "workflow/report" / caption).read_text().split("\n")[0][:40]
+        assert first_words in html, caption
+    assert "patient P01" in html and "Holobiont analyses each patient" in html
+
+
+def test_reports_in_headless_chromium(demo_run):
+    """Every report opens offline in a real browser: no console errors, no network request,
+    nothing wider than a 1280-px window; screenshots are kept for a human to look at."""
+    from browser import visit
+
+    run, sheet, _ = demo_run
+    shots = Path(os.environ.get("HOLOBIONT_SCREENSHOTS", run / "screenshots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    pages = [f"{p}.html" for p in sorted(sheet.patient_id.unique())] + ["cohort.html"]
+    for name in pages:
+        v = visit(run / "results/reports" / name)
+        (shots / f"{Path(name).stem}.png").write_bytes(v.screenshot)
+        assert v.errors == [], (name, v.errors)
+        assert v.requests == [], (name, v.requests)
+        assert v.scroll_width <= v.viewport_width, (name, v.scroll_width)
+        assert v.page_height > 1000 and len(v.screenshot) > 50_000, name  # a page, not a blank

@@ -585,7 +585,52 @@ def report_diversity_files(input):
     return out
 
 
+def get_cohort_report_input(wildcards):
+    """Every patient report plus the cohort-level tables behind the plots."""
+    inputs = {
+        "patients": [f"results/reports/{p}.json" for p in patients()],
+        "read_counts": "results/qc/read_counts.tsv",
+        "provenance": "results/provenance/provenance.json",
+    }
+    for assay, table in (
+        ("16s", "results/16s/asv_table.tsv"),
+        ("shotgun", "results/shotgun/species_relative.tsv"),
+    ):
+        if samples_of((assay,)):
+            inputs[f"table_{assay}"] = table
+            inputs[f"div_{assay}"] = [
+                f"results/diversity/{assay}/{n}.tsv"
+                for n in COHORT_DIVERSITY_FILES[assay]
+            ]
+    if shotgun_samples() and host_samples():
+        inputs["identity"] = "results/identity/identity.tsv"
+    return inputs
+
+
+COHORT_DIVERSITY_FILES = {
+    "16s": (
+        "alpha",
+        "rarefaction",
+        "permanova",
+        "pcoa_braycurtis",
+        "pcoa_weighted_normalized_unifrac",
+    ),
+    "shotgun": ("alpha", "rarefaction", "permanova", "pcoa_braycurtis"),
+}
+
+
+def cohort_report_files(input):
+    """({assay: {alpha, rarefaction, permanova, pcoa_<metric>}}, {assay: table})."""
+    diversity, tables = {}, {}
+    for assay, names in COHORT_DIVERSITY_FILES.items():
+        if input.get(f"div_{assay}"):
+            diversity[assay] = dict(zip(names, input.get(f"div_{assay}")))
+            tables[assay] = input.get(f"table_{assay}")
+    return diversity, tables
+
+
 def report_outputs():
-    return [
+    per_patient = [
         f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
     ]
+    return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]

@@ -6,7 +6,12 @@ rule patient_report:
     input:
         unpack(get_patient_report_input),
     output:
-        html="results/reports/{patient}.html",
+        html=report(
+            "results/reports/{patient}.html",
+            caption="../report/patient_report.rst",
+            category="Reports",
+            labels={"report": "patient {patient}"},
+        ),
         json="results/reports/{patient}.json",
     log:
         "logs/reports/{patient}.log",
@@ -15,6 +20,29 @@ rule patient_report:
     params:
         diversity=lambda wc, input: report_diversity_files(input),
         metadata=lambda wc: patient_metadata(wc.patient),
-        min_abundance=0.001,
+        min_abundance=lookup(dpath="report/min_abundance", within=config),
     script:
         "../../scripts/patient_report.py"
+
+
+rule cohort_report:
+    input:
+        unpack(get_cohort_report_input),
+    output:
+        html=report(
+            "results/reports/cohort.html",
+            caption="../report/cohort_report.rst",
+            category="Reports",
+            labels={"report": "cohort"},
+        ),
+        json="results/reports/cohort.json",
+    log:
+        "logs/reports/cohort.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        diversity=lambda wc, input: cohort_report_files(input)[0],
+        tables=lambda wc, input: cohort_report_files(input)[1],
+        group_by=lookup(dpath="report/group_by", within=config, default=None),
+    script:
+        "../../scripts/cohort_report.py"

@@ -1,0 +1,137 @@
+"""Cohort report: aggregation of patient reports, group statistics, schema, offline HTML."""
+
+import json
+
+import jsonschema
+import numpy as np
+import pytest
+from test_report import FASTQ, READ_NAME, ROOT, inputs, write
+
+from holobiont.cohort_report import build_cohort_report, render_cohort_html
+from holobiont.report import build_patient_report, write_report
+
+SCHEMA = json.loads((ROOT / "workflow/schemas/cohort_report.schema.json").read_text())
+
+
+@pytest.fixture
+def cohort(tmp_path):
+    pa, pb = inputs(tmp_path)
+    pb["metadata"] = {"group": "B"}
+    paths = []
+    for pid, kw in (("PA", pa), ("PB", pb)):
+        rep = build_patient_report(pid, **kw)
+        paths.append(tmp_path / f"{pid}.json")
+        write_report(rep, paths[-1], tmp_path / f"{pid}.html")
+    div = {}
+    for assay, files in pa["diversity"].items():
+        perm = write(
+            tmp_path / "div" / assay / "permanova.tsv",
+            "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\t"
+            "skipped_because\nbraycurtis\tgroup\t4.2\t0.01\t3\t2\t99\t\n"
+            "braycurtis\tsex\tNA\tNA\t3\t1\t\tonly one group\n",
+        )
+        div[assay] = {
+            "alpha": files["alpha"],
+            "rarefaction": files["rarefaction"],
+            "permanova": perm,
+            "pcoa_braycurtis": files["pcoa"],
+        }
+    rep = build_cohort_report(
+        paths,
+        read_counts=pa["read_counts"],
+        diversity=div,
+        tables={"16s": pa["asv_table"], "shotgun": pa["species_table"]},
+        identity=pa["identity"],
+        provenance=pa["provenance"],
+    )
+    return rep, [json.loads(p.read_text()) for p in paths]
+
+
+def test_schema_and_groups(cohort):
+    rep, _ = cohort
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(rep)))
+    assert rep["group_by"] == "group"
+    assert [(p["patient_id"], p["group"]) for p in rep["patients"]] == [("PA", "A"), ("PB", "B")]
+
+
+def test_pgx_matrix_and_counts(cohort):
+    rep, _ = cohort
+    pgx = rep["pgx"]
+    assert pgx["genes"] == ["DPYD", "UGT1A1"]
+    assert pgx["not_sequenced"] == ["PB"]  # PB has no host library
+    (pa,) = pgx["patients"]
+    assert pa["calls"][0] == {
+        "diplotype": "Reference/c.2846A>T",
+        "phenotype": "Intermediate Metabolizer",
+        "light": "amber",
+    }
+    assert pa["calls"][1]["light"] == "grey"
+    assert {"gene": "DPYD", "phenotype": "Intermediate Metabolizer", "n": 1} in (
+        pgx["phenotype_counts"]
+    )
+
+
+def test_alpha_by_group_summaries(cohort):
+    rep, _ = cohort
+    (shannon,) = rep["microbiome"]["16s"]["alpha"]
+    # alpha.tsv of the fixture: PA-16S=1, PB-16S=2, PC-16S=3; PC is in no patient report
+    groups = {g["group"]: g for g in shannon["groups"]}
+    assert set(groups) == {"A", "B", "all"}
+    assert groups["A"]["values"] == [{"sample_id": "PA-16S", "value": 1.0}]
+    assert groups["B"]["median"] == 2.0 and groups["B"]["n"] == 1
+    assert groups["all"]["min"] == groups["all"]["max"] == 3.0
+
+
+def test_composition_closes_and_uses_one_genus_order(cohort):
+    rep, _ = cohort
+    comp = rep["microbiome"]["16s"]["composition"]
+    # 16S fixture counts: Bacteroides 50/0/10, Enterococcus 30/5/10, Escherichia 20/95/10
+    assert comp["genera"][0] == "Escherichia"  # highest mean relative abundance
+    for s in comp["samples"]:
+        assert sum(s["relative"]) + s["other"] == pytest.approx(1.0, abs=1e-9)
+    pa = next(s for s in comp["samples"] if s["sample_id"] == "PA-16S")
+    got = dict(zip(comp["genera"], pa["relative"], strict=True))
+    assert got == pytest.approx({"Escherichia": 0.2, "Bacteroides": 0.5, "Enterococcus": 0.3})
+
+
+def test_interactions_agree_with_patient_reports(cohort):
+    rep, patients = cohort
+    for e in rep["interactions"]:
+        for p in patients:
+            row = next(
+                m
+                for m in p["interactions"]["rows"]
+                if (m["drug"], m["taxon"], m["gene_enzyme"])
+                == (e["drug"], e["taxon"], e["gene_enzyme"])
+            )
+            assert e["status"][p["patient_id"]] == row["status"]
+        assert e["detected_in"] == sorted(p for p, s in e["status"].items() if s == "detected")
+    counts = [len(e["detected_in"]) for e in rep["interactions"]]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_permanova_and_findings_in_html(cohort):
+    rep, _ = cohort
+    html = render_cohort_html(rep)
+    assert "communities differ by <b>group</b>" in html  # p = 0.01 < 0.05
+    assert "only one group" in html  # a skipped test keeps its reason
+    assert "PB-16S L001 failed read QC" in html
+    assert html.count("<svg") >= 6  # composition, PCoA and alpha plots of both assays
+
+
+def test_html_offline_and_pseudonymous(cohort):
+    rep, _ = cohort
+    html = render_cohort_html(rep)
+    for text in (html, json.dumps(rep)):
+        assert "http://" not in text and "https://" not in text
+        assert FASTQ not in text and "/secret" not in text
+        assert READ_NAME not in text
+    assert "<script" not in html and "src=" not in html
+
+
+def test_unknown_group_column_is_an_error(cohort, tmp_path):
+    with pytest.raises(ValueError, match="group_by column 'diet'"):
+        build_cohort_report(
+            [tmp_path / "PA.json"], read_counts=tmp_path / "read_counts.tsv", group_by="diet"
+        )
+    assert np.isfinite(cohort[0]["microbiome"]["16s"]["permanova"][0]["pseudo_F"])
