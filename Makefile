@@ -17,7 +17,7 @@ demo: install demo-data
 
 ## test: install and run the full test suite (lint, unit, workflow) -- what CI runs
 test: install-test demo-data lint
-	pytest -n $(CORES) --dist loadgroup
+	pytest -n $(CORES) --dist loadfile
 
 install:
 	@bash tools/install.sh

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -53,14 +54,13 @@ def write_sheet(path: os.PathLike, rows: list[dict], extra_cols: tuple[str, ...]
     return Path(path)
 
 
-def run_snakemake(
+def snakemake_command(
     workdir: os.PathLike,
     *args: str,
     config: dict | None = None,
     overrides: dict | None = None,
-    timeout: int = 1800,
-) -> subprocess.CompletedProcess:
-    """Run the project's Snakefile with the project config in ``workdir``.
+) -> tuple[list[str], dict]:
+    """Command line and environment that run the project's Snakefile in ``workdir``.
 
     ``config`` items go to ``--config key=value``; ``overrides`` (nested) is written to a YAML
     file layered over config/config.yaml with a second ``--configfile``.
@@ -71,29 +71,34 @@ def run_snakemake(
     refs = {k: str(ROOT / v) for k, v in project["references"].items()}
     refs.update((overrides or {}).get("references", {}))
     overrides = {**(overrides or {}), "references": refs}
-    if overrides:
-        Path(workdir).mkdir(parents=True, exist_ok=True)
-        extra = Path(workdir) / "overrides.yaml"
-        extra.write_text(yaml.safe_dump(overrides))
-        configfiles.append(str(extra))
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    extra = Path(workdir) / "overrides.yaml"
+    extra.write_text(yaml.safe_dump(overrides))
+    configfiles.append(str(extra))
     cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        *configfiles,
-        "--directory",
-        str(workdir),
-        "--cores",
-        "2",
+        sys.executable, "-m", "snakemake",
+        "--snakefile", str(ROOT / "Snakefile"),
+        "--configfile", *configfiles,
+        "--directory", str(workdir),
+        "--cores", "2",
         *args,
-    ]
+    ]  # fmt: skip
     if config:
         cmd += ["--config", *[f"{k}={v}" for k, v in config.items()]]
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    return cmd, env
+
+
+def run_snakemake(
+    workdir: os.PathLike,
+    *args: str,
+    config: dict | None = None,
+    overrides: dict | None = None,
+    timeout: int = 1800,
+) -> subprocess.CompletedProcess:
+    """Run the project's Snakefile in ``workdir`` (see :func:`snakemake_command`)."""
+    cmd, env = snakemake_command(workdir, *args, config=config, overrides=overrides)
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -118,3 +123,61 @@ requires_demo = pytest.mark.skipif(
 requires_shared = pytest.mark.skipif(
     not SHARED.exists(), reason="../shared is absent (developer data, not redistributable)"
 )
+
+
+# The demo FASTQs are reached through a directory named like a person (as real data often is):
+# nothing of this path may reach a report, its JSON or our report logs.
+IDENTIFYING_DIR = "Doe_Jane_1970-01-01_MRN4711"
+
+
+def _shared_dir(tmp_path_factory, name: str, build) -> Path:
+    """A directory built once per test session even under pytest-xdist: the first worker to
+    get the lock builds it (``build(path)``), the others wait and reuse it. (xdist's
+    ``loadgroup`` does not keep a group on one worker with this pytest; see Makefile.)"""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by every worker of this session
+    path, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if path.exists():  # a previous builder failed midway
+                import shutil
+
+                shutil.rmtree(path)
+            path.mkdir()
+            build(path)
+            done.write_text("ok\n")
+    return path
+
+
+def _build_demo_sheet(tmp: Path) -> None:
+    sheet = pd.read_csv(ROOT / "config" / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    (tmp / IDENTIFYING_DIR).symlink_to(DEMO)
+    for col in ("fastq_1", "fastq_2"):
+        sheet[col] = [
+            str(tmp / IDENTIFYING_DIR / p.split("resources/demo/data/", 1)[1]) for p in sheet[col]
+        ]
+    sheet.to_csv(tmp / "samples.tsv", sep="\t", index=False)
+
+
+@pytest.fixture(scope="session")
+def demo_sheet(tmp_path_factory):
+    """The demo sheet with absolute FASTQ paths under IDENTIFYING_DIR: (path, DataFrame)."""
+    path = _shared_dir(tmp_path_factory, "demo_sheet", _build_demo_sheet) / "samples.tsv"
+    return path, pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory, demo_sheet):
+    """One local run of the whole demo per test session, shared by every worker."""
+    sheet_path, sheet = demo_sheet
+
+    def build(tmp):
+        res = run_snakemake(tmp / "run", config={"samples": sheet_path})
+        assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
+
+    run = _shared_dir(tmp_path_factory, "demo_run", build) / "run"
+    return run, sheet, sheet_path

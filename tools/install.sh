@@ -21,8 +21,11 @@ declare -A TOOLS=(
   [tabix]=tabix [bgzip]=tabix [vsearch]=vsearch [kraken2]=kraken2 [mafft]=mafft
   [FastTree]=fasttree [pigz]=pigz
 )
-# The browser test renders the reports in headless Chromium.
-declare -A TEST_TOOLS=([chromium]=chromium)
+# The browser test renders the reports in headless Chromium; the SLURM test starts a real
+# single-node SLURM (tools/slurm_local.sh).
+declare -A TEST_TOOLS=(
+  [chromium]=chromium [slurmctld]=slurmctld [slurmd]=slurmd [sbatch]=slurm-client [munged]=munge
+)
 
 log() { printf '[install] %s\n' "$*"; }
 

@@ -108,7 +108,8 @@ def _alpha_by_group(path: Path_, sample_group: Mapping[str, str]) -> list[dict]:
                     "values": sorted(groups[g], key=lambda x: x["sample_id"]),
                 }
             )
-        out.append({"metric": metric, "groups": summary})
+        if summary:
+            out.append({"metric": metric, "groups": summary})
     return out
 
 
@@ -602,6 +603,12 @@ def _section_microbiome(c: dict) -> str:
             )
         blocks = []
         for metric, pcoa in m.get("pcoa", {}).items():
+            if len(pcoa["points"]) < 2:
+                blocks.append(
+                    f'<p class="ns">No PCoA ({METRIC_LABEL.get(metric, metric)}): fewer than two '
+                    "samples reached the rarefaction depth.</p>"
+                )
+                continue
             blocks.append(
                 f"<div><b>PCoA, {METRIC_LABEL.get(metric, metric)}</b><br>"
                 f"{svg_pcoa_groups(pcoa, colours)}</div>"

@@ -67,12 +67,20 @@ class LibraryError(ValueError):
 
 
 def check_kraken2_db(db: str | os.PathLike) -> list[str]:
-    """Names of the Kraken 2 database files missing from `db` (empty list: complete).
+    """Kraken 2 database files missing from `db`, or present but empty (``"hash.k2d (empty)"``,
+    a copy that failed); an empty list means complete.
 
     >>> check_kraken2_db("/nonexistent")
     ['hash.k2d', 'opts.k2d', 'taxo.k2d']
     """
-    return [f for f in KRAKEN2_DB_FILES if not (Path(db) / f).is_file()]
+    problems = []
+    for f in KRAKEN2_DB_FILES:
+        path = Path(db) / f
+        if not path.is_file():
+            problems.append(f)
+        elif path.stat().st_size == 0:
+            problems.append(f"{f} (empty)")
+    return problems
 
 
 def config_problems(shotgun: Mapping, host_fasta: str = "") -> list[str]:
@@ -108,7 +116,7 @@ def config_problems(shotgun: Mapping, host_fasta: str = "") -> list[str]:
             missing = check_kraken2_db(db)
             if missing:
                 problems.append(
-                    f"shotgun.kraken2_db = {db!r} is a Kraken2 database with missing files: "
+                    f"shotgun.kraken2_db = {db!r} is a Kraken2 database with missing or empty files: "
                     f"{', '.join(missing)} (a Kraken 2 database holds "
                     f"{', '.join(KRAKEN2_DB_FILES)})."
                 )

@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -587,7 +589,9 @@ def write_biom(
     table : FeatureTable
     path : str or path-like
     generated_by : str, optional
-        Recorded in the file's ``generated-by`` attribute.
+        Recorded in the file's ``generated-by`` attribute. The ``creation-date`` attribute is
+        ``SOURCE_DATE_EPOCH`` (reproducible-builds convention) or 1970-01-01T00:00:00, so that
+        the same table always gives the same bytes.
 
     Examples
     --------
@@ -616,8 +620,12 @@ def write_biom(
         sample_ids=list(table.sample_ids),
         observation_metadata=metadata,
     )
+    # biom stamps the file with "now"; a result must not depend on when it was made
+    # (reproducible outputs), so the date is SOURCE_DATE_EPOCH's, or 1970-01-01.
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    created = datetime.datetime.fromtimestamp(epoch, datetime.UTC).replace(tzinfo=None)
     with h5py.File(path, "w") as fh:
-        btable.to_hdf5(fh, generated_by)
+        btable.to_hdf5(fh, generated_by, creation_date=created)
 
 
 def read_biom(path: str | PathLike, *, sparse: bool = True) -> FeatureTable:

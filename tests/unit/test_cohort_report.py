@@ -135,3 +135,40 @@ def test_unknown_group_column_is_an_error(cohort, tmp_path):
             [tmp_path / "PA.json"], read_counts=tmp_path / "read_counts.tsv", group_by="diet"
         )
     assert np.isfinite(cohort[0]["microbiome"]["16s"]["permanova"][0]["pseudo_F"])
+
+
+def test_cohort_without_enough_samples_for_diversity(tmp_path):
+    """A cohort whose diversity has no kept sample still gets a report (found by CI: the
+    shotgun-only test cohort keeps no sample at the rarefaction depth)."""
+    pa, _ = inputs(tmp_path)
+    rep = build_patient_report("PA", **pa)
+    write_report(rep, tmp_path / "PA.json", tmp_path / "PA.html")
+    d = tmp_path / "empty"
+    d.mkdir()
+    files = {
+        "alpha": write(
+            d / "alpha.tsv", "# alpha diversity at rarefaction depth 1000\nsample_id\tshannon\n"
+        ),
+        "rarefaction": write(
+            d / "rarefaction.tsv",
+            "sample_id\tdepth\tstatus\treason\nPA-sg\t50\tdropped\tbelow 1000\n",
+        ),
+        "permanova": write(
+            d / "permanova.tsv",
+            "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\tskipped_because\n",
+        ),
+        "pcoa_braycurtis": write(d / "pcoa.tsv", "# proportion explained: \nsample_id\tPC1\tPC2\n"),
+    }
+    cohort = build_cohort_report(
+        [tmp_path / "PA.json"],
+        read_counts=pa["read_counts"],
+        diversity={"shotgun": files},
+        tables={"shotgun": pa["species_table"]},
+    )
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(cohort)))
+    sg = cohort["microbiome"]["shotgun"]
+    assert sg["alpha"] == [] and sg["pcoa"]["braycurtis"]["points"] == []
+    assert sg["dropped"] == [{"sample_id": "PA-sg", "reason": "below 1000"}]
+    html = render_cohort_html(cohort)
+    assert "fewer than two samples reached the rarefaction depth" in html
+    assert "PA-sg left out of shotgun metagenome diversity: below 1000" in html

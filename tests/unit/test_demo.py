@@ -24,8 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "resources" / "demo" / "data"
 PREFIX = "resources/demo/data"
 
-pytestmark = pytest.mark.xdist_group("demo_generator")
-
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory) -> Path:

@@ -173,10 +173,14 @@ def test_config_problems_prebuilt_db(tmp_path):
     db.mkdir()
     (db / "opts.k2d").write_bytes(b"")
     probs = config_problems(shotgun_cfg(kraken2_db=str(db)), "host.fa")
-    assert any("is a Kraken2 database with missing files: hash.k2d, taxo.k2d" in p for p in probs)
+    assert any(
+        "is a Kraken2 database with missing or empty files: hash.k2d, opts.k2d (empty), taxo.k2d"
+        in p
+        for p in probs
+    )
     assert any("database150mers.kmer_distrib" in p and "bracken-build" in p for p in probs)
-    for f in ("hash.k2d", "taxo.k2d", "database150mers.kmer_distrib"):
-        (db / f).write_bytes(b"")
+    for f in ("hash.k2d", "opts.k2d", "taxo.k2d", "database150mers.kmer_distrib"):
+        (db / f).write_bytes(b"\0")  # present and non-empty: complete as far as we can tell
     assert config_problems(shotgun_cfg(kraken2_db=str(db)), "host.fa") == []
     assert "host_fasta is not set" in config_problems(shotgun_cfg(kraken2_db=str(db)), "")[0]
     assert "no such directory" in config_problems(shotgun_cfg(kraken2_db="/nope"), "h")[0]

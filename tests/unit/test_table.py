@@ -583,3 +583,15 @@ def test_filters():
         filter_taxa(t, min_prevalence=1.5)
     with pytest.raises(ValueError):
         filter_samples(t, min_depth=-1)
+
+
+def test_biom_bytes_do_not_depend_on_the_time(tmp_path):
+    import time
+
+    from holobiont.table import write_biom
+
+    t = FeatureTable([[1, 0], [2, 5]], ["s1", "s2"], ["t1", "t2"], {"t1": "k__A; p__B"})
+    write_biom(t, tmp_path / "a.biom")
+    time.sleep(1.1)  # biom's own stamp has one-second resolution at least
+    write_biom(t, tmp_path / "b.biom")
+    assert (tmp_path / "a.biom").read_bytes() == (tmp_path / "b.biom").read_bytes()

@@ -17,7 +17,7 @@ from holobiont.amplicon import asv_id, read_fasta
 from holobiont.table import parse_lineage, read_biom, read_tsv
 from holobiont.tree import read_newick
 
-pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("amplicon_workflow")]
+pytestmark = [pytest.mark.workflow]
 
 PATIENTS = ("P01", "P02", "P03")
 FWD, REV = "GTGCCAGCAGCCGCGGTAA", "GGACTACAAGGGTATCTAAT"  # concrete 515F / 806R variants

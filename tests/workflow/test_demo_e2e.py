@@ -1,4 +1,4 @@
-"""End-to-end: the whole pipeline (every stage built so far) on the embedded demo cohort."""
+"""End-to-end: the whole pipeline on the embedded demo cohort (fixture ``demo_run``, conftest)."""
 
 import gzip
 import json
@@ -8,42 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import DEMO, ROOT, requires_demo, run_snakemake
+from conftest import DEMO, IDENTIFYING_DIR, ROOT, requires_demo, run_snakemake
 
-pytestmark = [pytest.mark.workflow, requires_demo, pytest.mark.xdist_group("demo")]
-
-
-# The demo FASTQs are reached through a directory named like a person (as real data often is):
-# nothing of this path may reach a report, its JSON or our report logs.
-IDENTIFYING_DIR = "Doe_Jane_1970-01-01_MRN4711"
-
-
-def absolute_sheet(tmp_path):
-    sheet = pd.read_csv(ROOT / "config" / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
-    (tmp_path / IDENTIFYING_DIR).symlink_to(DEMO)
-    for col in ("fastq_1", "fastq_2"):
-        sheet[col] = [
-            str(tmp_path / IDENTIFYING_DIR / p.split("resources/demo/data/", 1)[1])
-            for p in sheet[col]
-        ]
-    path = tmp_path / "samples.tsv"
-    sheet.to_csv(path, sep="\t", index=False)
-    return path, sheet
+pytestmark = [pytest.mark.workflow, requires_demo]
 
 
 def count_pairs(path):
     with gzip.open(path, "rb") as fh:
         return sum(1 for _ in fh) // 4
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("demo")
-    sheet_path, sheet = absolute_sheet(tmp)
-    run = tmp / "run"
-    res = run_snakemake(run, config={"samples": sheet_path})
-    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
-    return run, sheet, sheet_path
 
 
 def test_config_sheet_is_the_generated_demo_sheet():

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import run_snakemake, write_sheet
 
-pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("host_workflow")]
+pytestmark = [pytest.mark.workflow]
 
 COMP = str.maketrans("ACGT", "TGCA")
 

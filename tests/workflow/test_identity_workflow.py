@@ -5,7 +5,7 @@ import pytest
 
 from conftest import ROOT, requires_demo, run_snakemake
 
-pytestmark = [pytest.mark.workflow, requires_demo, pytest.mark.xdist_group("identity")]
+pytestmark = [pytest.mark.workflow, requires_demo]
 
 
 def test_swapped_stool_libraries_are_flagged(tmp_path):

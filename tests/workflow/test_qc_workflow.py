@@ -10,7 +10,7 @@ import pytest
 
 from conftest import run_snakemake, write_fastq_pair, write_sheet
 
-pytestmark = [pytest.mark.workflow, pytest.mark.xdist_group("qc_workflow")]
+pytestmark = [pytest.mark.workflow]
 
 # The QC stage's own outputs (the cohort MultiQC, which also gathers the later stages' reports,
 # is checked in test_demo_e2e.py).

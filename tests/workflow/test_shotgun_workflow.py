@@ -14,7 +14,7 @@ from conftest import DEMO, ROOT, requires_demo, run_snakemake, write_sheet
 from holobiont.bracken import read_kmer_distrib
 from holobiont.table import read_biom, read_tsv
 
-pytestmark = [pytest.mark.workflow, requires_demo, pytest.mark.xdist_group("shotgun_workflow")]
+pytestmark = [pytest.mark.workflow, requires_demo]
 
 PATIENTS = ("P01", "P02")
 #: |human fraction - truth| (pairs with a mate on the host reference / pairs after QC)
@@ -221,4 +221,7 @@ def test_incomplete_prebuilt_database_is_named(tmp_path):
     )
     assert res.returncode != 0
     out = res.stdout + res.stderr
-    assert f"shotgun.kraken2_db = '{db}' is a Kraken2 database with missing files: hash.k2d" in out
+    assert (
+        f"shotgun.kraken2_db = '{db}' is a Kraken2 database with missing or empty files: hash.k2d"
+        in out
+    )

@@ -134,7 +134,8 @@ rule amplicon_map:
         "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
         " vsearch --usearch_global {input.reads} --db {input.database} --id {params.identity}"
         " --strand plus --maxaccepts 0 --maxrejects 0 --maxhits 1 --threads {threads}"
-        " --userout {output} --userfields query+target;"
+        " --userout {output}.unsorted --userfields query+target"
+        " && LC_ALL=C sort {output}.unsorted > {output} && rm {output}.unsorted;"  # thread order
         " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output}; fi"
         ") > {log} 2>&1"
 

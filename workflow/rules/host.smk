@@ -90,9 +90,9 @@ rule align_host:
         rg=get_read_group,
     shell:
         "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
-        " | samtools fixmate -m -u - -"
-        " | samtools sort -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
-        " | samtools markdup -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
+        " | samtools fixmate --no-PG -m -u - -"
+        " | samtools sort --no-PG -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
+        " | samtools markdup --no-PG -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
         ") 2> {log}"
 
 
@@ -134,11 +134,11 @@ rule call_variants:
         extra=lookup(dpath="host/mpileup_extra", within=config),
         filter=lookup(dpath="host/filter", within=config),
     shell:
-        "(bcftools mpileup -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call -m -v -P {params.prior} -Ou"
-        " | bcftools norm -f {input.fasta} -m -any -Ou"
-        " | bcftools filter -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
+        " | bcftools call --no-version -m -v -P {params.prior} -Ou"
+        " | bcftools norm --no-version -f {input.fasta} -m -any -Ou"
+        " | bcftools filter --no-version -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
         " && tabix -p vcf {output.vcf}) 2> {log}"
 
 
@@ -192,9 +192,9 @@ rule call_pgx_sites:
         extra=lookup(dpath="host/mpileup_extra", within=config),
     shell:
         # All sites (no -v): reference calls are kept so that covered = 0/0.
-        "(bcftools mpileup -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call -m -P {params.prior} -Oz -o {output}) 2> {log}"
+        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output}) 2> {log}"
 
 
 rule pharmcat_vcf:

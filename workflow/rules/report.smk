@@ -2,6 +2,9 @@
 # interactions, QC, identity, provenance), built by holobiont.report from the result tables.
 
 
+ruleorder: cohort_report > patient_report  # results/reports/cohort.* is not a patient
+
+
 rule patient_report:
     input:
         unpack(get_patient_report_input),

@@ -27,7 +27,7 @@ rule shotgun_host_align:
         rg=get_read_group,
     shell:
         "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
-        " | samtools view -u -o {output} -) 2> {log}"
+        " | samtools view --no-PG -u -o {output} -) 2> {log}"
 
 
 rule shotgun_split_host:
@@ -52,8 +52,8 @@ rule shotgun_split_host:
         # primary records only (-F 2304: no secondary, no supplementary)
         "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
         " -s /dev/null {input}"
-        " && samtools view -u -G 12 -F 2304 {input}"
-        " | samtools sort -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.human"
+        " && samtools view --no-PG -u -G 12 -F 2304 {input}"
+        " | samtools sort --no-PG -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.human"
         " --write-index -o {output.bam}##idx##{output.bai} -"
         " && pairs=$(samtools view -c -f 64 -F 2304 {input})"
         " && microbial=$(samtools view -c -f 76 -F 2304 {input})"
