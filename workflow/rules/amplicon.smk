@@ -172,12 +172,14 @@ rule amplicon_align:
         "logs/16s/mafft.log",
     conda:
         "../../envs/phylogeny.yaml"
-    threads: 2
+    # One thread: MAFFT's multithreaded alignment can differ from run to run, and the tree,
+    # Faith PD and UniFrac depend on it (found by the SLURM-vs-local byte comparison).
+    threads: 1
     resources:
         mem_mb=lambda wc, input: max(1024, int(200 * input.size_mb)),
         runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
     shell:
-        "(if [ -s {input} ]; then mafft --auto --thread {threads} {input} > {output};"
+        "(if [ -s {input} ]; then mafft --auto --thread 1 {input} > {output};"
         " else echo 'No ASVs: nothing to align.'; : > {output}; fi) 2> {log}"
 
 
