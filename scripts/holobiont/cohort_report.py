@@ -57,6 +57,12 @@ NO_GROUP = "all"
 
 
 # ------------------------------------------------------------------------------ building
+def _int(text: str | None) -> int | None:
+    """Integer cell of a result table; ``NA`` or empty (a skipped test) is None."""
+    value = _num(text)
+    return None if value is None else int(value)
+
+
 def _pcoa(path: Path_, sample_group: Mapping[str, str], sample_patient: Mapping[str, str]):
     explained = {}
     for part in _comment(path).split(":", 1)[-1].split(","):
@@ -252,9 +258,9 @@ def build_cohort_report(
                     "column": r["column"],
                     "pseudo_F": _num(r["pseudo_F"]),
                     "p_value": _num(r["p_value"]),
-                    "sample_size": int(r["sample_size"]) if r["sample_size"] else None,
-                    "groups": int(r["groups"]) if r["groups"] else None,
-                    "permutations": int(r["permutations"]) if r["permutations"] else None,
+                    "sample_size": _int(r["sample_size"]),
+                    "groups": _int(r["groups"]),
+                    "permutations": _int(r["permutations"]),
                     "skipped_because": r.get("skipped_because", ""),
                 }
                 for r in _read_rows(files["permanova"])

@@ -155,7 +155,8 @@ def test_cohort_without_enough_samples_for_diversity(tmp_path):
         ),
         "permanova": write(
             d / "permanova.tsv",
-            "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\tskipped_because\n",
+            "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\tskipped_because\n"
+            "braycurtis\tgroup\tNA\tNA\t1\tNA\tNA\tfewer than 3 samples\n",
         ),
         "pcoa_braycurtis": write(d / "pcoa.tsv", "# proportion explained: \nsample_id\tPC1\tPC2\n"),
     }
@@ -172,3 +173,6 @@ def test_cohort_without_enough_samples_for_diversity(tmp_path):
     html = render_cohort_html(cohort)
     assert "fewer than two samples reached the rarefaction depth" in html
     assert "PA-sg left out of shotgun metagenome diversity: below 1000" in html
+    # a skipped PERMANOVA (NA cells, as diversity.py writes them) keeps its reason
+    assert sg["permanova"][0]["groups"] is None and sg["permanova"][0]["sample_size"] == 1
+    assert "fewer than 3 samples" in html
