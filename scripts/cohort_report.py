@@ -6,14 +6,10 @@ from holobiont.cohort_report import build_cohort_report, write_cohort_report
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
-inp = snakemake.input
 report = build_cohort_report(
-    inp.patients,
-    read_counts=inp.read_counts,
+    snakemake.input.patients,
     diversity=snakemake.params.diversity,
     tables=snakemake.params.tables,
-    identity=inp.get("identity"),
-    provenance=inp.provenance,
     group_by=snakemake.params.group_by,
 )
 write_cohort_report(report, json_out=snakemake.output.json, html_out=snakemake.output.html)

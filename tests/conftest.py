@@ -45,6 +45,19 @@ def write_fastq_pair(
     return paths
 
 
+def sheet_row(patient, sample, assay, r1, r2, unit="L001", **metadata) -> dict:
+    """One sample-sheet row (for :func:`write_sheet`)."""
+    return {
+        "patient_id": patient,
+        "sample_id": sample,
+        "assay": assay,
+        "unit": unit,
+        "fastq_1": r1,
+        "fastq_2": r2,
+        **metadata,
+    }
+
+
 def write_sheet(path: os.PathLike, rows: list[dict], extra_cols: tuple[str, ...] = ()) -> Path:
     cols = ["patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2", *extra_cols]
     with open(path, "w") as fh:

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-from holobiont.atomic import write_text
 from holobiont.report import (
     ASSAY_LABEL,
     ASSAYS,
@@ -38,6 +37,11 @@ from holobiont.report import (
     _num,
     _pill,
     _read_rows,
+    html_page,
+    provenance_line,
+    read_pcoa,
+    svg_pcoa,
+    write_report,
 )
 from holobiont.table import closure, collapse, parse_lineage, read_tsv
 
@@ -64,26 +68,11 @@ def _int(text: str | None) -> int | None:
 
 
 def _pcoa(path: Path_, sample_group: Mapping[str, str], sample_patient: Mapping[str, str]):
-    explained = {}
-    for part in _comment(path).split(":", 1)[-1].split(","):
-        if "=" in part:
-            k, v = part.strip().split("=")
-            explained[k] = float(v)
-    points = [
-        {
-            "sample_id": r["sample_id"],
-            "patient_id": sample_patient.get(r["sample_id"], ""),
-            "group": sample_group.get(r["sample_id"], NO_GROUP),
-            "pc1": float(r["PC1"]),
-            "pc2": float(r.get("PC2") or 0.0),
-        }
-        for r in _read_rows(path)
-    ]
-    return {
-        "pc1_explained": explained.get("PC1"),
-        "pc2_explained": explained.get("PC2"),
-        "points": points,
-    }
+    pcoa = read_pcoa(path)
+    for p in pcoa["points"]:
+        p["patient_id"] = sample_patient.get(p["sample_id"], "")
+        p["group"] = sample_group.get(p["sample_id"], NO_GROUP)
+    return pcoa
 
 
 def _alpha_by_group(path: Path_, sample_group: Mapping[str, str]) -> list[dict]:
@@ -144,15 +133,16 @@ def _composition(table_path: Path_, top: int) -> dict:
 def build_cohort_report(
     patient_reports: Sequence[Path_],
     *,
-    read_counts: Path_,
     diversity: Mapping[str, Mapping[str, Path_]] | None = None,
     tables: Mapping[str, Path_] | None = None,
-    identity: Path_ | None = None,
-    provenance: Path_ | None = None,
     group_by: str | None = None,
     top: int = TOP_COHORT_GENERA,
 ) -> dict:
-    """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``)."""
+    """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``).
+
+    QC, PGx calls, interactions, identity and provenance come from the patient reports (no
+    source table is read twice); ``diversity`` and ``tables`` add the cohort-level plots.
+    """
     reports = [json.loads(Path(p).read_text(encoding="utf-8")) for p in patient_reports]
     reports.sort(key=lambda r: r["patient_id"])
     if not reports:
@@ -180,22 +170,7 @@ def build_cohort_report(
         for r in reports
     ]
 
-    qc_rows = [r for r in _read_rows(read_counts)]
-    qc = [
-        {
-            "patient_id": q["patient_id"],
-            "sample_id": q["sample_id"],
-            "unit": q["unit"],
-            "assay": q["assay"],
-            "read_pairs_in": int(float(q["read_pairs_in"])),
-            "read_pairs_out": int(float(q["read_pairs_out"])),
-            "pct_pairs_kept": _num(q["pct_pairs_kept"]),
-            "q30_rate_out": _num(q["q30_rate_out"]),
-            "duplication_rate": _num(q["duplication_rate"]),
-            "status": q["status"],
-        }
-        for q in qc_rows
-    ]
+    qc = [{"patient_id": r["patient_id"], **q} for r in reports for q in r["qc"]]
 
     genes: list[str] = []
     calls: dict[str, dict] = {}
@@ -288,30 +263,14 @@ def build_cohort_report(
         interactions.append(entry)
     interactions.sort(key=lambda e: (-len(e["detected_in"]), e["drug"], e["taxon"]))
 
-    ident = []
-    if identity:
-        ident = [
-            {
-                "sample_id": r["sample_id"],
-                "sheet_patient": r["sheet_patient"],
-                "best_patient": r["best_patient"],
-                "informative_sites": int(r["informative_sites"]),
-                "concordance_sheet": _num(r["concordance_sheet"]),
-                "verdict": r["verdict"],
-            }
-            for r in _read_rows(identity)
-        ]
-
+    ident = [{**i, "sheet_patient": r["patient_id"]} for r in reports for i in r["identity"]]
     prov = {}
-    if provenance:
-        data = json.loads(Path(provenance).read_text(encoding="utf-8"))
+    with_prov = [r["provenance"] for r in reports if r["provenance"]]
+    if with_prov:  # one record per run: pipeline, tools and config are the same in every report
         prov = {
-            "pipeline": data.get("pipeline", {}),
-            "tools": data.get("tools", {}),
-            "python_packages": data.get("python_packages", {}),
-            "config_sha256": data.get("config_sha256", ""),
-            "inputs": len(data.get("inputs", [])),
+            k: with_prov[0][k] for k in ("pipeline", "tools", "python_packages", "config_sha256")
         }
+        prov["inputs"] = sum(len(p["inputs"]) for p in with_prov)
 
     return {
         "report_version": "1",
@@ -342,41 +301,16 @@ def _legend(colours: Mapping[str, str], title: str) -> str:
 
 def svg_pcoa_groups(pcoa: Mapping, colours: Mapping[str, str], size: int = 340) -> str:
     """PC1/PC2 scatter, one colour per group, each point labelled with its patient."""
-    pts = pcoa["points"]
-    pad = 34
-    xs, ys = [p["pc1"] for p in pts], [p["pc2"] for p in pts]
-    xlo, xhi, ylo, yhi = min(xs), max(xs), min(ys), max(ys)
-    xspan, yspan = (xhi - xlo) or 1.0, (yhi - ylo) or 1.0
 
-    def sx(v):
-        return pad + (v - xlo) / xspan * (size - 2 * pad)
-
-    def sy(v):
-        return size - pad - (v - ylo) / yspan * (size - 2 * pad)
-
-    parts = [
-        f'<rect x="{pad - 12}" y="{pad - 12}" width="{size - 2 * pad + 24}" '
-        f'height="{size - 2 * pad + 24}" fill="none" stroke="#ccc"/>'
-    ]
-    for p in pts:
-        x, y = sx(p["pc1"]), sy(p["pc2"])
-        label = p["patient_id"] or p["sample_id"]
-        parts.append(
+    def draw(p, x, y):
+        return (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{colours.get(p["group"], "#777")}" '
             f'stroke="#fff"><title>{_e(p["sample_id"])} ({_e(p["group"])})</title></circle>'
-            f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" font-size="10" fill="#444">{_e(label)}</text>'
+            f'<text x="{x + 8:.1f}" y="{y + 4:.1f}" font-size="10" fill="#444">'
+            f"{_e(p['patient_id'] or p['sample_id'])}</text>"
         )
 
-    def pct(v):
-        return f" ({100 * v:.0f} %)" if v is not None else ""
-
-    parts.append(
-        f'<text x="{size / 2}" y="{size - 4}" font-size="11" text-anchor="middle">'
-        f"PC1{pct(pcoa.get('pc1_explained'))}</text>"
-        f'<text x="11" y="{size / 2}" font-size="11" text-anchor="middle" '
-        f'transform="rotate(-90 11 {size / 2})">PC2{pct(pcoa.get("pc2_explained"))}</text>'
-    )
-    return f'<svg width="{size}" height="{size}" role="img">{"".join(parts)}</svg>'
+    return svg_pcoa(pcoa, draw, size, pad=34)
 
 
 def svg_alpha_groups(metric: Mapping, colours: Mapping[str, str], width: int = 380) -> str:
@@ -716,15 +650,11 @@ def _section_provenance(c: dict) -> str:
     p = c["provenance"]
     if not p:
         return '<h2>Provenance</h2><p class="ns">No provenance record.</p>'
-    tools = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["tools"].items()))
-    pipe = p.get("pipeline", {})
-    return (
-        "<h2>Provenance</h2>"
-        f'<p class="small">Pipeline {_e(pipe.get("name", ""))} {_e(pipe.get("version", ""))}; '
-        f"config SHA-256 <code>{_e(p['config_sha256'])}</code>; {p['inputs']} input units "
-        "checksummed (SHA-256 per FASTQ in each patient's report and in "
-        f"<code>results/provenance/provenance.json</code>).<br>Tools: {tools}</p>"
+    note = (
+        f"; {p['inputs']} input units checksummed (SHA-256 per FASTQ in each patient's report "
+        "and in <code>results/provenance/provenance.json</code>)"
     )
+    return f'<h2>Provenance</h2><p class="small">{provenance_line(p, note)}</p>'
 
 
 def render_cohort_html(c: dict) -> str:
@@ -737,14 +667,8 @@ def render_cohort_html(c: dict) -> str:
         + _section_qc(c)
         + _section_provenance(c)
     )
-    css = CSS + ".wide{overflow-x:auto}\n"
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Holobiont cohort report</title><style>{css}</style></head>"
-        f"<body>{body}</body></html>\n"
-    )
+    return html_page("Holobiont cohort report", body, CSS + ".wide{overflow-x:auto}\n")
 
 
 def write_cohort_report(report: dict, json_out: Path_, html_out: Path_) -> None:
-    write_text(json_out, json.dumps(report, indent=2) + "\n")
-    write_text(html_out, render_cohort_html(report))
+    write_report(report, json_out, html_out, render=render_cohort_html)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
 import re
 import subprocess
 from collections.abc import Iterable, Mapping
 
 from holobiont import __version__
+from holobiont.atomic import write_text
 
 #: Command-line tools and how to ask each for its version.
 TOOL_COMMANDS: dict[str, list[str]] = {
@@ -122,7 +122,4 @@ def write(record: Mapping, json_out: str, versions_out: str) -> None:
             ),
         ),
     ):
-        tmp = f"{path}.tmp.{os.getpid()}"
-        with open(tmp, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        write_text(path, text)

@@ -309,24 +309,10 @@ def _diversity(sample: str, files: Mapping[str, Path_], metrics=("shannon", "obs
                 "cohort": cohort,
             }
         )
-    if files.get("pcoa"):
-        rows = _read_rows(files["pcoa"])
-        explained = {}
-        for part in _comment(files["pcoa"]).split(":", 1)[-1].split(","):
-            if "=" in part:
-                k, v = part.strip().split("=")
-                explained[k] = float(v)
-        points = [
-            {"sample_id": r["sample_id"], "pc1": float(r["PC1"]), "pc2": float(r.get("PC2", 0))}
-            for r in rows
-        ]
-        if any(p["sample_id"] == sample for p in points):
-            out["pcoa"] = {
-                "metric": "braycurtis",
-                "pc1_explained": explained.get("PC1"),
-                "pc2_explained": explained.get("PC2"),
-                "points": points,
-            }
+    if files.get("pcoa_braycurtis"):
+        pcoa = read_pcoa(files["pcoa_braycurtis"])
+        if any(p["sample_id"] == sample for p in pcoa["points"]):
+            out["pcoa"] = {"metric": "braycurtis", **pcoa}
     if files.get("permanova"):
         out["permanova"] = [
             {
@@ -339,6 +325,23 @@ def _diversity(sample: str, files: Mapping[str, Path_], metrics=("shannon", "obs
             if r["metric"] == "braycurtis" and _num(r["p_value"]) is not None
         ]
     return out
+
+
+def read_pcoa(path: Path_) -> dict:
+    """PC1/PC2 of a ``pcoa_<metric>.tsv`` and their proportions explained (its comment line)."""
+    explained = {}
+    for part in _comment(path).split(":", 1)[-1].split(","):
+        if "=" in part:
+            k, v = part.strip().split("=")
+            explained[k] = float(v)
+    return {
+        "pc1_explained": explained.get("PC1"),
+        "pc2_explained": explained.get("PC2"),
+        "points": [
+            {"sample_id": r["sample_id"], "pc1": float(r["PC1"]), "pc2": float(r.get("PC2") or 0)}
+            for r in _read_rows(path)
+        ],
+    }
 
 
 def _drug_genes(pgx_drugs: Path_ | None) -> dict[str, set[str]]:
@@ -482,9 +485,10 @@ def build_patient_report(
     }
 
 
-def write_report(report: dict, json_out: Path_, html_out: Path_) -> None:
+def write_report(report: dict, json_out: Path_, html_out: Path_, render=None) -> None:
+    """Write a report's JSON and its HTML (``render``, default :func:`render_html`)."""
     write_text(json_out, json.dumps(report, indent=2, sort_keys=False) + "\n")
-    write_text(html_out, render_html(report))
+    write_text(html_out, (render or render_html)(report))
 
 
 # ------------------------------------------------------------------------------ SVG helpers
@@ -550,40 +554,22 @@ def svg_strip(metric: Mapping, patient_sample: str, width: int = 360, height: in
     return f'<svg width="{width}" height="{height}" role="img">{"".join(parts)}</svg>'
 
 
-def svg_scatter(pcoa: Mapping, patient_sample: str, size: int = 300) -> str:
-    """PCoA PC1/PC2 scatter; the patient is the large red dot."""
-    pts = pcoa["points"]
-    xs = [p["pc1"] for p in pts]
-    ys = [p["pc2"] for p in pts]
-    pad = 30
-    xlo, xhi, ylo, yhi = min(xs), max(xs), min(ys), max(ys)
-    xs_ = (xhi - xlo) or 1.0
-    ys_ = (yhi - ylo) or 1.0
-
-    def sx(v):
-        return pad + (v - xlo) / xs_ * (size - 2 * pad)
-
-    def sy(v):
-        return size - pad - (v - ylo) / ys_ * (size - 2 * pad)
-
+def svg_pcoa(pcoa: Mapping, draw, size: int = 300, pad: int = 30, last=None) -> str:
+    """PC1/PC2 frame with axis labels (proportion explained); ``draw(point, x, y)`` returns each
+    point's SVG. Points for which ``last(point)`` is true are drawn on top."""
+    pts = sorted(pcoa["points"], key=last or (lambda p: False))
+    xs, ys = [p["pc1"] for p in pts], [p["pc2"] for p in pts]
+    xlo, ylo = min(xs), min(ys)
+    xspan, yspan = (max(xs) - xlo) or 1.0, (max(ys) - ylo) or 1.0
+    inner = size - 2 * pad
     parts = [
-        f'<rect x="{pad - 10}" y="{pad - 10}" width="{size - 2 * pad + 20}" '
-        f'height="{size - 2 * pad + 20}" fill="none" stroke="#ccc"/>'
+        f'<rect x="{pad - 10}" y="{pad - 10}" width="{inner + 20}" height="{inner + 20}" '
+        'fill="none" stroke="#ccc"/>'
     ]
-    me = None
     for p in pts:
-        if p["sample_id"] == patient_sample:
-            me = p
-            continue
-        parts.append(
-            f'<circle cx="{sx(p["pc1"]):.1f}" cy="{sy(p["pc2"]):.1f}" r="5" fill="#90a4ae">'
-            f"<title>{_e(p['sample_id'])}</title></circle>"
-        )
-    if me:
-        parts.append(
-            f'<circle cx="{sx(me["pc1"]):.1f}" cy="{sy(me["pc2"]):.1f}" r="8" '
-            f'fill="#c62828" stroke="#fff"/>'
-        )
+        x = pad + (p["pc1"] - xlo) / xspan * inner
+        y = size - pad - (p["pc2"] - ylo) / yspan * inner
+        parts.append(draw(p, x, y))
 
     def pct(v):
         return f" ({100 * v:.0f} %)" if v is not None else ""
@@ -591,12 +577,24 @@ def svg_scatter(pcoa: Mapping, patient_sample: str, size: int = 300) -> str:
     parts.append(
         f'<text x="{size / 2}" y="{size - 4}" font-size="11" text-anchor="middle">'
         f"PC1{pct(pcoa.get('pc1_explained'))}</text>"
-    )
-    parts.append(
         f'<text x="10" y="{size / 2}" font-size="11" text-anchor="middle" '
         f'transform="rotate(-90 10 {size / 2})">PC2{pct(pcoa.get("pc2_explained"))}</text>'
     )
     return f'<svg width="{size}" height="{size}" role="img">{"".join(parts)}</svg>'
+
+
+def svg_scatter(pcoa: Mapping, patient_sample: str, size: int = 300) -> str:
+    """PCoA PC1/PC2 scatter; the patient is the large red dot."""
+
+    def draw(p, x, y):
+        if p["sample_id"] == patient_sample:
+            return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="8" fill="#c62828" stroke="#fff"/>'
+        return (
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="#90a4ae">'
+            f"<title>{_e(p['sample_id'])}</title></circle>"
+        )
+
+    return svg_pcoa(pcoa, draw, size, last=lambda p: p["sample_id"] == patient_sample)
 
 
 # ------------------------------------------------------------------------------ HTML
@@ -878,11 +876,20 @@ def _section_qc(r: dict) -> str:
     )
 
 
+def provenance_line(p: Mapping, inputs_note: str = "") -> str:
+    """ "Pipeline <name> <version>; config SHA-256 <digest>[; note]<br>Tools: ..." (HTML)."""
+    pipe = p.get("pipeline", {})
+    tools = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["tools"].items()))
+    return (
+        f"Pipeline {_e(pipe.get('name', ''))} {_e(pipe.get('version', ''))}; config SHA-256 "
+        f"<code>{_e(p['config_sha256'])}</code>{inputs_note}<br>Tools: {tools}"
+    )
+
+
 def _section_provenance(r: dict) -> str:
     p = r["provenance"]
     if not p:
         return '<h2>Provenance</h2><p class="ns">No provenance record.</p>'
-    tools = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["tools"].items()))
     pkgs = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["python_packages"].items()))
     inputs = "".join(
         f"<tr><td>{_e(i['sample_id'])}</td><td>{_e(i['unit'])}</td>"
@@ -890,11 +897,8 @@ def _section_provenance(r: dict) -> str:
         f"<td><code>{_e(i.get('sha256_r2', ''))[:16]}…</code></td></tr>"
         for i in p["inputs"]
     )
-    pipe = p.get("pipeline", {})
     return (
-        "<h2>Provenance</h2>"
-        f'<p class="small">Pipeline {_e(pipe.get("name", ""))} {_e(pipe.get("version", ""))}; '
-        f"config SHA-256 <code>{_e(p['config_sha256'])}</code><br>Tools: {tools}<br>"
+        f'<h2>Provenance</h2><p class="small">{provenance_line(p)}<br>'
         f"Python: {pkgs}</p><table><tr><th>library</th><th>unit</th><th>R1 SHA-256</th>"
         f"<th>R2 SHA-256</th></tr>{inputs}</table>"
     )
@@ -957,8 +961,12 @@ def render_html(report: dict) -> str:
         + _section_qc(report)
         + _section_provenance(report)
     )
+    return html_page(f"Holobiont report {report['patient_id']}", body)
+
+
+def html_page(title: str, body: str, css: str = CSS) -> str:
+    """A self-contained page: inline CSS, no scripts, no external resources."""
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Holobiont report {_e(report['patient_id'])}</title>"
-        f"<style>{CSS}</style></head><body>{body}</body></html>\n"
+        f"<title>{_e(title)}</title><style>{css}</style></head><body>{body}</body></html>\n"
     )

@@ -34,15 +34,10 @@ def cohort(tmp_path):
             "alpha": files["alpha"],
             "rarefaction": files["rarefaction"],
             "permanova": perm,
-            "pcoa_braycurtis": files["pcoa"],
+            "pcoa_braycurtis": files["pcoa_braycurtis"],
         }
     rep = build_cohort_report(
-        paths,
-        read_counts=pa["read_counts"],
-        diversity=div,
-        tables={"16s": pa["asv_table"], "shotgun": pa["species_table"]},
-        identity=pa["identity"],
-        provenance=pa["provenance"],
+        paths, diversity=div, tables={"16s": pa["asv_table"], "shotgun": pa["species_table"]}
     )
     return rep, [json.loads(p.read_text()) for p in paths]
 
@@ -131,9 +126,7 @@ def test_html_offline_and_pseudonymous(cohort):
 
 def test_unknown_group_column_is_an_error(cohort, tmp_path):
     with pytest.raises(ValueError, match="group_by column 'diet'"):
-        build_cohort_report(
-            [tmp_path / "PA.json"], read_counts=tmp_path / "read_counts.tsv", group_by="diet"
-        )
+        build_cohort_report([tmp_path / "PA.json"], group_by="diet")
     assert np.isfinite(cohort[0]["microbiome"]["16s"]["permanova"][0]["pseudo_F"])
 
 
@@ -162,7 +155,6 @@ def test_cohort_without_enough_samples_for_diversity(tmp_path):
     }
     cohort = build_cohort_report(
         [tmp_path / "PA.json"],
-        read_counts=pa["read_counts"],
         diversity={"shotgun": files},
         tables={"shotgun": pa["species_table"]},
     )

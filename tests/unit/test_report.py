@@ -120,7 +120,7 @@ def inputs(tmp):
         div[assay] = {
             "alpha": write(d / "alpha.tsv", alpha),
             "rarefaction": write(d / "rarefaction.tsv", rare),
-            "pcoa": write(d / "pcoa.tsv", pcoa),
+            "pcoa_braycurtis": write(d / "pcoa.tsv", pcoa),
             "permanova": write(
                 d / "permanova.tsv",
                 "metric\tcolumn\tpseudo_F\tp_value\tsample_size\tgroups\tpermutations\t"

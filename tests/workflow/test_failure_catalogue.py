@@ -41,19 +41,9 @@ import numpy as np
 import pytest
 
 from conftest import DEMO, requires_demo, run_snakemake, write_fastq_pair, write_sheet
+from conftest import sheet_row as row
 
 pytestmark = [pytest.mark.workflow]
-
-
-def row(patient, sample, assay, r1, r2, unit="L001"):
-    return {
-        "patient_id": patient,
-        "sample_id": sample,
-        "assay": assay,
-        "unit": unit,
-        "fastq_1": r1,
-        "fastq_2": r2,
-    }
 
 
 def no_partial_outputs(run):

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import run_snakemake, write_fastq_pair, write_sheet
+from conftest import run_snakemake, sheet_row, write_fastq_pair, write_sheet
 
 pytestmark = [pytest.mark.workflow]
 
@@ -41,17 +41,7 @@ def cohort(tmp_path, broken=None):
         if broken == sample:
             data = r2.read_bytes()
             r2.write_bytes(data[: len(data) // 2])
-        rows.append(
-            {
-                "patient_id": patient,
-                "sample_id": sample,
-                "assay": assay,
-                "unit": unit,
-                "fastq_1": r1,
-                "fastq_2": r2,
-                "group": "A",
-            }
-        )
+        rows.append(sheet_row(patient, sample, assay, r1, r2, unit=unit, group="A"))
     return write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",)), rows
 
 

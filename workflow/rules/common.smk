@@ -559,6 +559,43 @@ def _patient_sample(patient, assays):
     return found[0] if found else None
 
 
+# Diversity tables the reports read, per assay (patient and cohort reports alike).
+REPORT_DIVERSITY_FILES = {
+    "16s": (
+        "alpha",
+        "rarefaction",
+        "permanova",
+        "pcoa_braycurtis",
+        "pcoa_weighted_normalized_unifrac",
+    ),
+    "shotgun": ("alpha", "rarefaction", "permanova", "pcoa_braycurtis"),
+}
+ABUNDANCE_TABLES = {
+    "16s": "results/16s/asv_table.tsv",
+    "shotgun": "results/shotgun/species_relative.tsv",
+}
+
+
+def _diversity_inputs(assay):
+    return [f"results/diversity/{assay}/{n}.tsv" for n in REPORT_DIVERSITY_FILES[assay]]
+
+
+def report_diversity_files(input):
+    """{assay: {alpha, rarefaction, permanova, pcoa_<metric>}} from the named inputs."""
+    return {
+        assay: dict(zip(names, input.get(f"div_{assay}")))
+        for assay, names in REPORT_DIVERSITY_FILES.items()
+        if input.get(f"div_{assay}")
+    }
+
+
+def report_tables(input):
+    """{assay: abundance table} from the named inputs."""
+    return {
+        a: input.get(f"table_{a}") for a in ABUNDANCE_TABLES if input.get(f"table_{a}")
+    }
+
+
 def get_patient_report_input(wildcards):
     """Result tables one patient's report reads; absent modalities are left out."""
     p = wildcards.patient
@@ -572,76 +609,25 @@ def get_patient_report_input(wildcards):
     if host:
         inputs["pgx_json"] = f"results/host/pgx/{host}.pgx.json"
         inputs["pgx_coverage"] = f"results/host/coverage/{host}.pgx_coverage.tsv"
-    if _patient_sample(p, ("16s",)):
-        inputs["asv_table"] = "results/16s/asv_table.tsv"
-        inputs["div_16s"] = [
-            f"results/diversity/16s/{n}.tsv"
-            for n in ("alpha", "rarefaction", "permanova")
-        ] + ["results/diversity/16s/pcoa_braycurtis.tsv"]
+    for assay in ABUNDANCE_TABLES:
+        if _patient_sample(p, (assay,)):
+            inputs[f"table_{assay}"] = ABUNDANCE_TABLES[assay]
+            inputs[f"div_{assay}"] = _diversity_inputs(assay)
     if _patient_sample(p, ("shotgun",)):
-        inputs["species_table"] = "results/shotgun/species_relative.tsv"
         inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
-        inputs["div_shotgun"] = [
-            f"results/diversity/shotgun/{n}.tsv"
-            for n in ("alpha", "rarefaction", "permanova")
-        ] + ["results/diversity/shotgun/pcoa_braycurtis.tsv"]
         if host_samples():
             inputs["identity"] = "results/identity/identity.tsv"
     return inputs
 
 
-def report_diversity_files(input):
-    """{assay: {alpha, rarefaction, permanova, pcoa}} from the rule's named inputs."""
-    out = {}
-    for assay in ("16s", "shotgun"):
-        files = input.get(f"div_{assay}")
-        if files:
-            out[assay] = dict(zip(("alpha", "rarefaction", "permanova", "pcoa"), files))
-    return out
-
-
 def get_cohort_report_input(wildcards):
     """Every patient report plus the cohort-level tables behind the plots."""
-    inputs = {
-        "patients": [f"results/reports/{p}.json" for p in patients()],
-        "read_counts": "results/qc/read_counts.tsv",
-        "provenance": "results/provenance/provenance.json",
-    }
-    for assay, table in (
-        ("16s", "results/16s/asv_table.tsv"),
-        ("shotgun", "results/shotgun/species_relative.tsv"),
-    ):
+    inputs = {"patients": [f"results/reports/{p}.json" for p in patients()]}
+    for assay in ABUNDANCE_TABLES:
         if samples_of((assay,)):
-            inputs[f"table_{assay}"] = table
-            inputs[f"div_{assay}"] = [
-                f"results/diversity/{assay}/{n}.tsv"
-                for n in COHORT_DIVERSITY_FILES[assay]
-            ]
-    if shotgun_samples() and host_samples():
-        inputs["identity"] = "results/identity/identity.tsv"
+            inputs[f"table_{assay}"] = ABUNDANCE_TABLES[assay]
+            inputs[f"div_{assay}"] = _diversity_inputs(assay)
     return inputs
-
-
-COHORT_DIVERSITY_FILES = {
-    "16s": (
-        "alpha",
-        "rarefaction",
-        "permanova",
-        "pcoa_braycurtis",
-        "pcoa_weighted_normalized_unifrac",
-    ),
-    "shotgun": ("alpha", "rarefaction", "permanova", "pcoa_braycurtis"),
-}
-
-
-def cohort_report_files(input):
-    """({assay: {alpha, rarefaction, permanova, pcoa_<metric>}}, {assay: table})."""
-    diversity, tables = {}, {}
-    for assay, names in COHORT_DIVERSITY_FILES.items():
-        if input.get(f"div_{assay}"):
-            diversity[assay] = dict(zip(names, input.get(f"div_{assay}")))
-            tables[assay] = input.get(f"table_{assay}")
-    return diversity, tables
 
 
 def report_outputs():

@@ -22,6 +22,7 @@ rule patient_report:
         "../../envs/python.yaml"
     params:
         diversity=lambda wc, input: report_diversity_files(input),
+        tables=lambda wc, input: report_tables(input),
         metadata=lambda wc: patient_metadata(wc.patient),
         min_abundance=lookup(dpath="report/min_abundance", within=config),
     script:
@@ -44,8 +45,8 @@ rule cohort_report:
     conda:
         "../../envs/python.yaml"
     params:
-        diversity=lambda wc, input: cohort_report_files(input)[0],
-        tables=lambda wc, input: cohort_report_files(input)[1],
+        diversity=lambda wc, input: report_diversity_files(input),
+        tables=lambda wc, input: report_tables(input),
         group_by=lookup(dpath="report/group_by", within=config, default=None),
     script:
         "../../scripts/cohort_report.py"
