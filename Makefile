@@ -13,7 +13,7 @@ SNAKEMAKE := snakemake --cores $(CORES) --printshellcmds --show-failed-logs
 ## demo: install, generate the demo cohort, run the whole pipeline on it
 demo: install demo-data
 	$(SNAKEMAKE)
-	@echo "Done. Open results/qc/multiqc/multiqc_report.html"
+	@echo "Done. Reports: results/reports/ (one HTML per patient, cohort.html); QC: results/qc/multiqc/multiqc_report.html"
 
 ## test: install and run the full test suite (lint, unit, workflow) -- what CI runs
 test: install-test demo-data lint
@@ -32,7 +32,7 @@ lint:
 	ruff check scripts tests benchmarks
 	ruff format --check scripts tests benchmarks
 	snakefmt --check Snakefile workflow/rules
-	$(SNAKEMAKE) --lint
+	SLURM_CONF=$${SLURM_CONF:-/dev/null} $(SNAKEMAKE) --lint
 
 ## bench: speed of the numpy core vs scikit-bio and Striped UniFrac (not part of the tests)
 bench:

@@ -100,6 +100,12 @@ def snakemake_command(
         cmd += ["--config", *[f"{k}={v}" for k, v in config.items()]]
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    if not any("slurm" in a for a in args):
+        # Snakemake loads the SLURM executor plugin for every run, and the plugin asks
+        # `scontrol show config` at import. With slurm-client installed (tools/install.sh
+        # --test) but no controller up, that waits ~9 s per Snakemake start; local runs do not
+        # need SLURM, so they get a config that makes scontrol fail at once.
+        env.setdefault("SLURM_CONF", os.devnull)
     return cmd, env
 
 

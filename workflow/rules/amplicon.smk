@@ -19,8 +19,8 @@ rule amplicon_merge_pairs:
         "../../envs/vsearch.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
-        runtime=lambda wc, input: max(10, int(input.size_mb / 10)),
+        mem_mb=sized(1024, 4),
+        runtime=sized(10, 1 / 10),
     params:
         maxdiffs=lookup(dpath="amplicon/merge_maxdiffs", within=config),
         minovlen=lookup(dpath="amplicon/merge_minovlen", within=config),
@@ -45,8 +45,8 @@ rule amplicon_filter:
     conda:
         "../../envs/vsearch.yaml"
     resources:
-        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
-        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+        mem_mb=sized(1024, 4),
+        runtime=sized(10, 1 / 20),
     params:
         maxee=lookup(dpath="amplicon/max_ee", within=config),
         minlen=lookup(dpath="amplicon/min_length", within=config),
@@ -125,8 +125,8 @@ rule amplicon_map:
         "../../envs/vsearch.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(1024, int(4 * input.size_mb)),
-        runtime=lambda wc, input: max(10, int(input.size_mb / 2)),
+        mem_mb=sized(1024, 4),
+        runtime=sized(10, 1 / 2),
     params:
         identity=lookup(dpath="amplicon/map_identity", within=config),
     shell:

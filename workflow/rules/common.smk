@@ -99,6 +99,57 @@ def qc_method(sample):
 
 
 # ---------------------------------------------------------------------------------------------
+# Resource sizing (mem_mb, runtime) for cluster submission
+# ---------------------------------------------------------------------------------------------
+# Per-sample jobs are sized from the sample's raw FASTQ files, which exist when the DAG is built:
+# their sizes are read once per sample or unit. ``input.size_mb`` instead stats every input of
+# every job and is unknown (TBD) for the inputs still to be made; across the ~9 jobs per sample
+# of a 1,000-sample cohort it was the largest single cost of the dry-run (benchmarks/README.md).
+# Fixed files (indexes, databases) are read once, when they exist; until then the resource is
+# TBD and Snakemake evaluates it again at submission, as it does for ``input.size_mb``.
+_MIB = 1024 * 1024
+_READS_MB = {}
+_FILES_MB = {}
+
+
+def reads_mb(sample, unit=None):
+    """MiB of raw FASTQ of one unit, or of every unit of the sample when ``unit`` is None."""
+    key = (sample, unit)
+    if key not in _READS_MB:
+        units = [unit] if unit is not None else _UNITS[sample]
+        _READS_MB[key] = (
+            sum(os.path.getsize(f) for u in units for f in _FASTQ[(sample, u)].values())
+            / _MIB
+        )
+    return _READS_MB[key]
+
+
+def files_mb(paths):
+    """MiB of fixed files (an index, a database); FileNotFoundError until they exist."""
+    key = tuple(paths)
+    if key not in _FILES_MB:
+        _FILES_MB[key] = sum(os.path.getsize(p) for p in key) / _MIB
+    return _FILES_MB[key]
+
+
+def sized(floor, per_read_mb=0.0, fixed=None, fixed_factor=1.0, base=0):
+    """A resource function: max(floor, base + per_read_mb * reads + fixed_factor * fixed).
+
+    ``reads`` is the raw FASTQ size of the job's unit (``unit`` wildcard) or sample; ``fixed``
+    is a function returning the paths of a fixed input whose size also counts (an index loaded
+    into memory).
+    """
+
+    def resource(wildcards):
+        value = base + per_read_mb * reads_mb(wildcards.sample, wildcards.get("unit"))
+        if fixed is not None:
+            value += fixed_factor * files_mb(fixed())
+        return max(floor, int(value))
+
+    return resource
+
+
+# ---------------------------------------------------------------------------------------------
 # Input functions
 # ---------------------------------------------------------------------------------------------
 def get_fastq(wildcards):
@@ -195,17 +246,22 @@ def get_provenance_input(wildcards):
     return [c["check"] for c in provenance_checks()]
 
 
-def get_align_host_input(wildcards):
+MINIMAP2_INDEX = "results/host/reference/host.mmi"
+
+
+def host_index_files():
     if config["host"]["aligner"] == "bwa":
-        index = multiext(
+        return multiext(
             "results/host/reference/host", ".amb", ".ann", ".bwt", ".pac", ".sa"
         )
-    else:
-        index = "results/host/reference/host.mmi"
+    return [MINIMAP2_INDEX]
+
+
+def get_align_host_input(wildcards):
     return {
         "r1": f"results/qc/merged/{wildcards.sample}_R1.fastq.gz",
         "r2": f"results/qc/merged/{wildcards.sample}_R2.fastq.gz",
-        "index": index,
+        "index": host_index_files(),
         "reference_check": "results/host/reference_check.json",
     }
 

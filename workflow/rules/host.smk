@@ -82,8 +82,8 @@ rule align_host:
         "../../envs/align.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: 4000 + int(input.size_mb),
-        runtime=lambda wc, input: max(20, int(input.size_mb / 5)),
+        mem_mb=sized(0, 1, fixed=host_index_files, base=4000),
+        runtime=sized(20, 1 / 5),
     params:
         cmd=get_align_host_command,
         index=get_align_host_index,
@@ -124,7 +124,7 @@ rule call_variants:
         "../../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
-        runtime=lambda wc, input: max(20, int(input.size_mb / 2)),
+        runtime=sized(20, 1 / 2),
     params:
         targets=get_call_variants_targets,
         mapq=lookup(dpath="host/min_mapq", within=config),

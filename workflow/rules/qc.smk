@@ -32,8 +32,8 @@ rule fastp:
         "../../envs/fastp.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(1024, int(2 * input.size_mb)),
-        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+        mem_mb=sized(1024, 2),
+        runtime=sized(10, 1 / 20),
     params:
         q=lookup(dpath="qc/fastp/qualified_quality", within=config),
         u=lookup(dpath="qc/fastp/unqualified_percent_limit", within=config),
@@ -75,7 +75,7 @@ rule cutadapt_16s:
     threads: 2
     resources:
         mem_mb=1024,
-        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+        runtime=sized(10, 1 / 20),
     params:
         fwd=lookup(dpath="qc/primers_16s/forward", within=config),
         rev=lookup(dpath="qc/primers_16s/reverse", within=config),

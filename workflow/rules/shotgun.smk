@@ -20,8 +20,8 @@ rule shotgun_host_align:
         "../../envs/align.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: 4000 + int(input.size_mb),
-        runtime=lambda wc, input: max(20, int(input.size_mb / 5)),
+        mem_mb=sized(0, 1, fixed=lambda: [MINIMAP2_INDEX], base=4000),
+        runtime=sized(20, 1 / 5),
     params:
         # as the host BAMs: SM = pseudonymous patient ID, for the identity check
         rg=get_read_group,
@@ -46,7 +46,7 @@ rule shotgun_split_host:
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=lambda wc, input: max(10, int(input.size_mb / 20)),
+        runtime=sized(10, 1 / 20),
     shell:
         # microbial: both mates unmapped (-f 12); human: at least one mate mapped (-G 12),
         # primary records only (-F 2304: no secondary, no supplementary)
@@ -173,8 +173,8 @@ rule kraken2:
     threads: 2
     resources:
         # the whole hash table is loaded: memory follows the database size
-        mem_mb=lambda wc, input: max(1000, int(1.2 * input.size_mb) + 500),
-        runtime=lambda wc, input: max(10, int(input.size_mb / 50)),
+        mem_mb=sized(1000, 1.2, fixed=kraken2_db_files, fixed_factor=1.2, base=500),
+        runtime=sized(10, 1 / 50, fixed=kraken2_db_files, fixed_factor=1 / 50),
     params:
         db=lambda wc, input: os.path.dirname(input.db[0]),
         confidence=lookup(dpath="shotgun/kraken2/confidence", within=config),
