@@ -136,19 +136,21 @@ def as_counts(
             raise ValueError(f"{name} has values too large for int64.")
         mat = mat.astype(target)
         values = mat.data if sp.issparse(mat) else mat
-    if kind == "f":
-        bad = ~np.isfinite(values)
-        if bad.any():
-            raise ValueError(
-                f"{name} cannot contain NaN or infinite values "
-                f"(found at {int(bad.sum())} position(s))."
-            )
-    if values.size:
+    # Fast path: min and max are two passes without temporaries. A NaN makes min() NaN, so
+    # "not (lo >= 0)" also catches it; +inf shows in max(), -inf in min(). Only a table that
+    # fails is scanned again, to count the offending positions for the message.
+    if values.size and not (values.min() >= 0 and (kind != "f" or np.isfinite(values.max()))):
+        if kind == "f":
+            bad = ~np.isfinite(values)
+            if bad.any():
+                raise ValueError(
+                    f"{name} cannot contain NaN or infinite values "
+                    f"(found at {int(bad.sum())} position(s))."
+                )
         neg = values < 0
-        if neg.any():
-            raise ValueError(
-                f"{name} cannot contain negative values (found at {int(neg.sum())} position(s))."
-            )
+        raise ValueError(
+            f"{name} cannot contain negative values (found at {int(neg.sum())} position(s))."
+        )
     if sp.issparse(mat):
         if not mat.has_canonical_format or (mat.data == 0).any():
             mat = mat.copy()

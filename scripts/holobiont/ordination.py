@@ -119,8 +119,9 @@ def pcoa(
         Number of leading axes to compute, ``1 <= n_axes <= n_samples``. Default: all
         ``n_samples`` axes (as scikit-bio's default).
     method : {"eigh"}, optional
-        LAPACK symmetric eigensolver (``scipy.linalg.eigh``, driver ``evr``); with
-        `n_axes` only the requested eigenpairs are computed.
+        LAPACK symmetric eigensolver (``scipy.linalg.eigh``): all eigenpairs by divide and
+        conquer (driver ``evd``, the fastest for a full decomposition); with `n_axes` only
+        the requested eigenpairs, by MRRR (driver ``evr``).
     ids : sequence of str, optional
         Sample IDs, returned in the result.
 
@@ -187,7 +188,8 @@ def pcoa(
             raise ValueError(f"n_axes must be between 1 and {n}, got {k}.")
     b = _gower_centre(d)
     if k == n:
-        vals, vecs = scipy.linalg.eigh(b, driver="evr", overwrite_a=False)
+        # b is our own centred copy and only the eigenvalues are needed from here on
+        vals, vecs = scipy.linalg.eigh(b, driver="evd", overwrite_a=True, check_finite=False)
     else:
         vals, vecs = scipy.linalg.eigh(b, subset_by_index=[n - k, n - 1], driver="evr")
     return _pcoa_finish(b, vals, vecs, k, n, ids)

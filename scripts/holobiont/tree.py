@@ -466,6 +466,21 @@ def _root_distance(tree: Tree) -> np.ndarray:
         anc = anc[anc]
 
 
+def _root_depth(tree: Tree) -> np.ndarray:
+    """Number of branches from each node up to the root, by pointer doubling."""
+    n = tree.n_nodes
+    depth = np.ones(n, dtype=np.int64)
+    depth[-1] = 0
+    anc = tree.parent.copy()
+    anc[-1] = n - 1
+    while True:
+        active = anc != n - 1
+        if not active.any():
+            return depth
+        depth = depth + np.where(active, depth[anc], 0)
+        anc = anc[anc]
+
+
 def tip_index(tree: Tree, taxa: Sequence[str] | Iterable[str]) -> tuple[np.ndarray, list[str]]:
     """Map taxa to tip nodes.
 
@@ -540,8 +555,13 @@ def branch_incidence(tree: Tree, taxa: Sequence[str] | Iterable[str]) -> sp.csr_
 
 
 def phylogenetic_inputs(
-    n_taxa: int, taxa: Sequence[str] | None, tree: object | None, *, metric: str
-) -> tuple[Tree, sp.csr_array, np.ndarray]:
+    n_taxa: int,
+    taxa: Sequence[str] | None,
+    tree: object | None,
+    *,
+    metric: str,
+    with_incidence: bool = True,
+) -> tuple[Tree, sp.csr_array | np.ndarray, np.ndarray]:
     """Validate the ``taxa`` and ``tree`` of a phylogenetic metric (Faith PD, UniFrac).
 
     Parameters
@@ -554,12 +574,16 @@ def phylogenetic_inputs(
         Rooted tree whose tips include every taxon (extra tips are allowed).
     metric : str
         Named in the error messages.
+    with_incidence : bool, optional
+        If False, the taxa's tip indices (:func:`tip_index`) are returned in place of the
+        incidence matrix.
 
     Returns
     -------
     tree : Tree
     incidence : scipy.sparse.csr_array, shape (n_taxa, n_nodes)
-        :func:`branch_incidence` of the taxa.
+        :func:`branch_incidence` of the taxa (or, with ``with_incidence=False``, the
+        ``(n_taxa,)`` int64 tip index of each taxon).
     lengths : numpy.ndarray of float64, shape (n_nodes,)
 
     Raises
@@ -586,6 +610,8 @@ def phylogenetic_inputs(
     index, missing = tip_index(tree, taxa)
     if missing:
         raise ValueError(f"taxa absent from the tree: {format_names(missing)}")
+    if not with_incidence:
+        return tree, index, np.asarray(tree.length, dtype=np.float64)
     incidence = _incidence_from_index(tree, index)
     return tree, incidence, np.asarray(tree.length, dtype=np.float64)
 

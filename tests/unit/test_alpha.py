@@ -13,9 +13,10 @@ from skbio import TreeNode
 from skbio.diversity import alpha_diversity as sk_alpha_diversity
 from skbio.diversity.alpha import shannon as sk_shannon
 
+import holobiont.alpha as alpha_mod
 from holobiont.alpha import METRICS, alpha_diversity
 from holobiont.table import FeatureTable
-from holobiont.tree import read_newick
+from holobiont.tree import branch_incidence, read_newick
 
 TOL = {"rtol": 1e-9, "atol": 1e-9, "equal_nan": True}
 SKBIO_NAME = {
@@ -79,8 +80,15 @@ def test_metrics_match_skbio(metric, shape, zero_frac):
     got = alpha_diversity(metric, x)
     assert got.shape == (shape[0],) and got.dtype == np.float64
     np.testing.assert_allclose(got, expected, **TOL)
-    # sparse input gives exactly the same numbers (same entries, same summation order)
-    np.testing.assert_array_equal(alpha_diversity(metric, sp.csr_array(x)), got)
+    # sparse input: the same values (dense tables are reduced row-wise, sparse ones entry-wise,
+    # e.g. Shannon as log N - sum(x log x)/N vs -sum(p log p): rounding differs in the last bits)
+    np.testing.assert_allclose(
+        alpha_diversity(metric, sp.csr_array(x)), got, rtol=1e-13, atol=1e-14
+    )
+    # float input holding the same counts takes the non-integer path of the dense kernels
+    np.testing.assert_allclose(
+        alpha_diversity(metric, x.astype(float)), got, rtol=1e-13, atol=1e-14
+    )
 
 
 @pytest.mark.parametrize("base", [2, 10, 0.5])
@@ -234,3 +242,57 @@ def test_faith_pd_missing_taxa_and_arguments():
         alpha_diversity("faith_pd", x[:, :2], taxa=["a", "a"], tree=tree)
     with pytest.raises(TypeError):
         alpha_diversity("faith_pd", x[:, :2], taxa=["a", "c"], tree=42)
+
+
+def random_multifurcating_newick(seed: int, tips: list[str]) -> str:
+    """Random tree with nodes of 1-5 children (unary nodes included) and 5 unused tips."""
+    rng = np.random.default_rng(seed)
+    nodes = [f"{t}:{rng.integers(0, 300) / 100:.2f}" for t in [*tips, "u1", "u2", "u3", "u4", "u5"]]
+    rng.shuffle(nodes)
+    while len(nodes) > 1:
+        k = min(len(nodes), int(rng.integers(1, 6)))
+        group = [nodes.pop(int(rng.integers(len(nodes)))) for _ in range(k)]
+        nodes.append(f"({','.join(group)}):{rng.integers(0, 300) / 100:.2f}")
+    return nodes[0].rsplit(":", 1)[0] + ";"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_faith_pd_equals_the_branch_incidence_definition(seed):
+    # PD = [(P M) > 0] l with P the presence matrix, M the taxon-by-branch incidence
+    # (holobiont.tree.branch_incidence), l the branch lengths: the definition in the docstring,
+    # computed densely. The kernel (root-path union via lowest common ancestors) never forms it.
+    # Multifurcations, unary nodes and a caterpillar (long lca ranges) are what skbio's
+    # faith_pd cannot take, so it is not the reference here.
+    rng = np.random.default_rng(seed)
+    n_taxa = 60 if seed < 5 else 300
+    taxa = [f"t{j}" for j in range(n_taxa)]
+    if seed < 5:
+        newick = random_multifurcating_newick(seed, taxa)
+    else:  # caterpillar: (((t0,t1),t2),t3)...
+        newick = "t0:1"
+        for j in range(1, n_taxa):
+            newick = f"({newick},t{j}:{j % 7}):0.5"
+        newick = newick.rsplit(":", 1)[0] + ";"
+    tree = read_newick(newick)
+    x = random_counts(seed, (30, n_taxa), 0.8)[:, rng.permutation(n_taxa)]
+    m = branch_incidence(tree, taxa).toarray()
+    expected = (((x > 0).astype(float) @ m) > 0) @ tree.length
+    for counts in (x, sp.csr_array(x)):
+        got = alpha_diversity("faith_pd", counts, taxa=taxa, tree=tree)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["shannon", "pielou", "simpson"])
+def test_dense_kernels_large_counts_and_row_blocks(metric, monkeypatch):
+    # counts above the x-log-x lookup table (2**20) take the log path; a tiny block size makes
+    # the row-block loop run over many blocks, the last one partial
+    x = random_counts(7, (23, 31), 0.5) * 3_000_001
+    expected = sk_alpha_diversity(SKBIO_NAME[metric], x).to_numpy(dtype=float)
+    np.testing.assert_allclose(alpha_diversity(metric, x), expected, **TOL)
+    monkeypatch.setattr(alpha_mod, "_CHUNK", 70)  # 2 rows per block
+    np.testing.assert_allclose(alpha_diversity(metric, x), expected, **TOL)
+    np.testing.assert_allclose(
+        alpha_diversity(metric, x // 3_000_001),
+        sk_alpha_diversity(SKBIO_NAME[metric], x // 3_000_001).to_numpy(dtype=float),
+        **TOL,
+    )
