@@ -452,32 +452,27 @@ def subtree_start(tree: Tree) -> np.ndarray:
 
 
 def _root_distance(tree: Tree) -> np.ndarray:
-    """Sum of branch lengths from each node up to the root, by pointer doubling."""
-    n = tree.n_nodes
-    dist = tree.length.astype(np.float64).copy()
-    anc = tree.parent.copy()
-    anc[-1] = n - 1
-    dist[-1] = 0.0
-    while True:
-        active = anc != n - 1
-        if not active.any():
-            return dist
-        dist = dist + np.where(active, dist[anc], 0.0)
-        anc = anc[anc]
+    """Sum of branch lengths from each node up to the root."""
+    return _sum_to_root(tree, tree.length.astype(np.float64))
 
 
 def _root_depth(tree: Tree) -> np.ndarray:
-    """Number of branches from each node up to the root, by pointer doubling."""
+    """Number of branches from each node up to the root."""
+    return _sum_to_root(tree, np.ones(tree.n_nodes, dtype=np.int64))
+
+
+def _sum_to_root(tree: Tree, weights: np.ndarray) -> np.ndarray:
+    """Sum of the branch weights from each node up to the root, by pointer doubling."""
     n = tree.n_nodes
-    depth = np.ones(n, dtype=np.int64)
-    depth[-1] = 0
+    total = weights.copy()
+    total[-1] = 0
     anc = tree.parent.copy()
     anc[-1] = n - 1
     while True:
         active = anc != n - 1
         if not active.any():
-            return depth
-        depth = depth + np.where(active, depth[anc], 0)
+            return total
+        total = total + np.where(active, total[anc], 0)
         anc = anc[anc]
 
 
