@@ -57,8 +57,7 @@ def dry_run(tmp_path_factory):
         # 1,024 MiB of raw reads per sample (two 512 MiB mates)
         ("fastp", 2 * 1024, 1024 // 20),
         ("cutadapt_16s", 1024, 1024 // 20),
-        ("amplicon_merge_pairs", 4 * 1024, 1024 // 10),
-        ("amplicon_filter", 4 * 1024, 1024 // 20),
+        ("amplicon_merge_filter", 4 * 1024, 3 * 1024 // 20),
         ("amplicon_map", 4 * 1024, 1024 // 2),
         ("shotgun_split_host", 2000, 1024 // 20),
         ("call_variants", 2000, 1024 // 2),

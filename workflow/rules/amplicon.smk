@@ -4,59 +4,47 @@
 # A library that loses every read stays in the outputs (all-zero column, status EMPTY).
 
 
-rule amplicon_merge_pairs:
+rule amplicon_merge_filter:
+    # Two vsearch steps in one job (one job per sample fewer in the DAG and on the cluster);
+    # each keeps its own log, with vsearch's merged / not merged and kept / discarded reports.
     input:
         r1="results/qc/merged/{sample}_R1.fastq.gz",
         r2="results/qc/merged/{sample}_R2.fastq.gz",
     output:
         merged=temp("results/16s/work/{sample}/merged.fastq"),
-        uniques="results/16s/work/{sample}/merged_uniques.fasta",
+        merged_uniques="results/16s/work/{sample}/merged_uniques.fasta",
+        filtered=temp("results/16s/work/{sample}/filtered.fasta"),
+        uniques="results/16s/work/{sample}/filtered_uniques.fasta",
     log:
-        "logs/16s/merge_pairs/{sample}.log",
+        merge="logs/16s/merge_pairs/{sample}.log",
+        filter="logs/16s/filter/{sample}.log",
     benchmark:
-        "logs/benchmarks/amplicon_merge_pairs/{sample}.tsv"
+        "logs/benchmarks/amplicon_merge_filter/{sample}.tsv"
     conda:
         "../../envs/vsearch.yaml"
     threads: 2
     resources:
         mem_mb=sized(1024, 4),
-        runtime=sized(10, 1 / 10),
+        runtime=sized(10, 3 / 20),
     params:
         maxdiffs=lookup(dpath="amplicon/merge_maxdiffs", within=config),
         minovlen=lookup(dpath="amplicon/merge_minovlen", within=config),
+        maxee=lookup(dpath="amplicon/max_ee", within=config),
+        minlen=lookup(dpath="amplicon/min_length", within=config),
+        maxns=lookup(dpath="amplicon/max_ns", within=config),
     shell:
-        # The log keeps vsearch's merged / not merged report. Labels carry ;sample=<id>.
+        # Labels carry ;sample=<id>.
         "(vsearch --fastq_mergepairs {input.r1} --reverse {input.r2}"
         " --fastq_maxdiffs {params.maxdiffs} --fastq_minovlen {params.minovlen}"
         " --relabel {wildcards.sample}. --label_suffix ';sample={wildcards.sample}'"
         " --threads {threads} --fastqout {output.merged}"
         " && vsearch --fastx_uniques {output.merged} --sizeout --fasta_width 0"
-        " --fastaout {output.uniques}) > {log} 2>&1"
-
-
-rule amplicon_filter:
-    input:
-        "results/16s/work/{sample}/merged.fastq",
-    output:
-        filtered=temp("results/16s/work/{sample}/filtered.fasta"),
-        uniques="results/16s/work/{sample}/filtered_uniques.fasta",
-    log:
-        "logs/16s/filter/{sample}.log",
-    conda:
-        "../../envs/vsearch.yaml"
-    resources:
-        mem_mb=sized(1024, 4),
-        runtime=sized(10, 1 / 20),
-    params:
-        maxee=lookup(dpath="amplicon/max_ee", within=config),
-        minlen=lookup(dpath="amplicon/min_length", within=config),
-        maxns=lookup(dpath="amplicon/max_ns", within=config),
-    shell:
-        "(vsearch --fastq_filter {input} --fastq_maxee {params.maxee}"
+        " --fastaout {output.merged_uniques}) > {log.merge} 2>&1"
+        " && (vsearch --fastq_filter {output.merged} --fastq_maxee {params.maxee}"
         " --fastq_minlen {params.minlen} --fastq_maxns {params.maxns}"
         " --fasta_width 0 --fastaout {output.filtered}"
         " && vsearch --derep_fulllength {output.filtered} --sizeout --fasta_width 0"
-        " --output {output.uniques}) > {log} 2>&1"
+        " --output {output.uniques}) > {log.filter} 2>&1"
 
 
 rule amplicon_denoise:

@@ -262,6 +262,7 @@ def get_align_host_input(wildcards):
         "r1": f"results/qc/merged/{wildcards.sample}_R1.fastq.gz",
         "r2": f"results/qc/merged/{wildcards.sample}_R2.fastq.gz",
         "index": host_index_files(),
+        "fasta": HOST_FASTA,
         "reference_check": "results/host/reference_check.json",
     }
 

@@ -74,6 +74,9 @@ rule align_host:
         bam="results/host/bam/{sample}.bam",
         bai="results/host/bam/{sample}.bam.bai",
         dup="results/host/bam/{sample}.markdup.txt",
+        # samtools stats of the final BAM (MultiQC, QC table); written here rather than by a
+        # job of its own: one job fewer per sample in the DAG and on the cluster
+        stats="results/host/stats/{sample}.samtools_stats.txt",
     log:
         "logs/host/align/{sample}.log",
     benchmark:
@@ -93,21 +96,8 @@ rule align_host:
         " | samtools fixmate --no-PG -m -u - -"
         " | samtools sort --no-PG -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
         " | samtools markdup --no-PG -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
+        " && samtools stats --reference {input.fasta} {output.bam} > {output.stats}"
         ") 2> {log}"
-
-
-rule samtools_stats:
-    input:
-        bam="results/host/bam/{sample}.bam",
-        fasta=HOST_FASTA,
-    output:
-        "results/host/stats/{sample}.samtools_stats.txt",
-    log:
-        "logs/host/samtools_stats/{sample}.log",
-    conda:
-        "../../envs/samtools.yaml"
-    shell:
-        "samtools stats --reference {input.fasta} {input.bam} > {output} 2> {log}"
 
 
 rule call_variants:
@@ -116,6 +106,8 @@ rule call_variants:
     output:
         vcf="results/host/vcf/{sample}.vcf.gz",
         tbi="results/host/vcf/{sample}.vcf.gz.tbi",
+        # bcftools stats of the VCF (MultiQC), written by the calling job itself
+        stats="results/host/stats/{sample}.bcftools_stats.txt",
     log:
         "logs/host/call_variants/{sample}.log",
     benchmark:
@@ -139,21 +131,8 @@ rule call_variants:
         " | bcftools call --no-version -m -v -P {params.prior} -Ou"
         " | bcftools norm --no-version -f {input.fasta} -m -any -Ou"
         " | bcftools filter --no-version -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
-        " && tabix -p vcf {output.vcf}) 2> {log}"
-
-
-rule bcftools_stats:
-    input:
-        vcf="results/host/vcf/{sample}.vcf.gz",
-        fasta=HOST_FASTA,
-    output:
-        "results/host/stats/{sample}.bcftools_stats.txt",
-    log:
-        "logs/host/bcftools_stats/{sample}.log",
-    conda:
-        "../../envs/bcftools.yaml"
-    shell:
-        "bcftools stats -F {input.fasta} -s - {input.vcf} > {output} 2> {log}"
+        " && tabix -p vcf {output.vcf}"
+        " && bcftools stats -F {input.fasta} -s - {output.vcf} > {output.stats}) 2> {log}"
 
 
 rule pgx_positions:
