@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,8 +155,6 @@ def _shared_dir(tmp_path_factory, name: str, build) -> Path:
     """A directory built once per test session even under pytest-xdist: the first worker to
     get the lock builds it (``build(path)``), the others wait and reuse it. (xdist's
     ``loadgroup`` does not keep a group on one worker with this pytest; see Makefile.)"""
-    import fcntl
-
     root = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent  # shared by every worker of this session
@@ -163,8 +163,6 @@ def _shared_dir(tmp_path_factory, name: str, build) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             if path.exists():  # a previous builder failed midway
-                import shutil
-
                 shutil.rmtree(path)
             path.mkdir()
             build(path)

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from holobiont._validate import as_counts, choose
 from holobiont.table import FeatureTable
-from holobiont.tree import phylogenetic_inputs
+from holobiont.tree import _root_depth, _root_distance, check_phylogenetic
 
 __all__ = ["METRICS", "alpha_diversity"]
 
@@ -160,176 +160,114 @@ def alpha_diversity(
     if base is not None and not (np.isfinite(base) and base > 0 and base != 1):
         raise ValueError(f"base must be a positive number other than 1, got {base!r}.")
 
-    n_samples = counts.shape[0]
     if metric == "faith_pd":
-        tree, index, _ = phylogenetic_inputs(
-            counts.shape[1], taxa, tree, metric="faith_pd", with_incidence=False
-        )
+        tree, index = check_phylogenetic(counts.shape[1], taxa, tree, metric="faith_pd")
         return _faith_pd(counts, tree, index)
-    if not sp.issparse(counts):
-        return _dense_alpha(metric, counts, base)
-    rows, values = _entries(counts)
-    kernel = _KERNELS[metric]
-    if metric == "shannon":
-        return kernel(rows, values, n_samples, base)
-    return kernel(rows, values, n_samples)
+    rows = _SparseRows(counts) if sp.issparse(counts) else _DenseRows(counts)
+    return _from_row_stats(metric, rows, base)
 
 
 # --------------------------------------------------------------------------- kernels
 
 
-def _entries(counts: np.ndarray | sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
-    """Row index and float64 value of every positive entry, in row-major order.
-
-    ``counts`` is validated (:func:`holobiont._validate.as_counts`): no negative values, and a
-    sparse matrix is canonical CSR without explicit zeros.
-    """
-    n = counts.shape[0]
-    if sp.issparse(counts):
-        per_row = np.diff(counts.indptr)
-        values = counts.data.astype(np.float64, copy=False)
-    else:
-        present = counts > 0
-        per_row = np.count_nonzero(present, axis=1)
-        # compress over the flat view: one pass, faster than 2-D boolean or fancy indexing
-        values = np.compress(present.ravel(), counts.ravel()).astype(np.float64, copy=False)
-    return np.repeat(np.arange(n, dtype=np.intp), per_row), values
+# Every metric but Faith PD is a formula of a few per-row statistics (count of positive entries,
+# of singletons and doubletons, sum, sum of squares, sum of x log x). A dense table gives them
+# as row reductions over the matrix itself (one pass each, no list of entries); a sparse one
+# as sums over its stored entries per row.
+_CHUNK = 1 << 20  # entries per block of rows for the dense reductions that need a temporary
 
 
-# Dense tables: row reductions over the matrix itself. Counting and summing a row is one pass
-# without temporaries; listing the positive entries first (as for sparse input) costs more
-# than the metric.
-_CHUNK = 1 << 20  # entries per block of rows for the kernels that need a temporary
+class _DenseRows:
+    """Per-row statistics of a validated dense table."""
 
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
 
-def _row_blocks(x: np.ndarray):
-    step = max(1, _CHUNK // max(1, x.shape[1]))
-    for start in range(0, x.shape[0], step):
-        yield slice(start, start + step)
+    def count(self, value: float | None = None) -> np.ndarray:
+        """Positive entries (``value`` None; validated: no negatives) or entries == value."""
+        x = self.x if value is None else self.x == value
+        return np.count_nonzero(x, axis=1).astype(np.float64)
 
+    def total(self) -> np.ndarray:
+        return self.x.sum(axis=1, dtype=np.float64)
 
-def _count_rows(x: np.ndarray, value: float | None = None) -> np.ndarray:
-    """Per row: number of positive entries (``value`` None) or of entries equal to ``value``."""
-    if value is None:
-        return np.count_nonzero(x, axis=1).astype(np.float64)  # validated: no negatives
-    return np.count_nonzero(x == value, axis=1).astype(np.float64)
+    def squares(self) -> np.ndarray:
+        return np.einsum("ij,ij->i", self.x, self.x, dtype=np.float64)
 
-
-def _xlogx_rows(x: np.ndarray) -> np.ndarray:
-    """Per row: sum of x log x over the positive entries."""
-    out = np.zeros(x.shape[0])
-    top = x.max() if x.size else 0
-    if x.dtype.kind == "i" and top <= 1 << 20:
-        # integer counts: x log x from a table of every value up to the largest count
-        k = np.arange(int(top) + 1, dtype=np.float64)
-        table = np.zeros_like(k)
-        np.multiply(k[1:], np.log(k[1:]), out=table[1:])
-        for rows in _row_blocks(x):
-            out[rows] = table.take(x[rows]).sum(axis=1)
+    def xlogx(self) -> np.ndarray:
+        x = self.x
+        out = np.zeros(x.shape[0])
+        step = max(1, _CHUNK // max(1, x.shape[1]))
+        blocks = [slice(i, i + step) for i in range(0, x.shape[0], step)]
+        top = x.max() if x.size else 0
+        if x.dtype.kind == "i" and top <= 1 << 20:
+            # integer counts: x log x from a table of every value up to the largest count
+            k = np.arange(int(top) + 1, dtype=np.float64)
+            table = np.zeros_like(k)
+            np.multiply(k[1:], np.log(k[1:]), out=table[1:])
+            for rows in blocks:
+                out[rows] = table.take(x[rows]).sum(axis=1)
+            return out
+        for rows in blocks:
+            block = x[rows]
+            logs = np.zeros(block.shape)
+            np.log(block, out=logs, where=block > 0)
+            out[rows] = np.einsum("ij,ij->i", block, logs, dtype=np.float64)
         return out
-    for rows in _row_blocks(x):
-        block = x[rows]
-        logs = np.zeros(block.shape)
-        np.log(block, out=logs, where=block > 0)
-        out[rows] = np.einsum("ij,ij->i", block, logs, dtype=np.float64)
-    return out
 
 
-def _dense_alpha(metric: str, x: np.ndarray, base: float | None) -> np.ndarray:
-    """The metrics of :data:`METRICS` (but Faith PD) on a validated dense table.
+class _SparseRows:
+    """Per-row statistics of a validated canonical CSR table (stored entries are positive)."""
 
-    Same formulas as the entry kernels below, rearranged as row reductions: with
-    :math:`N = \\sum_j x_j`, Shannon is :math:`\\log N - \\sum_j x_j \\log x_j / N` and Simpson
-    :math:`1 - \\sum_j x_j^2 / N^2`.
+    def __init__(self, x: sp.csr_array) -> None:
+        self.n = x.shape[0]
+        self.rows = np.repeat(np.arange(self.n, dtype=np.intp), np.diff(x.indptr))
+        self.values = x.data.astype(np.float64, copy=False)
+
+    def _sum(self, weights: np.ndarray | None) -> np.ndarray:
+        # float64 even for no entries (np.bincount gives int64 then)
+        return np.bincount(self.rows, weights=weights, minlength=self.n).astype(np.float64)
+
+    def count(self, value: float | None = None) -> np.ndarray:
+        return self._sum(None if value is None else (self.values == value).astype(np.float64))
+
+    def total(self) -> np.ndarray:
+        return self._sum(self.values)
+
+    def squares(self) -> np.ndarray:
+        return self._sum(self.values * self.values)
+
+    def xlogx(self) -> np.ndarray:
+        return self._sum(self.values * np.log(self.values))
+
+
+def _from_row_stats(metric: str, rows: _DenseRows | _SparseRows, base: float | None) -> np.ndarray:
+    """The metrics of :data:`METRICS` but Faith PD, from per-row statistics.
+
+    With :math:`N = \\sum_j x_j`: Shannon is :math:`\\log N - \\sum_j x_j \\log x_j / N` (the
+    same as :math:`-\\sum_j p_j \\log p_j`) and Simpson :math:`1 - \\sum_j x_j^2 / N^2`.
     """
     if metric == "observed":
-        return _count_rows(x)
+        return rows.count()
     if metric == "chao1":
-        s, f1, f2 = _count_rows(x), _count_rows(x, 1), _count_rows(x, 2)
+        s, f1, f2 = rows.count(), rows.count(1), rows.count(2)
         return s + f1 * (f1 - 1) / (2 * (f2 + 1))
-    totals = x.sum(axis=1, dtype=np.float64)
+    totals = rows.total()
     with np.errstate(divide="ignore", invalid="ignore"):
         if metric == "goods_coverage":
-            out = 1.0 - _count_rows(x, 1) / totals
+            out = 1.0 - rows.count(1) / totals
         elif metric == "simpson":
-            squares = np.einsum("ij,ij->i", x, x, dtype=np.float64)
-            out = 1.0 - squares / (totals * totals)
+            out = 1.0 - rows.squares() / (totals * totals)
         else:  # shannon, pielou
-            h = np.maximum(np.log(totals) - _xlogx_rows(x) / totals, 0.0)
+            h = np.maximum(np.log(totals) - rows.xlogx() / totals, 0.0)
             if metric == "shannon":
                 out = h / np.log(base) if base is not None else h
             else:
-                s = _count_rows(x)
+                s = rows.count()
                 out = h / np.log(s)
                 out[s == 1] = 1.0
     out[totals == 0] = np.nan
     return out
-
-
-def _row_sums(rows: np.ndarray, weights: np.ndarray, minlength: int) -> np.ndarray:
-    """Sum `weights` per row index, as float64 (``np.bincount`` gives int64 for empty input)."""
-    return np.bincount(rows, weights=weights, minlength=minlength).astype(np.float64, copy=False)
-
-
-def _observed(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(rows, minlength=n).astype(np.float64)
-
-
-def _proportions(rows: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    totals = _row_sums(rows, values, minlength=n)
-    return values / totals[rows], totals
-
-
-def _shannon(rows: np.ndarray, values: np.ndarray, n: int, base: float | None) -> np.ndarray:
-    p, totals = _proportions(rows, values, n)
-    h = _row_sums(rows, -p * np.log(p), minlength=n)
-    if base is not None:
-        h /= np.log(base)
-    h[totals == 0] = np.nan
-    return h
-
-
-def _simpson(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    p, totals = _proportions(rows, values, n)
-    d = 1.0 - _row_sums(rows, p * p, minlength=n)
-    d[totals == 0] = np.nan
-    return d
-
-
-def _pielou(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    s = _observed(rows, values, n)
-    h = _shannon(rows, values, n, None)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e = h / np.log(s)
-    e[s == 1] = 1.0
-    e[s == 0] = np.nan
-    return e
-
-
-def _chao1(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    s = _observed(rows, values, n)
-    f1 = _row_sums(rows, (values == 1).astype(np.float64), minlength=n)
-    f2 = _row_sums(rows, (values == 2).astype(np.float64), minlength=n)
-    return s + f1 * (f1 - 1) / (2 * (f2 + 1))
-
-
-def _goods_coverage(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    totals = _row_sums(rows, values, minlength=n)
-    f1 = _row_sums(rows, (values == 1).astype(np.float64), minlength=n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = 1.0 - f1 / totals
-    c[totals == 0] = np.nan
-    return c
-
-
-_KERNELS = {
-    "observed": _observed,
-    "shannon": _shannon,
-    "simpson": _simpson,
-    "pielou": _pielou,
-    "chao1": _chao1,
-    "goods_coverage": _goods_coverage,
-}
 
 
 def _faith_pd(counts: np.ndarray | sp.csr_array, tree, index: np.ndarray) -> np.ndarray:
@@ -345,8 +283,6 @@ def _faith_pd(counts: np.ndarray | sp.csr_array, tree, index: np.ndarray) -> np.
     lcas between them: a range-minimum query over their depths, answered from a sparse table
     in O(1) per pair. No (samples x branches) matrix is formed.
     """
-    from holobiont.tree import _root_depth, _root_distance
-
     n, n_taxa = counts.shape
     tips = np.flatnonzero(tree.is_tip)
     tip_pos = np.full(tree.n_nodes, -1, dtype=np.intp)
@@ -397,13 +333,11 @@ def _faith_pd(counts: np.ndarray | sp.csr_array, tree, index: np.ndarray) -> np.
 def _argmin_table(key: np.ndarray) -> np.ndarray:
     """Sparse table: ``table[k, i]`` is the index of the minimum of ``key[i : i + 2**k]``."""
     m = key.shape[0]
-    levels = max(1, int(m).bit_length())
+    levels = int(m).bit_length()  # 2**(levels - 1) <= m
     table = np.zeros((levels, m), dtype=np.intp)
     table[0] = np.arange(m)
     for k in range(1, levels):
         width, half = 1 << k, 1 << (k - 1)
-        if width > m:
-            break
         a = table[k - 1, : m - width + 1]
         b = table[k - 1, half : half + m - width + 1]
         table[k, : m - width + 1] = np.where(key[b] < key[a], b, a)

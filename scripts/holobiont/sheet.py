@@ -83,8 +83,8 @@ def _schema_message(err: jsonschema.ValidationError, value: object) -> str:
                 ".fq.gz, .fastq or .fq."
             )
         return (
-            f"'{value}' is not safe in file names; use only letters, digits, '.' and '-', "
-            "starting with a letter or digit (no spaces, '_', '/' or accents)."
+            f"'{value}' is not safe in file names; use only letters, digits and '-', "
+            "starting with a letter or digit (no spaces, '.', '_', '/' or accents)."
         )
     if err.validator == "maxLength":
         return f"'{value}' is longer than {err.validator_value} characters; use a shorter ID."

@@ -550,13 +550,8 @@ def branch_incidence(tree: Tree, taxa: Sequence[str] | Iterable[str]) -> sp.csr_
 
 
 def phylogenetic_inputs(
-    n_taxa: int,
-    taxa: Sequence[str] | None,
-    tree: object | None,
-    *,
-    metric: str,
-    with_incidence: bool = True,
-) -> tuple[Tree, sp.csr_array | np.ndarray, np.ndarray]:
+    n_taxa: int, taxa: Sequence[str] | None, tree: object | None, *, metric: str
+) -> tuple[Tree, sp.csr_array, np.ndarray]:
     """Validate the ``taxa`` and ``tree`` of a phylogenetic metric (Faith PD, UniFrac).
 
     Parameters
@@ -569,16 +564,12 @@ def phylogenetic_inputs(
         Rooted tree whose tips include every taxon (extra tips are allowed).
     metric : str
         Named in the error messages.
-    with_incidence : bool, optional
-        If False, the taxa's tip indices (:func:`tip_index`) are returned in place of the
-        incidence matrix.
 
     Returns
     -------
     tree : Tree
     incidence : scipy.sparse.csr_array, shape (n_taxa, n_nodes)
-        :func:`branch_incidence` of the taxa (or, with ``with_incidence=False``, the
-        ``(n_taxa,)`` int64 tip index of each taxon).
+        :func:`branch_incidence` of the taxa.
     lengths : numpy.ndarray of float64, shape (n_nodes,)
 
     Raises
@@ -588,6 +579,23 @@ def phylogenetic_inputs(
         (the first 10 are named with the total).
     TypeError
         ``tree`` is not a tree.
+    """
+    tree, index = check_phylogenetic(n_taxa, taxa, tree, metric=metric)
+    incidence = _incidence_from_index(tree, index)
+    return tree, incidence, np.asarray(tree.length, dtype=np.float64)
+
+
+def check_phylogenetic(
+    n_taxa: int, taxa: Sequence[str] | None, tree: object | None, *, metric: str
+) -> tuple[Tree, np.ndarray]:
+    """Validate ``taxa`` and ``tree`` as :func:`phylogenetic_inputs` does (same errors).
+
+    Returns
+    -------
+    tree : Tree
+        Read from Newick text or a path if needed.
+    index : numpy.ndarray of int64, shape (n_taxa,)
+        Tip node of each taxon (:func:`tip_index`).
     """
     from holobiont._validate import check_ids, format_names
 
@@ -605,10 +613,7 @@ def phylogenetic_inputs(
     index, missing = tip_index(tree, taxa)
     if missing:
         raise ValueError(f"taxa absent from the tree: {format_names(missing)}")
-    if not with_incidence:
-        return tree, index, np.asarray(tree.length, dtype=np.float64)
-    incidence = _incidence_from_index(tree, index)
-    return tree, incidence, np.asarray(tree.length, dtype=np.float64)
+    return tree, index
 
 
 def _incidence_from_index(tree: Tree, index: np.ndarray) -> sp.csr_array:

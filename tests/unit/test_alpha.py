@@ -80,8 +80,8 @@ def test_metrics_match_skbio(metric, shape, zero_frac):
     got = alpha_diversity(metric, x)
     assert got.shape == (shape[0],) and got.dtype == np.float64
     np.testing.assert_allclose(got, expected, **TOL)
-    # sparse input: the same values (dense tables are reduced row-wise, sparse ones entry-wise,
-    # e.g. Shannon as log N - sum(x log x)/N vs -sum(p log p): rounding differs in the last bits)
+    # sparse input: the same values (same formulas, but dense rows are reduced over the matrix
+    # and sparse ones over their stored entries: rounding differs in the last bits)
     np.testing.assert_allclose(
         alpha_diversity(metric, sp.csr_array(x)), got, rtol=1e-13, atol=1e-14
     )

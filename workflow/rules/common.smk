@@ -2,8 +2,12 @@
 # constraints built from the sheet, and input functions named get_<rule>_<thing>.
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
 
 from snakemake.exceptions import WorkflowError
 
@@ -34,10 +38,11 @@ PGX_CATALOG_FILES = sorted(
 )
 
 
-# IDs are letters, digits and '-' (workflow/schemas/samples.schema.yaml): one pattern serves as
-# the wildcard constraint. (An alternation of every ID would be compiled into each rule's
-# output pattern, which dominated the DAG time of a 1,000-sample cohort.)
-ID_REGEX = "[A-Za-z0-9][A-Za-z0-9-]*"
+# The sheet schema's ID pattern (letters, digits and '-') serves as the wildcard constraint.
+# (An alternation of every ID would be compiled into each rule's output pattern, which
+# dominated the DAG time of a 1,000-sample cohort.)
+_SHEET_SCHEMA = yaml.safe_load((SCHEMAS / "samples.schema.yaml").read_text())
+ID_REGEX = _SHEET_SCHEMA["$defs"]["id"]["pattern"].removeprefix("^").removesuffix("$")
 
 
 wildcard_constraints:
@@ -162,6 +167,29 @@ def get_check(wildcards):
     if config["qc"]["validate_fastq"]:
         return f"results/qc/check/{wildcards.sample}/{wildcards.unit}.json"
     return []
+
+
+def staged_reads(tool):
+    """Params function of a QC rule: its unit's raw pair linked under sheet-ID names.
+
+    fastp and cutadapt write their input paths into their reports (and so into MultiQC).
+    Reading the files through ``<sample>.<unit>_R1/2.fastq.gz`` links keeps every directory
+    name (which may name a person) and every run-specific location out of them, so the reports
+    stay byte-reproducible. The shell runs ``{params.staged.link}`` first, reads
+    ``{params.staged.r1}`` / ``.r2``, and removes ``{params.staged.dir}`` last.
+    """
+
+    def staged(wildcards, input):
+        folder = f"results/qc/{tool}/{wildcards.sample}/.input_{wildcards.unit}"
+        name = f"{folder}/{wildcards.sample}.{wildcards.unit}"
+        r1, r2 = f"{name}_R1.fastq.gz", f"{name}_R2.fastq.gz"
+        link = f"mkdir -p {folder}" + "".join(
+            f" && ln -sfn $(realpath {shlex.quote(src)}) {dst}"
+            for src, dst in ((input.r1, r1), (input.r2, r2))
+        )
+        return SimpleNamespace(dir=folder, r1=r1, r2=r2, link=link)
+
+    return staged
 
 
 def get_merge_units_input(wildcards):
@@ -611,9 +639,14 @@ def patient_metadata(patient):
     return dict(_PATIENT_META[patient])
 
 
+# patient -> its sample IDs, in sheet order (looked up by every report job)
+_PATIENT_SAMPLES = {}
+for _s, _p in _PATIENT.items():
+    _PATIENT_SAMPLES.setdefault(_p, []).append(_s)
+
+
 def _patient_sample(patient, assays):
-    found = [s for s, p in _PATIENT.items() if p == patient and _ASSAY[s] in assays]
-    return found[0] if found else None
+    return next((s for s in _PATIENT_SAMPLES[patient] if _ASSAY[s] in assays), None)
 
 
 # Diversity tables the reports read, per assay (patient and cohort reports alike).

@@ -40,23 +40,17 @@ rule fastp:
         cut=lookup(dpath="qc/fastp/cut_right_mean_quality", within=config),
         length=lookup(dpath="qc/fastp/length_required", within=config),
         extra=lookup(dpath="qc/fastp/extra", within=config),
-        stage=lambda wc: f"results/qc/fastp/{wc.sample}/.input_{wc.unit}",
+        staged=staged_reads("fastp"),  # no input path in the reports (common.smk)
     shell:
-        # The raw files are read through symlinks named by the sheet IDs, so that fastp's
-        # JSON/HTML (and MultiQC) record no input path: none of the directories, which may
-        # name a person, and no run-specific location (outputs stay byte-reproducible).
-        "mkdir -p {params.stage}"
-        " && ln -sfn $(realpath {input.r1:q}) {params.stage}/{wildcards.sample}.{wildcards.unit}_R1.fastq.gz"
-        " && ln -sfn $(realpath {input.r2:q}) {params.stage}/{wildcards.sample}.{wildcards.unit}_R2.fastq.gz"
-        " && fastp --in1 {params.stage}/{wildcards.sample}.{wildcards.unit}_R1.fastq.gz"
-        " --in2 {params.stage}/{wildcards.sample}.{wildcards.unit}_R2.fastq.gz"
+        "{params.staged.link}"
+        " && fastp --in1 {params.staged.r1} --in2 {params.staged.r2}"
         " --out1 {output.r1} --out2 {output.r2}"
         " --detect_adapter_for_pe --qualified_quality_phred {params.q}"
         " --unqualified_percent_limit {params.u} --cut_right"
         " --cut_right_mean_quality {params.cut} --length_required {params.length}"
         " --thread {threads} --json {output.json} --html {output.html}"
         " --report_title {wildcards.sample:q}.{wildcards.unit:q} {params.extra} > {log} 2>&1"
-        " && rm -r {params.stage}"
+        " && rm -r {params.staged.dir}"
 
 
 rule cutadapt_16s:
@@ -87,19 +81,14 @@ rule cutadapt_16s:
             else ""
         ),
         extra=lookup(dpath="qc/cutadapt/extra", within=config),
-        stage=lambda wc: f"results/qc/cutadapt/{wc.sample}/.input_{wc.unit}",
+        staged=staged_reads("cutadapt"),  # no input path in the reports (common.smk)
     shell:
-        # Inputs through ID-named symlinks, as in fastp: no input path in the reports.
-        "mkdir -p {params.stage}"
-        " && ln -sfn $(realpath {input.r1:q}) {params.stage}/{wildcards.sample}.{wildcards.unit}_R1.fastq.gz"
-        " && ln -sfn $(realpath {input.r2:q}) {params.stage}/{wildcards.sample}.{wildcards.unit}_R2.fastq.gz"
-        " && "
-        "cutadapt -g ^{params.fwd} -G ^{params.rev} -e {params.error_rate}"
+        "{params.staged.link}"
+        " && cutadapt -g ^{params.fwd} -G ^{params.rev} -e {params.error_rate}"
         " -m {params.min_length} {params.untrimmed} --cores {threads}"
         " --json {output.json} -o {output.r1} -p {output.r2} {params.extra}"
-        " {params.stage}/{wildcards.sample}.{wildcards.unit}_R1.fastq.gz"
-        " {params.stage}/{wildcards.sample}.{wildcards.unit}_R2.fastq.gz"
-        " > {output.report} 2> {log} && rm -r {params.stage}"
+        " {params.staged.r1} {params.staged.r2}"
+        " > {output.report} 2> {log} && rm -r {params.staged.dir}"
 
 
 rule merge_units:
