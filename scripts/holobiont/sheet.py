@@ -99,26 +99,138 @@ def _schema_message(err: jsonschema.ValidationError, value: object) -> str:
     return err.message
 
 
+def _unquote(cell: str) -> str:
+    """A cell without surrounding whitespace and the double quotes a spreadsheet export adds."""
+    cell = cell.strip()
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        cell = cell[1:-1].replace('""', '"').strip()
+    return cell
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    """Read the TSV as strings; empty cells become missing."""
+    """Read the TSV as strings, keeping each row's line number in the file.
+
+    Blank lines and lines starting with ``#`` are skipped but counted, so every message names
+    the line a text editor shows. ``df.attrs["lines"]`` holds the file line of each row and
+    ``df.attrs["header_line"]`` that of the header. Export faults are reported as such: a
+    duplicated or empty column name, rows with more fields than the header (a trailing tab)
+    or fewer, text that is not UTF-8.
+    """
     try:
-        df = pd.read_csv(
-            path, sep="\t", dtype=str, keep_default_na=False, comment=None, skip_blank_lines=True
-        )
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise SampleSheetError(
             path, [SheetProblem(None, None, "the file does not exist.")]
         ) from None
-    except pd.errors.EmptyDataError:
-        raise SampleSheetError(path, [SheetProblem(None, None, "the file is empty.")]) from None
-    except pd.errors.ParserError as exc:
+    except IsADirectoryError:
+        raise SampleSheetError(
+            path, [SheetProblem(None, None, "is a directory; give the sample sheet file.")]
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise SampleSheetError(
             path,
-            [SheetProblem(None, None, f"cannot be read as tab-separated text ({exc}).")],
+            [
+                SheetProblem(
+                    line,
+                    None,
+                    "the file is not UTF-8 text (a spreadsheet saved in another encoding?); "
+                    "save it as 'UTF-8 tab-separated text'.",
+                )
+            ],
         ) from None
-    df.columns = [str(c).strip() for c in df.columns]
-    for col in df.columns:
-        df[col] = df[col].str.strip()
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        rows.append((number, line.split("\t")))
+    if not rows:
+        raise SampleSheetError(path, [SheetProblem(None, None, "the file is empty.")])
+    (header_line, header), body = rows[0], rows[1:]
+    if len(header) == 1 and "," in header[0]:
+        raise SampleSheetError(
+            path,
+            [
+                SheetProblem(
+                    header_line,
+                    None,
+                    "the header has no tab but commas: the sheet is comma-separated; save it "
+                    "as tab-separated text (.tsv).",
+                )
+            ],
+        )
+    columns = [_unquote(c) for c in header]
+    problems: list[SheetProblem] = []
+    while columns and columns[-1] == "":
+        # a trailing tab on the header: harmless if the rows carry empty cells there too
+        columns.pop()
+    for i, name in enumerate(columns, start=1):
+        if name == "":
+            problems.append(
+                SheetProblem(
+                    header_line,
+                    None,
+                    f"column {i} of the header has no name; name it or delete the column.",
+                )
+            )
+    for name in sorted(_duplicates(c for c in columns if c)):
+        where = [str(i) for i, c in enumerate(columns, start=1) if c == name]
+        problems.append(
+            SheetProblem(
+                header_line,
+                name,
+                f"the header names column '{name}' {len(where)} times (columns "
+                f"{', '.join(where)}); each column name must be unique: rename or delete the "
+                "extra one.",
+            )
+        )
+    width = len(columns)
+    cells: list[list[str]] = []
+    lines: list[int] = []
+    for number, fields in body:
+        values = [_unquote(v) for v in fields]
+        if len(values) > width:
+            extra = values[width:]
+            if all(v == "" for v in extra):
+                problems.append(
+                    SheetProblem(
+                        number,
+                        None,
+                        f"the row has {len(values) - width} more tab(s) than the header, with "
+                        "nothing after them: a trailing tab (common in spreadsheet exports). "
+                        "Remove the tab(s) at the end of the line.",
+                    )
+                )
+            else:
+                problems.append(
+                    SheetProblem(
+                        number,
+                        None,
+                        f"the row has {len(values)} tab-separated fields but the header has "
+                        f"{width}; a value contains a tab or the header lacks a column name.",
+                    )
+                )
+            values = values[:width]
+        elif len(values) < width:
+            problems.append(
+                SheetProblem(
+                    number,
+                    None,
+                    f"the row has {len(values)} tab-separated fields but the header has "
+                    f"{width} ({', '.join(columns[len(values) :])} missing); fill in every "
+                    "column (leave a cell empty but keep its tab).",
+                )
+            )
+            values = values + [""] * (width - len(values))
+        cells.append(values)
+        lines.append(number)
+    if problems:
+        raise SampleSheetError(path, problems)
+    df = pd.DataFrame(cells, columns=columns, dtype=str)
+    df.attrs["lines"] = lines
+    df.attrs["header_line"] = header_line
     return df
 
 
@@ -167,7 +279,7 @@ def validate_samples(
     if missing_cols:
         problems.append(
             SheetProblem(
-                1,
+                df.attrs.get("header_line", 1),
                 None,
                 "missing column(s) " + ", ".join(missing_cols) + "; the header must have at "
                 "least patient_id, sample_id, assay, fastq_1, fastq_2 (tab-separated).",
@@ -177,9 +289,10 @@ def validate_samples(
     if len(df) == 0:
         return [SheetProblem(None, None, "the sheet has a header but no rows.")]
 
+    line_numbers = df.attrs.get("lines") or list(range(2, len(df) + 2))
     validator = jsonschema.Draft202012Validator(schema)
     core = [c for c in CORE_COLUMNS if c in df.columns]
-    for i, row in enumerate(df[core].to_dict("records"), start=2):
+    for i, row in zip(line_numbers, df[core].to_dict("records"), strict=True):
         record = {k: v for k, v in row.items() if v != ""}
         for err in sorted(validator.iter_errors(record), key=lambda e: list(e.path)):
             column = err.path[-1] if err.path else None
@@ -188,7 +301,7 @@ def validate_samples(
             value = record.get(column) if column else None
             problems.append(SheetProblem(i, column, _schema_message(err, value)))
 
-    lines = pd.Series(range(2, len(df) + 2), index=df.index)
+    lines = pd.Series(line_numbers, index=df.index)
     for i in lines[df["patient_id"].str.lower() == RESERVED_PATIENT_ID]:
         problems.append(
             SheetProblem(
@@ -232,7 +345,7 @@ def validate_samples(
                 )
     base = Path(base_dir)
     seen_files: dict[str, int] = {}
-    for i, (r1, r2) in enumerate(zip(df["fastq_1"], df["fastq_2"], strict=True), start=2):
+    for i, r1, r2 in zip(line_numbers, df["fastq_1"], df["fastq_2"], strict=True):
         for col, f in (("fastq_1", r1), ("fastq_2", r2)):
             if not f:
                 continue

@@ -196,3 +196,69 @@ def test_relative_paths_resolve_against_base_dir(tmp_path, files):
     assert len(load_samples(sheet, SCHEMA, base_dir=tmp_path)) == 3
     with pytest.raises(SampleSheetError, match="does not exist"):
         load_samples(sheet, SCHEMA, base_dir=tmp_path / "elsewhere")
+
+
+# --------------------------------------------------------------- export faults (issue 11, item 8)
+def _raw_sheet(tmp_path, files, lines):
+    sheet = write_sheet(tmp_path / "samples.tsv", good_rows(files), extra_cols=("group",))
+    header, *rows = sheet.read_text().splitlines()
+    sheet.write_text("\n".join(lines(header, rows)) + "\n")
+    return sheet
+
+
+def test_blank_and_comment_lines_are_skipped_but_counted(tmp_path, files):
+    def lines(header, rows):
+        bad = rows[2].replace("\t16s\t", "\tmetagenome\t")
+        return ["# exported 2026-12-01", header, "", rows[0], "# lane 2", rows[1], "", bad]
+
+    err = _raw_sheet_error(tmp_path, files, lines)
+    (p,) = err.problems
+    assert (p.line, p.column) == (8, "assay")  # the line an editor shows, not the 4th row
+
+
+def _raw_sheet_error(tmp_path, files, lines):
+    sheet = _raw_sheet(tmp_path, files, lines)
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    return exc.value
+
+
+def test_comment_lines_load(tmp_path, files):
+    sheet = _raw_sheet(tmp_path, files, lambda h, rows: ["# note", h, *rows, ""])
+    df = load_samples(sheet, SCHEMA)
+    assert len(df) == 3 and metadata_columns(df) == ["group"]
+
+
+def test_trailing_tab_on_data_rows_is_named(tmp_path, files):
+    err = _raw_sheet_error(tmp_path, files, lambda h, rows: [h, *(r + "\t" for r in rows)])
+    assert [p.line for p in err.problems] == [2, 3, 4]
+    assert "a trailing tab" in str(err.problems[0])
+    assert "Remove the tab(s) at the end of the line" in str(err)
+
+
+def test_duplicated_column_name_is_named(tmp_path, files):
+    err = _raw_sheet_error(
+        tmp_path, files, lambda h, rows: [h + "\tgroup", *(r + "\tB" for r in rows)]
+    )
+    (p,) = err.problems
+    assert p.line == 1 and p.column == "group"
+    assert "names column 'group' 2 times (columns 7, 8)" in p.message
+
+
+def test_short_row_and_comma_separated_sheet(tmp_path, files):
+    err = _raw_sheet_error(
+        tmp_path, files, lambda h, rows: [h, rows[0], rows[1].rsplit("\t", 2)[0], rows[2]]
+    )
+    (p,) = err.problems
+    assert p.line == 3 and "(fastq_2, group missing)" in p.message
+    err = _raw_sheet_error(tmp_path, files, lambda h, rows: [h.replace("\t", ","), *rows])
+    assert "comma-separated" in str(err)
+
+
+def test_quoted_cells_and_bom_are_read(tmp_path, files):
+    def lines(header, rows):
+        quoted = "\t".join(f'"{c}"' for c in rows[0].split("\t"))
+        return ["\ufeff" + header, quoted, *rows[1:]]
+
+    df = load_samples(_raw_sheet(tmp_path, files, lines), SCHEMA)
+    assert df.loc[("P01-host", "L001"), "patient_id"] == "P01"

@@ -17,6 +17,7 @@ from holobiont.config import ConfigError, validate_config  # noqa: E402
 from holobiont.sheet import (
     CORE_COLUMNS,
     HOST_ASSAYS,
+    RESERVED_PATIENT_ID,
     SampleSheetError,
     load_samples,
 )  # noqa: E402
@@ -24,8 +25,31 @@ from holobiont.sheet import check_workflow_needs  # noqa: E402
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 
+# The tools installed beside this Python (the project's .venv: cutadapt, multiqc, ...) are
+# found by every rule even when Snakemake was started as `.venv/bin/snakemake` without the
+# venv on PATH (jobs inherit this environment; conda envs still go first with --use-conda).
+_PYTHON_BIN = os.path.dirname(sys.executable)
+if _PYTHON_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join(
+        p for p in (_PYTHON_BIN, os.environ.get("PATH", "")) if p
+    )
+
+
+def _in_project(path):
+    """A relative path absent from the working directory but present in the project (the
+    demo defaults), made absolute: runs with --directory still find them."""
+    if path and not os.path.isabs(path) and not os.path.exists(path):
+        candidate = Path(workflow.basedir) / path
+        if candidate.exists():
+            return str(candidate)
+    return path
+
+
 try:
     validate_config(config, SCHEMAS / "config.schema.yaml")
+    for _key, _value in config["references"].items():
+        if isinstance(_value, str):
+            config["references"][_key] = _in_project(_value)
     samples = load_samples(config["samples"], SCHEMAS / "samples.schema.yaml")
     check_workflow_needs(samples, config)
 except (ConfigError, SampleSheetError) as err:
@@ -49,6 +73,11 @@ wildcard_constraints:
     sample=ID_REGEX,
     unit=ID_REGEX,
     patient=ID_REGEX,
+
+
+# A patient report's wildcard: any sheet ID but the reserved cohort report's name (without
+# it, patient_report is tried for results/reports/cohort.* and its input function fails).
+PATIENT_REPORT_ID = f"(?!{RESERVED_PATIENT_ID}(?![A-Za-z0-9-])){ID_REGEX}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,16 +483,6 @@ KMER_DISTRIB_BUILT = (
 def shotgun_samples():
     """Shotgun samples, sorted: the columns of the species tables."""
     return samples_of(("shotgun",))
-
-
-def _in_project(path):
-    """A relative path absent from the working directory but present in the project (the
-    demo defaults), made absolute: runs with --directory still find them."""
-    if path and not os.path.isabs(path) and not os.path.exists(path):
-        candidate = Path(workflow.basedir) / path
-        if candidate.exists():
-            return str(candidate)
-    return path
 
 
 for _key in ("genomes", "taxonomy", "seqid2taxid"):

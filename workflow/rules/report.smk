@@ -6,6 +6,8 @@ ruleorder: cohort_report > patient_report  # results/reports/cohort.* is not a p
 
 
 rule patient_report:
+    wildcard_constraints:
+        patient=PATIENT_REPORT_ID,
     input:
         unpack(get_patient_report_input),
     output:
