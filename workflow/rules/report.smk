@@ -6,8 +6,6 @@ ruleorder: cohort_report > patient_report  # results/reports/cohort.* is not a p
 
 
 rule patient_report:
-    wildcard_constraints:
-        patient=PATIENT_REPORT_ID,
     input:
         unpack(get_patient_report_input),
     output:
@@ -20,6 +18,8 @@ rule patient_report:
         json="results/reports/{patient}.json",
     log:
         "logs/reports/{patient}.log",
+    wildcard_constraints:
+        patient=PATIENT_REPORT_ID,
     conda:
         "../../envs/python.yaml"
     params:
