@@ -21,6 +21,15 @@ from pathlib import Path
 
 _VALID_BASES = frozenset(b"ACGTNacgtn.")
 _ALLOWED = b"ACGTNacgtn.\r\n"
+_LOWER = b"acgtn"
+#: Records of each mate whose qualities decide the encoding (the first batch, at most).
+ENCODING_RECORDS = 10_000
+#: Highest quality character of Illumina Phred+33 data (Q42); Phred+64 runs up to 'h' (Q40).
+_MAX_PHRED33 = ord("K")
+#: Lowest character of Phred+64 / Solexa+64 data (Q-5); Phred+33 data go down to '#' (Q2).
+_MIN_PHRED64 = ord(";")
+#: Records from which read 2 having read 1's sequences (a copy, not mates) counts as an error.
+_SAME_SEQUENCES_MIN = 10
 
 
 class FastqError(ValueError):
@@ -90,6 +99,7 @@ class _Reader:
         self.path = path
         self.fh, self.raw = _open(path)
         self.n = 0
+        self.first_sequences = ""  # SHA-256 of the first batch's sequences
 
     def _fail(self, what: str) -> None:
         raise FastqError(f"{self.path}: record {self.n + 1} (line {4 * self.n + 1}): {what}")
@@ -148,9 +158,44 @@ class _Reader:
                 self._check_record(*lines[i : i + 4], last=i + 4 >= len(lines))
                 self.n += 1
             raise AssertionError("unreachable: batch failed but no record did")  # pragma: no cover
+        seq_bytes = b"".join(seqs)
+        if seq_bytes.translate(None, _LOWER) != seq_bytes:
+            i = next(i for i, x in enumerate(seqs) if x.translate(None, _LOWER) != x)
+            self.n += i
+            self._fail(
+                "the sequence has lowercase bases (soft-masked or edited reads). The QC tools "
+                "count them as other letters than A/C/G/T (duplication, primer matching, base "
+                "content are then wrong). Convert the file to uppercase, e.g. "
+                "`seqtk seq -U in.fastq.gz | gzip > out.fastq.gz`, and list the converted file."
+            )
+        if self.n == 0:
+            self._check_encoding(quals[:ENCODING_RECORDS])
+            if len(seqs) >= _SAME_SEQUENCES_MIN:
+                self.first_sequences = hashlib.sha256(seq_bytes).hexdigest()
         names = [h.split(None, 1)[0][1:] for h in headers]
         self.n += len(headers)
         return names, [n - 1 for n in seq_len]
+
+    def _check_encoding(self, quals: list[bytes]) -> None:
+        """Refuse qualities that are not Illumina Phred+33 (decided on the first records)."""
+        chars = b"".join(quals).translate(None, b"\r\n")
+        if not chars:
+            return
+        lo, hi = min(chars), max(chars)
+        where = f"{self.path}: qualities of the first {len(quals)} records"
+        if lo < ord("!"):
+            raise FastqError(
+                f"{where} contain characters below '!' (Phred+33 Q0); the file is garbled "
+                "or not FASTQ."
+            )
+        if hi > _MAX_PHRED33 and lo >= _MIN_PHRED64:
+            raise FastqError(
+                f"{where} range from '{chr(lo)}' to '{chr(hi)}': the file uses the old "
+                "Illumina Phred+64 quality encoding (Illumina 1.3-1.7 / Solexa), which every "
+                "QC step would read as Phred+33 (each base Q30 or better). Convert it to "
+                "Phred+33, e.g. `seqtk seq -Q64 -V in.fastq.gz | gzip > out.fastq.gz`, and "
+                "list the converted files in the sample sheet."
+            )
 
     def sha256(self) -> str:
         """Checksum of the file's bytes; complete once the reader reached the end."""
@@ -225,6 +270,12 @@ def check_pair(
     finally:
         a.close()
         b.close()
+    if n and (sums[0] == sums[1] or a.first_sequences == b.first_sequences != ""):
+        same = "the same bytes" if sums[0] == sums[1] else "the same sequences"
+        raise FastqError(
+            f"{r1} and {r2} hold {same}: read 2 is a copy of read 1, not its mate. List the "
+            "read-2 file of this unit as fastq_2 (re-export it from the sequencer output)."
+        )
     if n == 0:
         raise FastqError(
             f"{r1} and {r2} contain no reads; the library failed or the wrong files are listed "

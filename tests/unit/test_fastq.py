@@ -126,3 +126,48 @@ def test_gz_name_but_not_gzip(tmp_path):
     r2.write_text("@r\nACGT\n+\nFFFF\n")
     with pytest.raises(FastqError, match="not gzip-compressed"):
         check_pair(r1, r2)
+
+
+# ------------------------------------------------------------ encodings (issue 11, item 3)
+def _recode(path, fn):
+    text = gzip.decompress(path.read_bytes()).decode().splitlines()
+    path.write_bytes(
+        gzip.compress(("\n".join(fn(i, x) for i, x in enumerate(text)) + "\n").encode())
+    )
+
+
+def test_phred64_qualities_are_refused(fastq_pair):
+    r1, r2 = fastq_pair(n=30, length=50)
+    rng = iter(range(10**6))
+
+    def phred64(i, line):  # qualities Q2..Q40 shifted by 64: 'B'..'h'
+        return "".join(chr(64 + 2 + (next(rng) % 39)) for _ in line) if i % 4 == 3 else line
+
+    _recode(r2, phred64)
+    with pytest.raises(FastqError, match=r"from 'B' to 'h'.*Phred\+64") as exc:
+        check_pair(r1, r2)
+    assert str(r2) in str(exc.value) and "seqtk seq -Q64 -V" in str(exc.value)
+
+
+def test_high_phred33_qualities_pass(fastq_pair):
+    r1, r2 = fastq_pair(n=30, length=50)  # all 'F' (Q37): above '@' but Phred+33
+    _recode(r1, lambda i, x: ("#" + x[1:-1] + "J") if i % 4 == 3 else x)
+    assert check_pair(r1, r2).read_pairs == 30
+
+
+def test_lowercase_bases_are_refused(fastq_pair):
+    r1, r2 = fastq_pair(n=30, length=50)
+    _recode(r1, lambda i, x: x.lower() if i == 4 * 12 + 1 else x)
+    with pytest.raises(FastqError, match=r"record 13 .*lowercase bases.*seqtk seq -U"):
+        check_pair(r1, r2)
+
+
+def test_read2_copy_of_read1_is_refused(fastq_pair):
+    r1, r2 = fastq_pair(n=30)
+    r2.write_bytes(r1.read_bytes())
+    with pytest.raises(FastqError, match="hold the same bytes: read 2 is a copy of read 1"):
+        check_pair(r1, r2)
+    # same reads, headers relabelled as read 2 (an export of one mate under both names)
+    _recode(r2, lambda i, x: x.replace(" 1:N", " 2:N") if i % 4 == 0 else x)
+    with pytest.raises(FastqError, match="hold the same sequences"):
+        check_pair(r1, r2)
