@@ -2,12 +2,18 @@
 
 import sys
 
-from holobiont.fastq import FastqError, write_check
+from holobiont.fastq import FastqError, PrimerCheck, write_check
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
 try:
-    stats = write_check(r1=snakemake.input.r1, r2=snakemake.input.r2, out=snakemake.output[0])
+    primers = snakemake.params.primers
+    stats = write_check(
+        r1=snakemake.input.r1,
+        r2=snakemake.input.r2,
+        out=snakemake.output[0],
+        primers=PrimerCheck(**primers) if primers else None,
+    )
 except FastqError as err:
     msg = (
         f"FASTQ check failed for sample {snakemake.wildcards.sample} "

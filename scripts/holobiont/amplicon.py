@@ -91,7 +91,14 @@ TRACKING_COLUMNS: tuple[str, ...] = (
     "mapped_to_chimeras",
     "nonchimeric_fraction",
     "pct_pairs_in_table",
+    "primers",
     "status",
+)
+#: ``primers`` values of the read tracking, decided from the cutadapt reports.
+PRIMERS_TRIMMED, PRIMERS_NOT_FOUND, PRIMERS_ALREADY_REMOVED = (
+    "trimmed",
+    "not found",
+    "already removed",
 )
 
 _SIZE_RE = re.compile(r"(?:^|;)size=(\d+)(?:;|$)")
@@ -447,6 +454,23 @@ def cutadapt_pairs(reports: Iterable[Mapping]) -> tuple[int, int]:
     return n_in, n_out
 
 
+def cutadapt_primers(reports: Iterable[Mapping]) -> str:
+    """What cutadapt did with the primers of a sample's units, from its own reports.
+
+    ``already removed`` when no primer was given to it (``qc.primers_16s.already_removed``),
+    ``not found`` when it was given primers but matched none, else ``trimmed``.
+    """
+    reports = list(reports)
+    if not reports or not any(r.get("adapters_read1") or r.get("adapters_read2") for r in reports):
+        return PRIMERS_ALREADY_REMOVED
+    found = sum(
+        int(r["read_counts"].get(k) or 0)
+        for r in reports
+        for k in ("read1_with_adapter", "read2_with_adapter")
+    )
+    return PRIMERS_TRIMMED if found else PRIMERS_NOT_FOUND
+
+
 def tracking_row(
     sample_id: str,
     patient_id: str,
@@ -457,12 +481,15 @@ def tracking_row(
     filtered: int,
     mapped_to_asvs: int,
     mapped_to_chimeras: int,
+    primers: str = PRIMERS_TRIMMED,
 ) -> dict:
     """One row of the read tracking (:data:`TRACKING_COLUMNS`).
 
     ``nonchimeric_fraction`` is the share of the mapped merged reads that went to ASVs rather
     than to chimeras (NaN when nothing mapped); ``pct_pairs_in_table`` is the share of the raw
     pairs counted in the ASV table. ``status`` is ``EMPTY`` when no read reached the table.
+    ``pairs_primer_trimmed`` (the pairs cutadapt wrote) is reported only when ``primers`` is
+    ``trimmed``, otherwise NA: no primer was removed from them.
 
     Examples
     --------
@@ -476,7 +503,7 @@ def tracking_row(
         "sample_id": sample_id,
         "patient_id": patient_id,
         "pairs_in": pairs_in,
-        "pairs_primer_trimmed": pairs_primer_trimmed,
+        "pairs_primer_trimmed": pairs_primer_trimmed if primers == PRIMERS_TRIMMED else math.nan,
         "merged": merged,
         "unmerged": pairs_primer_trimmed - merged,
         "filtered": filtered,
@@ -484,6 +511,7 @@ def tracking_row(
         "mapped_to_chimeras": mapped_to_chimeras,
         "nonchimeric_fraction": round(mapped_to_asvs / mapped, 6) if mapped else math.nan,
         "pct_pairs_in_table": round(100.0 * mapped_to_asvs / pairs_in, 2) if pairs_in else 0.0,
+        "primers": primers,
         "status": "PASS" if mapped_to_asvs > 0 else "EMPTY",
     }
 
@@ -506,7 +534,11 @@ def read_tracking(rows: Iterable[Mapping], log: TextIO | None = None) -> pd.Data
                         file=log,
                     )
                 continue
-            if r.pairs_primer_trimmed == 0:
+            if r.primers == PRIMERS_NOT_FOUND:
+                step = "primer trimming (cutadapt found none of the configured primers)"
+            elif r.pairs_primer_trimmed == 0 or (
+                r.primers != PRIMERS_TRIMMED and r.unmerged + r.merged == 0
+            ):
                 step = "primer trimming (no pair kept by cutadapt)"
             elif r.merged == 0:
                 step = "pair merging (no pair merged)"
@@ -516,8 +548,8 @@ def read_tracking(rows: Iterable[Mapping], log: TextIO | None = None) -> pd.Data
                 step = "mapping (no merged read matches an ASV)"
             print(
                 f"WARNING: {r.sample_id} has no reads in the ASV table: all were lost at "
-                f"{step} ({r.pairs_in} pairs in, {r.pairs_primer_trimmed} after primer "
-                f"trimming, {r.merged} merged, {r.filtered} passing the expected-error filter). "
+                f"{step} ({r.pairs_in} pairs in, {r.unmerged + r.merged} after cutadapt "
+                f"(primers {r.primers}), {r.merged} merged, {r.filtered} passing the expected-error filter). "
                 "It is kept as an all-zero column.",
                 file=log,
             )
@@ -639,6 +671,7 @@ def summarise_amplicon(
             with open(path) as fh:
                 reports.append(json.load(fh))
         pairs_in, trimmed = cutadapt_pairs(reports)
+        primers = cutadapt_primers(reports)
         to_asvs = sum(n for t, n in hits[sid].items() if not t.startswith(CHIMERA_PREFIX))
         rows.append(
             tracking_row(
@@ -650,6 +683,7 @@ def summarise_amplicon(
                 filtered=fasta_abundance(s["filtered"]),
                 mapped_to_asvs=to_asvs,
                 mapped_to_chimeras=sum(hits[sid].values()) - to_asvs,
+                primers=primers,
             )
         )
     tracking = read_tracking(rows, log=log)

@@ -25,6 +25,7 @@ from holobiont.report import (
     ASSAYS,
     CSS,
     LIGHT,
+    NOT_MEASURED,
     NOT_SEQUENCED,
     OTHER_COLOUR,
     PALETTE,
@@ -585,7 +586,13 @@ def _section_microbiome(c: dict) -> str:
 def _section_interactions(c: dict) -> str:
     patients = [p["patient_id"] for p in c["patients"]]
     head = "".join(f"<th>{_e(p)}</th>" for p in patients)
-    symbol = {"detected": "●", "not resolved": "◐", "not detected": "·", NOT_SEQUENCED: "–"}
+    symbol = {
+        "detected": "●",
+        "not resolved": "◐",
+        "not detected": "·",
+        NOT_MEASURED: "✕",
+        NOT_SEQUENCED: "–",
+    }
     rows = []
     for e in c["interactions"]:
         cells = "".join(
@@ -603,7 +610,8 @@ def _section_interactions(c: dict) -> str:
     return (
         "<h2>Microbe–drug interactions across the cohort</h2>"
         '<p class="small">● detected (in either assay) · ◐ genus present, species not '
-        "resolved · · not detected · – no stool sequenced. Details and references: each "
+        "resolved · · not detected · ✕ not measured (stool sequenced, no usable profile) · – no "
+        "stool sequenced. Details and references: each "
         "patient's report.</p>"
         f'<div class="wide"><table><tr><th>drug</th><th>microbe</th><th>patients</th>{head}'
         f"</tr>{''.join(rows)}</table></div>"

@@ -28,6 +28,8 @@ ENCODING_RECORDS = 10_000
 _MAX_PHRED33 = ord("K")
 #: Lowest character of Phred+64 / Solexa+64 data (Q-5); Phred+33 data go down to '#' (Q2).
 _MIN_PHRED64 = ord(";")
+#: Read pairs whose starts decide whether the 16S primers are present.
+PRIMER_RECORDS = 2_000
 #: Records from which read 2 having read 1's sequences (a copy, not mates) counts as an error.
 _SAME_SEQUENCES_MIN = 10
 
@@ -100,6 +102,7 @@ class _Reader:
         self.fh, self.raw = _open(path)
         self.n = 0
         self.first_sequences = ""  # SHA-256 of the first batch's sequences
+        self.head: list[bytes] = []  # sequences of the first records (primer check)
 
     def _fail(self, what: str) -> None:
         raise FastqError(f"{self.path}: record {self.n + 1} (line {4 * self.n + 1}): {what}")
@@ -169,6 +172,7 @@ class _Reader:
                 "`seqtk seq -U in.fastq.gz | gzip > out.fastq.gz`, and list the converted file."
             )
         if self.n == 0:
+            self.head = [x.rstrip(b"\r\n") for x in seqs[:PRIMER_RECORDS]]
             self._check_encoding(quals[:ENCODING_RECORDS])
             if len(seqs) >= _SAME_SEQUENCES_MIN:
                 self.first_sequences = hashlib.sha256(seq_bytes).hexdigest()
@@ -208,8 +212,87 @@ class _Reader:
         self.raw.close()
 
 
+_IUPAC = {
+    "A": "A", "C": "C", "G": "G", "T": "T", "U": "T", "R": "AG", "Y": "CT", "S": "CG",
+    "W": "AT", "K": "GT", "M": "AC", "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG",
+    "N": "ACGT",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PrimerCheck:
+    """The configured 16S primers and how many read starts must carry them.
+
+    ``min_fraction``: share of the first :data:`PRIMER_RECORDS` pairs that must start with the
+    forward primer (read 1) and the reverse primer (read 2); ``error_rate`` as cutadapt ``-e``
+    (mismatches only).
+    """
+
+    forward: str
+    reverse: str
+    error_rate: float = 0.1
+    min_fraction: float = 0.2
+
+
+def primer_fraction(reads: list[bytes], primer: str, error_rate: float) -> float:
+    """Share of ``reads`` that start with ``primer`` (IUPAC codes, at most
+    ``floor(error_rate * len(primer))`` mismatches, no indels)."""
+    if not reads:
+        return 0.0
+    import numpy as np
+
+    k = len(primer)
+    starts = np.frombuffer(b"".join(r[:k].ljust(k, b"N") for r in reads), dtype=np.uint8)
+    starts = starts.reshape(len(reads), k)
+    allowed = np.zeros((256, k), dtype=bool)
+    for j, code in enumerate(primer.upper()):
+        for base in _IUPAC[code]:
+            allowed[ord(base), j] = True
+    mismatches = k - allowed[starts, np.arange(k)].sum(axis=1)
+    return float((mismatches <= int(error_rate * k)).mean())
+
+
+def check_primers(a_head: list[bytes], b_head: list[bytes], check: PrimerCheck, where: str):
+    """Raise :class:`FastqError` when (nearly) no pair starts with the configured primers.
+
+    Swapped mates (the reverse primer at read-1 starts) get their own message.
+    """
+    n = min(len(a_head), len(b_head))
+    fwd = primer_fraction(a_head[:n], check.forward, check.error_rate)
+    rev = primer_fraction(b_head[:n], check.reverse, check.error_rate)
+    if fwd >= check.min_fraction and rev >= check.min_fraction:
+        return fwd, rev
+    swapped_fwd = primer_fraction(b_head[:n], check.forward, check.error_rate)
+    swapped_rev = primer_fraction(a_head[:n], check.reverse, check.error_rate)
+    found = (
+        f"of the first {n} read pairs, {fwd:.0%} of read 1 start with "
+        f"qc.primers_16s.forward = {check.forward} and {rev:.0%} of read 2 with "
+        f"qc.primers_16s.reverse = {check.reverse}"
+    )
+    if swapped_fwd >= check.min_fraction and swapped_rev >= check.min_fraction:
+        raise FastqError(
+            f"{where}: read 1 and read 2 look swapped: {swapped_rev:.0%} of read 1 start with "
+            f"the reverse primer and {swapped_fwd:.0%} of read 2 with the forward primer "
+            f"({found}). Swap fastq_1 and fastq_2 of this unit in the sample sheet (if every "
+            "16S unit says so, the config has the primers the wrong way round: exchange "
+            "qc.primers_16s.forward and qc.primers_16s.reverse)."
+        )
+    raise FastqError(
+        f"{where}: the configured 16S primers are (nearly) absent: {found} (at least "
+        f"{check.min_fraction:.0%} required, qc.primers_16s.min_fraction); primer trimming "
+        "would drop almost every pair and leave an empty ASV table. If the primers were "
+        "already removed (common for data from a sequencing core), set "
+        "qc.primers_16s.already_removed: true in the config; otherwise set "
+        "qc.primers_16s.forward / reverse to this library's primers."
+    )
+
+
 def check_pair(
-    r1: str | os.PathLike, r2: str | os.PathLike, *, batch_size: int = 50_000
+    r1: str | os.PathLike,
+    r2: str | os.PathLike,
+    *,
+    batch_size: int = 50_000,
+    primers: PrimerCheck | None = None,
 ) -> PairStats:
     """Check both mates of a paired unit in one pass.
 
@@ -230,7 +313,8 @@ def check_pair(
     ------
     FastqError
         On a truncated/corrupt gzip, a malformed record, mates with different counts or names,
-        or an empty file. The message names the file and record.
+        or an empty file. The message names the file and record. With ``primers`` (16S
+        libraries), also when (nearly) no pair starts with them (:func:`check_primers`).
     """
     a, b = _Reader(Path(r1)), _Reader(Path(r2))
     n = bases1 = bases2 = 0
@@ -270,6 +354,8 @@ def check_pair(
     finally:
         a.close()
         b.close()
+    if n and primers is not None:
+        check_primers(a.head, b.head, primers, f"{r1} / {r2}")
     if n and (sums[0] == sums[1] or a.first_sequences == b.first_sequences != ""):
         same = "the same bytes" if sums[0] == sums[1] else "the same sequences"
         raise FastqError(
@@ -284,9 +370,9 @@ def check_pair(
     return PairStats(n, bases1, bases2, lo, hi, *sums)
 
 
-def write_check(r1: str, r2: str, out: str) -> PairStats:
+def write_check(r1: str, r2: str, out: str, primers: PrimerCheck | None = None) -> PairStats:
     """Run :func:`check_pair` and write its counts as JSON to ``out`` atomically."""
-    stats = check_pair(r1, r2)
+    stats = check_pair(r1, r2, primers=primers)
     tmp = f"{out}.tmp.{os.getpid()}"
     with open(tmp, "w") as fh:
         fh.write(stats.to_json())

@@ -34,6 +34,9 @@ from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read
 ASSAYS = ("16s", "shotgun")
 ASSAY_LABEL = {"16s": "16S rRNA amplicon", "shotgun": "shotgun metagenome"}
 NOT_SEQUENCED = "not sequenced"
+#: A library that was sequenced but gave no usable measurement (failed QC, nothing left after
+#: primer trimming or host removal, dropped by a failed step): never "not detected".
+NOT_MEASURED = "not measured"
 TOP_GENERA = 8
 PALETTE = (
     "#1f77b4",
@@ -117,9 +120,11 @@ def match_interactions(
     """Match interaction rows against a patient's taxa.
 
     ``profiles`` maps assay -> {lineage: relative abundance} for this patient (``None`` when
-    the assay was not sequenced). Returns one record per row with per-assay abundance and a
-    status: ``detected``, ``not detected``, ``not resolved`` (species row below threshold while
-    reads of that genus without a species name reach it) or ``not sequenced``.
+    the assay was not sequenced, a string -- the reason -- when it was sequenced but not
+    measured). Returns one record per row with per-assay abundance and a status: ``detected``,
+    ``not detected``, ``not resolved`` (species row below threshold while reads of that genus
+    without a species name reach it), ``not measured`` (with its ``reason``; no abundance) or
+    ``not sequenced``.
     """
     out = []
     for row in interactions:
@@ -129,6 +134,9 @@ def match_interactions(
             profile = profiles.get(assay)
             if profile is None:
                 per_assay[assay] = {"status": NOT_SEQUENCED, "abundance": None}
+                continue
+            if isinstance(profile, str):
+                per_assay[assay] = {"status": NOT_MEASURED, "abundance": None, "reason": profile}
                 continue
             total, unresolved = 0.0, 0.0
             for lineage, value in profile.items():
@@ -147,7 +155,11 @@ def match_interactions(
             per_assay[assay] = {"status": status, "abundance": total}
         statuses = [v["status"] for v in per_assay.values()]
         overall = next(
-            (s for s in ("detected", "not resolved", "not detected") if s in statuses),
+            (
+                s
+                for s in ("detected", "not resolved", "not detected", NOT_MEASURED)
+                if s in statuses
+            ),
             NOT_SEQUENCED,
         )
         out.append(
@@ -193,6 +205,42 @@ def _libraries(patient_id: str, read_counts: Path_) -> tuple[list[dict], list[di
             }
         )
     return list(libs.values()), qc
+
+
+def not_measured_reason(
+    assay: str,
+    sample: str,
+    table: FeatureTable | None,
+    qc: Sequence[Mapping],
+    host_fraction: Mapping[str, str] | None,
+) -> str:
+    """Why a sequenced library has no usable profile ("" when its column has reads).
+
+    A library without reads in its table is explained, in order, by: every unit failed QC, no
+    microbial read pair left after host removal (shotgun), the sample absent from the table or
+    no table (a step failed), else no read reached the table (16S: lost at primer trimming,
+    merging or filtering; see read_tracking.tsv).
+    """
+    in_table = table is not None and sample in table.sample_ids
+    if in_table and float(table.counts[[table.sample_ids.index(sample)]].sum()) > 0:
+        return ""
+    units = [q for q in qc if q["sample_id"] == sample]
+    failed = [q["unit"] for q in units if q["status"] != "PASS"]
+    if units and len(failed) == len(units):
+        return f"library {sample} failed QC (unit {', '.join(failed)}: no reads left after QC)"
+    if host_fraction is not None and int(float(host_fraction["microbial_pairs"] or 0)) == 0:
+        return (
+            f"library {sample} has 0 microbial read pairs after host removal "
+            f"({host_fraction['read_pairs']} pairs, all human)"
+        )
+    if not in_table:
+        return f"library {sample} has no profile (a step of its {assay} analysis did not finish)"
+    where = (
+        "no read pair kept after primer trimming, merging and filtering (read_tracking.tsv)"
+        if assay == "16s"
+        else "no read classified"
+    )
+    return f"library {sample} has 0 reads in the {assay} table: {where}"
 
 
 def _modality(libraries: Sequence[dict], kind: str) -> str | None:
@@ -435,16 +483,18 @@ def build_patient_report(
     tables = {"16s": asv_table, "shotgun": species_table}
     microbiome: dict = {}
     profiles: dict = {}
+    fractions = {r["sample_id"]: r for r in _read_rows(host_fraction)} if host_fraction else {}
     for assay in ASSAYS:
         sample = stool[assay]
-        if not sample or not tables[assay]:
+        if not sample:
             microbiome[assay] = {"status": NOT_SEQUENCED}
             profiles[assay] = None
             continue
-        table = read_tsv(tables[assay])
-        if sample not in table.sample_ids:
-            microbiome[assay] = {"status": "no profile", "sample_id": sample}
-            profiles[assay] = None
+        table = read_tsv(tables[assay]) if tables[assay] else None
+        reason = not_measured_reason(assay, sample, table, qc, fractions.get(sample))
+        if reason:
+            microbiome[assay] = {"status": NOT_MEASURED, "sample_id": sample, "reason": reason}
+            profiles[assay] = reason
             continue
         section = {
             "status": "profiled",
@@ -453,10 +503,8 @@ def build_patient_report(
         }
         if diversity and assay in diversity:
             section["diversity"] = _diversity(sample, diversity[assay])
-        if assay == "shotgun" and host_fraction:
-            row = next((r for r in _read_rows(host_fraction) if r["sample_id"] == sample), None)
-            if row:
-                section["human_fraction"] = _num(row["human_fraction"])
+        if assay == "shotgun" and sample in fractions:
+            section["human_fraction"] = _num(fractions[sample]["human_fraction"])
         microbiome[assay] = section
         profiles[assay] = _profile(table, sample)
 
@@ -623,6 +671,7 @@ STATUS_COLOUR = {
     "detected": "#ef6c00",
     "not detected": "#78909c",
     "not resolved": "#b0a000",
+    NOT_MEASURED: "#6d4c41",
     NOT_SEQUENCED: "#9e9e9e",
 }
 
@@ -740,7 +789,9 @@ def _section_interactions(r: dict) -> str:
     rows_in = sorted(
         inter["rows"],
         key=lambda m: (
-            ["detected", "not resolved", "not detected", NOT_SEQUENCED].index(m["status"]),
+            ["detected", "not resolved", "not detected", NOT_MEASURED, NOT_SEQUENCED].index(
+                m["status"]
+            ),
             m["drug"],
         ),
     )
@@ -751,6 +802,8 @@ def _section_interactions(r: dict) -> str:
             a = m["assays"][assay]
             if a["status"] == NOT_SEQUENCED:
                 ab.append(f'{assay}: <span class="ns">{NOT_SEQUENCED}</span>')
+            elif a["status"] == NOT_MEASURED:
+                ab.append(f'{assay}: <span class="ns">{NOT_MEASURED}</span>')
             else:
                 ab.append(f"{assay}: {100 * a['abundance']:.2f} % ({_e(a['status'])})")
         host_txt = (
@@ -786,6 +839,9 @@ def _section_microbiome(r: dict) -> str:
     for assay in ASSAYS:
         m = r["microbiome"][assay]
         out.append(f"<h3>{ASSAY_LABEL[assay]}</h3>")
+        if m["status"] == NOT_MEASURED:
+            out.append(f'<p class="warn"><b>{NOT_MEASURED}</b>: {_e(m["reason"])}.</p>')
+            continue
         if m["status"] != "profiled":
             out.append(f'<p class="ns">{_e(m["status"])}.</p>')
             continue
@@ -944,6 +1000,13 @@ def _section_summary(r: dict) -> str:
     failed = [q for q in r["qc"] if q["status"] != "PASS"]
     for q in failed:
         items.append(f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed QC")
+    for assay in ASSAYS:
+        m = r["microbiome"][assay]
+        if m["status"] == NOT_MEASURED:
+            items.append(
+                f"{_pill('FAIL', LIGHT['red'])} {ASSAY_LABEL[assay]} {NOT_MEASURED}: "
+                f"{_e(m['reason'])}. Its microbe–drug rows are not measured (not 'not detected')."
+            )
     if r["identity"] and not swaps:
         items.append(f"{_dot('green')}Stool and host genotypes agree (no sample swap).")
     body = "".join(f"<li>{i}</li>" for i in items) or "<li>Nothing to flag.</li>"

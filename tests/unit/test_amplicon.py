@@ -358,7 +358,7 @@ def test_summarise_amplicon_writes_every_table(tmp_path, capsys):
         ("s0", 20, {}, 0),
     ):
         cut = tmp_path / f"{sid}.cutadapt.json"
-        cut.write_text(json.dumps({"read_counts": {"input": n_in, "output": n_in - 1}}))
+        cut.write_text(json.dumps(_cutadapt_report(n_in, n_in - 1, found=n_in - 1)))
         h = tmp_path / f"{sid}.hits.tsv"
         h.write_text("".join(f"q{i};size={n}\t{t}\n" for i, (t, n) in enumerate(hits.items())))
         m = tmp_path / f"{sid}.merged.fa"
@@ -408,3 +408,33 @@ def test_summarise_amplicon_writes_every_table(tmp_path, capsys):
     assert [ln.split("\t")[0] for ln in mqc if not ln.startswith("#")] == ["Sample", "s1", "s0"]
     log = capsys.readouterr().out
     assert "WARNING: s0 has no reads in the ASV table" in log
+
+
+def _cutadapt_report(n_in, n_out, found=None):
+    """The fields of a cutadapt --json report that the tracking reads; ``found=None``: cutadapt
+    ran without primers (qc.primers_16s.already_removed)."""
+    primers = found is not None
+    return {
+        "read_counts": {
+            "input": n_in,
+            "output": n_out,
+            "read1_with_adapter": found,
+            "read2_with_adapter": found,
+        },
+        "adapters_read1": [{"name": "1"}] if primers else [],
+        "adapters_read2": [{"name": "2"}] if primers else [],
+    }
+
+
+def test_tracking_says_what_cutadapt_did_with_the_primers():
+    from holobiont.amplicon import cutadapt_primers
+
+    assert cutadapt_primers([_cutadapt_report(100, 90, found=95)]) == "trimmed"
+    assert cutadapt_primers([_cutadapt_report(100, 0, found=0)]) == "not found"
+    assert cutadapt_primers([_cutadapt_report(100, 99)]) == "already removed"
+    row = tracking_row(
+        "s", "p", pairs_in=100, pairs_primer_trimmed=99, merged=90, filtered=80,
+        mapped_to_asvs=85, mapped_to_chimeras=0, primers="already removed",
+    )  # fmt: skip
+    assert math.isnan(row["pairs_primer_trimmed"]) and row["unmerged"] == 9
+    assert row["primers"] == "already removed"

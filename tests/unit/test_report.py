@@ -302,3 +302,46 @@ def test_permanova_and_duplication_in_html(reports):
     html = render_html(pa)
     assert "Cohort PERMANOVA (Bray–Curtis) by sheet column — group: pseudo-F 7.5, p = 0.02" in html
     assert "<th>duplication</th>" in html and "<td class='num'>0.01</td>" in html
+
+
+# --------------------------------------------------------- not measured (issue 11, item 1)
+def test_empty_library_is_not_measured_never_not_detected(tmp_path):
+    """PA's stool library with 0 microbial pairs after host removal and PB's 16S library
+    with 0 reads in the ASV table: FAIL with the reason, no interaction row 'not detected'."""
+    pa, pb = inputs(tmp_path)
+    sg = tmp_path / "sg.tsv"
+    lines = sg.read_text().splitlines()
+    sg.write_text("\n".join([lines[0]] + [x.replace("\t0.25\t", "\t0\t", 1) for x in lines[1:]]))
+    hf = write(
+        tmp_path / "host_fraction.tsv",
+        "sample_id\tpatient_id\tread_pairs\thuman_pairs\tmicrobial_pairs\thuman_fraction\n"
+        "PA-sg\tPA\t500\t500\t0\t1.0\n",
+    )
+    asv = tmp_path / "asv.tsv"
+    head, *rows = asv.read_text().splitlines()
+    asv.write_text("\n".join([head] + [r.split("\t")[0] + "\t50\t0\t" + "\t".join(r.split("\t")[3:]) for r in rows]) + "\n")  # fmt: skip
+    ra = build_patient_report("PA", **pa, host_fraction=hf)
+    rb = build_patient_report("PB", **pb)
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(ra)))
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(rb)))
+
+    sg_section = ra["microbiome"]["shotgun"]
+    assert sg_section["status"] == "not measured" and "genera" not in sg_section
+    assert (
+        "0 microbial read pairs after host removal (500 pairs, all human)" in sg_section["reason"]
+    )
+    assert ra["microbiome"]["16s"]["status"] == "profiled"  # PA's 16S still has reads
+    for m in ra["interactions"]["rows"]:
+        assert m["assays"]["shotgun"] == {
+            "status": "not measured",
+            "abundance": None,
+            "reason": sg_section["reason"],
+        }
+    b16 = rb["microbiome"]["16s"]
+    # PB-16S: its only unit is FAIL in read_counts.tsv, and 0 reads in the table
+    assert b16["status"] == "not measured" and "failed QC (unit L001" in b16["reason"]
+    assert {m["status"] for m in rb["interactions"]["rows"]} == {"not measured"}
+    html = render_html(rb)
+    keys = html.split("<h2>Key findings</h2>")[1].split("</ul>")[0]
+    assert "FAIL" in keys and "16S rRNA amplicon not measured" in keys
+    assert "not detected" not in html.split("Microbe–drug interactions")[1].split("</table>")[0]

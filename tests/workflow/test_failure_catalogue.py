@@ -316,3 +316,89 @@ def test_stool_with_zero_human_reads_is_reported_not_guessed(tmp_path):
     genotypes = {"P01": {("chr10", 94781859): 1}, "P02": {("chr10", 94781859): 0}}
     result = check_identity("P01-stool-sg", "P01", {}, genotypes)
     assert result.verdict == "no human reads" and result.best_patient is None
+
+
+# ------------------------------------------------------------------ 16S primers (issue 11)
+def _strip_primers(src_r1, src_r2, out_prefix):
+    """The demo library as a core facility delivers it: primers removed, by cutadapt itself
+    with the pipeline's default primers and settings."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cutadapt = Path(sys.executable).parent / "cutadapt"
+    r1, r2 = Path(f"{out_prefix}_R1.fastq.gz"), Path(f"{out_prefix}_R2.fastq.gz")
+    subprocess.run(
+        [str(cutadapt), "-g", "^GTGYCAGCMGCCGCGGTAA", "-G", "^GGACTACNVGGGTWTCTAAT",
+         "-e", "0.1", "--discard-untrimmed", "-o", str(r1), "-p", str(r2),
+         str(src_r1), str(src_r2)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return r1, r2
+
+
+def _demo_16s(patient):
+    return (
+        DEMO / f"reads/{patient}-16S_L001_R1.fastq.gz",
+        DEMO / f"reads/{patient}-16S_L001_R2.fastq.gz",
+    )
+
+
+@requires_demo
+def test_16s_without_primers_stops_with_defaults_and_matches_with_the_setting(tmp_path):
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    bare = {p: _strip_primers(*_demo_16s(p), reads / f"{p}-bare") for p in ("P01", "P02")}
+    swapped = tuple(reversed(_demo_16s("P03")))
+
+    # defaults: the primer-free unit and the swapped one stop in the FASTQ check, saying why
+    sheet = write_sheet(
+        tmp_path / "mixed.tsv",
+        [
+            row("P01", "P01-16S", "16s", *_demo_16s("P01")),
+            row("P02", "P02-16S", "16s", *bare["P02"]),
+            row("P03", "P03-16S", "16s", *swapped),
+        ],
+    )
+    run = tmp_path / "defaults"
+    checks = [f"results/qc/check/P0{i}-16S/L001.json" for i in (1, 2, 3)]
+    res = run_snakemake(run, "--keep-going", *checks, config={"samples": sheet})
+    assert res.returncode != 0
+    log = (run / "logs/qc/check_fastq/P02-16S.L001.log").read_text()
+    assert "the configured 16S primers are (nearly) absent" in log, log
+    assert "set qc.primers_16s.already_removed: true" in log
+    log = (run / "logs/qc/check_fastq/P03-16S.L001.log").read_text()
+    assert "read 1 and read 2 look swapped" in log and "Swap fastq_1 and fastq_2" in log, log
+    assert (run / checks[0]).exists()  # the library with primers went on
+    assert not (run / checks[1]).exists() and not (run / checks[2]).exists()
+    no_partial_outputs(run)
+
+    # the same libraries with and without primers give the same ASVs
+    asvs, tracking = {}, {}
+    for name, already_removed, pairs in (
+        ("with", False, {p: _demo_16s(p) for p in ("P01", "P02")}),
+        ("bare", True, bare),
+    ):
+        sheet = write_sheet(
+            tmp_path / f"{name}.tsv", [row(p, f"{p}-16S", "16s", *pairs[p]) for p in pairs]
+        )
+        run = tmp_path / name
+        res = run_snakemake(
+            run,
+            "results/16s/read_tracking.tsv",
+            overrides={
+                "samples": str(sheet),
+                "qc": {"primers_16s": {"already_removed": already_removed}},
+            },
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        asvs[name] = (run / "results/16s/asv_seqs.fasta").read_text()
+        tracking[name] = (run / "results/16s/read_tracking.tsv").read_text().splitlines()
+    assert asvs["with"] == asvs["bare"] and asvs["with"].count(">") > 3
+    header = tracking["bare"][0].split("\t")
+    for line in tracking["bare"][1:]:
+        fields = dict(zip(header, line.split("\t"), strict=True))
+        # no primer was trimmed in this run, and the table does not claim it
+        assert fields["primers"] == "already removed" and fields["pairs_primer_trimmed"] == "NA"
+    for line in tracking["with"][1:]:
+        assert dict(zip(header, line.split("\t"), strict=True))["primers"] == "trimmed"

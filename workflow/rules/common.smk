@@ -198,6 +198,30 @@ def get_check(wildcards):
     return []
 
 
+def get_check_primers(wildcards):
+    """Primers a 16S unit's read starts must carry (checked in check_fastq), else None."""
+    primers = config["qc"]["primers_16s"]
+    if assay_of(wildcards.sample) != "16s" or primers["already_removed"]:
+        return None
+    return {
+        "forward": primers["forward"],
+        "reverse": primers["reverse"],
+        "error_rate": config["qc"]["cutadapt"]["error_rate"],
+        "min_fraction": primers["min_fraction"],
+    }
+
+
+def get_cutadapt_primer_args(wildcards):
+    """Anchored primer removal, or none when the reads come without primers."""
+    if config["qc"]["primers_16s"]["already_removed"]:
+        return ""
+    primers = config["qc"]["primers_16s"]
+    untrimmed = (
+        " --discard-untrimmed" if config["qc"]["cutadapt"]["discard_untrimmed"] else ""
+    )
+    return f"-g ^{primers['forward']} -G ^{primers['reverse']}{untrimmed}"
+
+
 def staged_reads(tool):
     """Params function of a QC rule: its unit's raw pair linked under sheet-ID names.
 
@@ -211,7 +235,9 @@ def staged_reads(tool):
     def staged(wildcards, input):
         folder = f"results/qc/{tool}/{wildcards.sample}/.input_{wildcards.unit}"
         name = f"{folder}/{wildcards.sample}.{wildcards.unit}"
-        r1, r2 = f"{name}_R1.fastq.gz", f"{name}_R2.fastq.gz"
+        # the tools decide compression by the name: keep ".gz" only for gzipped input
+        ext = ".fastq.gz" if str(input.r1).endswith(".gz") else ".fastq"
+        r1, r2 = f"{name}_R1{ext}", f"{name}_R2{ext}"
         link = f"mkdir -p {folder}" + "".join(
             f" && ln -sfn $(realpath {shlex.quote(src)}) {dst}"
             for src, dst in ((input.r1, r1), (input.r2, r2))

@@ -11,6 +11,8 @@ rule check_fastq:
         "logs/qc/check_fastq/{sample}.{unit}.log",
     conda:
         "../../envs/python.yaml"
+    params:
+        primers=get_check_primers,
     script:
         "../../scripts/check_fastq.py"
 
@@ -71,21 +73,15 @@ rule cutadapt_16s:
         mem_mb=1024,
         runtime=sized(10, 1 / 20),
     params:
-        fwd=lookup(dpath="qc/primers_16s/forward", within=config),
-        rev=lookup(dpath="qc/primers_16s/reverse", within=config),
+        primers=get_cutadapt_primer_args,
         error_rate=lookup(dpath="qc/cutadapt/error_rate", within=config),
         min_length=lookup(dpath="qc/cutadapt/min_length", within=config),
-        untrimmed=(
-            "--discard-untrimmed"
-            if lookup(dpath="qc/cutadapt/discard_untrimmed", within=config)
-            else ""
-        ),
         extra=lookup(dpath="qc/cutadapt/extra", within=config),
         staged=staged_reads("cutadapt"),  # no input path in the reports (common.smk)
     shell:
         "{params.staged.link}"
-        " && cutadapt -g ^{params.fwd} -G ^{params.rev} -e {params.error_rate}"
-        " -m {params.min_length} {params.untrimmed} --cores {threads}"
+        " && cutadapt {params.primers} -e {params.error_rate}"
+        " -m {params.min_length} --cores {threads}"
         " --json {output.json} -o {output.r1} -p {output.r2} {params.extra}"
         " {params.staged.r1} {params.staged.r2}"
         " > {output.report} 2> {log} && rm -r {params.staged.dir}"
