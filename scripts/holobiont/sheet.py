@@ -463,6 +463,18 @@ def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
                     "of it.",
                 )
             )
+    group_by = (config.get("report") or {}).get("group_by")
+    meta = metadata_columns(df)
+    if group_by and group_by not in meta:
+        problems.append(
+            SheetProblem(
+                None,
+                None,
+                f"config report.group_by = '{group_by}' is not a column of the sample sheet "
+                f"(its metadata columns: {', '.join(meta) or 'none'}); set report.group_by to "
+                "one of them, or to null.",
+            )
+        )
     refs = config.get("references", {})
     needs = []
     if len(host):
@@ -470,6 +482,8 @@ def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
         needs.append(("pgx_catalog", "host libraries"))
     if host["assay"].isin(["host_wes", "host_panel"]).any():
         needs.append(("targets_bed", "host_wes/host_panel libraries"))
+    if (df["assay"] == "16s").any():
+        needs.append(("sintax_16s", "16s libraries"))
     for key, why in needs:
         value = refs.get(key)
         if not value:
@@ -490,5 +504,43 @@ def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
                     "(relative paths are relative to the working directory).",
                 )
             )
+        elif key == "host_fasta":
+            problems += [SheetProblem(None, None, m) for m in fasta_index_problems(value)]
     if problems:
         raise SampleSheetError("the sample sheet and config", problems)
+
+
+def fasta_index_problems(fasta: str, key: str = "references.host_fasta") -> list[str]:
+    """Why the pipeline could not index ``fasta`` where it lies ([] when it can, or need not).
+
+    ``samtools faidx`` writes ``.fai`` (and ``.gzi`` for a bgzipped FASTA) beside the FASTA: a
+    missing index in a folder the run cannot write stops the run here, not in a job. A FASTA
+    compressed with plain gzip cannot be indexed at all.
+    """
+    path = Path(fasta)
+    problems = []
+    if path.is_dir():
+        return [f"config {key} = '{fasta}' is a folder; give the FASTA file."]
+    gzipped = False
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    if head[:2] == b"\x1f\x8b":
+        gzipped = True
+        # BGZF: gzip with the FEXTRA flag and a 'BC' subfield (SAM/BAM specification, 4.1)
+        if not (head[3] & 4 and head[12:14] == b"BC"):
+            return [
+                f"config {key} = '{fasta}' is compressed with plain gzip, which samtools "
+                f"cannot index; recompress it with bgzip (`zcat {fasta} | bgzip > "
+                f"{path.with_suffix('').name}.bgz.fa.gz`) or decompress it, and point {key} "
+                "at the new file."
+            ]
+    needed = [Path(f"{fasta}.fai")] + ([Path(f"{fasta}.gzi")] if gzipped else [])
+    missing = [p for p in needed if not p.exists()]
+    if missing and not os.access(path.parent, os.W_OK):
+        problems.append(
+            f"config {key} = '{fasta}' has no index ({', '.join(p.name for p in missing)}) and "
+            f"its folder {path.parent.resolve()} is read-only, so the run cannot create it. "
+            f"Index it once where you may write (`samtools faidx {fasta}`), or link the FASTA "
+            f"into a writable folder (`ln -s {path.resolve()} refs/`) and point {key} there."
+        )
+    return problems

@@ -63,3 +63,15 @@ def test_record_is_deterministic_and_path_free(tmp_path):
     assert (tmp_path / "a/p.json").read_bytes() == (tmp_path / "b/p.json").read_bytes()
     assert str(tmp_path) not in (tmp_path / "a/p.json").read_text()
     assert 't: "1.0"' in (tmp_path / "a/v.yml").read_text()
+
+
+def test_disk_full_is_named_with_its_folder(tmp_path):
+    """A real ENOSPC (writing /dev/full) is explained as 'disk full' and where."""
+    from holobiont.atomic import disk_full_message
+
+    with pytest.raises(OSError) as exc, open("/dev/full", "w") as fh:  # noqa: PT012
+        fh.write("x")
+        fh.flush()
+    msg = disk_full_message(tmp_path / "results/x.tsv", exc.value)
+    assert msg.startswith("disk full: the filesystem holding ") and str(tmp_path) in msg
+    assert disk_full_message(tmp_path / "x.tsv") == ""  # plenty of space: nothing to say

@@ -262,3 +262,42 @@ def test_quoted_cells_and_bom_are_read(tmp_path, files):
 
     df = load_samples(_raw_sheet(tmp_path, files, lines), SCHEMA)
     assert df.loc[("P01-host", "L001"), "patient_id"] == "P01"
+
+
+# ------------------------------------------------------ references before the run (item 6)
+def test_fasta_index_problems(tmp_path, monkeypatch):
+    import gzip as gz
+    import os
+    import subprocess
+
+    from holobiont import sheet
+
+    plain = tmp_path / "ref.fa.gz"
+    plain.write_bytes(gz.compress(b">chr1\nACGT\n"))
+    (msg,) = sheet.fasta_index_problems(str(plain))
+    assert "plain gzip, which samtools cannot index" in msg and "bgzip" in msg
+    fa = tmp_path / "ro" / "ref.fa"
+    fa.parent.mkdir()
+    fa.write_text(">chr1\nACGT\n")
+    assert sheet.fasta_index_problems(str(fa)) == []  # writable: the run indexes it
+    # a read-only mount (root passes a chmod, so the mount is emulated at os.access)
+    real_access = os.access
+    monkeypatch.setattr(
+        sheet.os, "access", lambda p, m: False if Path(p) == fa.parent else real_access(p, m)
+    )
+    (msg,) = sheet.fasta_index_problems(str(fa))
+    assert "has no index (ref.fa.fai)" in msg and "is read-only" in msg
+    assert f"samtools faidx {fa}" in msg
+    subprocess.run(["samtools", "faidx", str(fa)], check=True)
+    assert sheet.fasta_index_problems(str(fa)) == []  # indexed: nothing to write
+
+
+def test_group_by_must_be_a_sheet_column(tmp_path, files):
+    from holobiont.sheet import check_workflow_needs
+
+    sheet = write_sheet(tmp_path / "samples.tsv", good_rows(files), extra_cols=("group",))
+    df = load_samples(sheet, SCHEMA)
+    with pytest.raises(SampleSheetError) as exc:
+        check_workflow_needs(df, {"references": {"host_fasta": ""}, "report": {"group_by": "arm"}})
+    assert "config report.group_by = 'arm' is not a column of the sample sheet" in str(exc.value)
+    assert "(its metadata columns: group)" in str(exc.value)

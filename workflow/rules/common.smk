@@ -55,6 +55,16 @@ try:
 except (ConfigError, SampleSheetError) as err:
     raise WorkflowError(str(err)) from None
 
+from holobiont.atomic import disk_full_message  # noqa: E402
+
+
+onerror:
+    # A job that failed for want of space often says only "write error" or nothing: name it.
+    for _where in dict.fromkeys((os.getcwd(), os.environ.get("TMPDIR", "/tmp"))):
+        if _msg := disk_full_message(_where):
+            print(f"ERROR: {_msg}", file=sys.stderr)
+
+
 HOST_FASTA = config["references"].get("host_fasta", "")
 HOST_FAI = f"{HOST_FASTA}.fai"
 PGX_CATALOG_FILES = sorted(
