@@ -2,7 +2,8 @@
 
 import sys
 
-from holobiont.fastq import FastqError, PrimerCheck, write_check
+from holobiont.atomic import write_text
+from holobiont.fastq import FastqError, PrimerCheck, failed_check, write_check
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
@@ -20,5 +21,10 @@ except FastqError as err:
         f"unit {snakemake.wildcards.unit}: {err}"
     )
     print(msg, file=log)
-    sys.exit(msg)
-print(f"{stats.read_pairs} read pairs, lengths {stats.min_length}-{stats.max_length}", file=log)
+    # Recorded, not raised: the other units go on; fastq_check_summary fails the run.
+    write_text(snakemake.output[0], failed_check(msg).to_json())
+else:
+    print(
+        f"{stats.read_pairs} read pairs, lengths {stats.min_length}-{stats.max_length}",
+        file=log,
+    )

@@ -95,10 +95,11 @@ TRACKING_COLUMNS: tuple[str, ...] = (
     "status",
 )
 #: ``primers`` values of the read tracking, decided from the cutadapt reports.
-PRIMERS_TRIMMED, PRIMERS_NOT_FOUND, PRIMERS_ALREADY_REMOVED = (
+PRIMERS_TRIMMED, PRIMERS_NOT_FOUND, PRIMERS_ALREADY_REMOVED, PRIMERS_NO_READS = (
     "trimmed",
     "not found",
     "already removed",
+    "no reads",
 )
 
 _SIZE_RE = re.compile(r"(?:^|;)size=(\d+)(?:;|$)")
@@ -463,6 +464,8 @@ def cutadapt_primers(reports: Iterable[Mapping]) -> str:
     reports = list(reports)
     if not reports or not any(r.get("adapters_read1") or r.get("adapters_read2") for r in reports):
         return PRIMERS_ALREADY_REMOVED
+    if not sum(int(r["read_counts"]["input"]) for r in reports):
+        return PRIMERS_NO_READS  # e.g. a unit that failed the FASTQ check
     found = sum(
         int(r["read_counts"].get(k) or 0)
         for r in reports

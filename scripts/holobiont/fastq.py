@@ -49,6 +49,9 @@ class PairStats:
     max_length: int
     sha256_r1: str = ""
     sha256_r2: str = ""
+    #: ``PASS``, or ``FAIL`` with the check's message in ``reason`` (see :func:`failed_check`)
+    status: str = "PASS"
+    reason: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -370,6 +373,17 @@ def check_pair(
     return PairStats(n, bases1, bases2, lo, hi, *sums)
 
 
+def failed_check(reason: str) -> PairStats:
+    """The record of a unit that failed the check: no reads pass on to QC.
+
+    The check JSON of such a unit is written (status ``FAIL``) and its job succeeds, so that
+    under ``--keep-going`` the cohort tables and every other report are still built; the QC
+    steps then read an empty pair (the unit is FAIL in read_counts.tsv, "not measured" in the
+    reports) and rule fastq_check_summary fails the run, listing the unit.
+    """
+    return PairStats(0, 0, 0, 0, 0, status="FAIL", reason=reason)
+
+
 def write_check(r1: str, r2: str, out: str, primers: PrimerCheck | None = None) -> PairStats:
     """Run :func:`check_pair` and write its counts as JSON to ``out`` atomically."""
     stats = check_pair(r1, r2, primers=primers)
@@ -378,3 +392,27 @@ def write_check(r1: str, r2: str, out: str, primers: PrimerCheck | None = None) 
         fh.write(stats.to_json())
     os.replace(tmp, out)
     return stats
+
+
+def summarise_checks(checks, out: str, log=None) -> list[str]:
+    """Write ``sample_id unit status read_pairs`` for every unit's check JSON to ``out``;
+    return the messages of the units that failed (also printed to ``log``).
+
+    ``out`` is written only when every unit passed (it is the run's proof of that).
+    """
+    rows, failed = [], []
+    for c in checks:
+        with open(c["check"]) as fh:
+            d = json.load(fh)
+        status = d.get("status", "PASS")
+        rows.append(f"{c['sample_id']}\t{c['unit']}\t{status}\t{d['read_pairs']}\n")
+        if status != "PASS":
+            failed.append(d.get("reason") or f"{c['sample_id']} unit {c['unit']} failed")
+    for msg in failed:
+        print(msg, file=log)
+    if not failed:
+        tmp = f"{out}.tmp.{os.getpid()}"
+        with open(tmp, "w") as fh:
+            fh.write("sample_id\tunit\tstatus\tread_pairs\n" + "".join(rows))
+        os.replace(tmp, out)
+    return failed

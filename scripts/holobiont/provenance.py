@@ -91,6 +91,8 @@ def collect(
     for c in checks:
         with open(c["check"]) as fh:
             stats = json.load(fh)
+        if stats.get("status", "PASS") != "PASS":
+            continue  # failed the check: no result comes from it (read_counts.tsv says why)
         inputs.append(
             {
                 "sample_id": c["sample_id"],

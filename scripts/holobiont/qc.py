@@ -31,6 +31,7 @@ COLUMNS = (
     "q30_rate_out",
     "duplication_rate",
     "adapter_trimmed_reads",
+    "reason",
     "status",
 )
 
@@ -116,19 +117,26 @@ def summarise_qc(
         with open(u["qc_json"]) as fh:
             report = json.load(fh)
         figures = _fastp_figures(report) if u["qc_tool"] == "fastp" else _cutadapt_figures(report)
+        reason = ""
+        check = {}
         if u.get("check"):
             with open(u["check"]) as fh:
                 check = json.load(fh)
-            if check["read_pairs"] != figures["read_pairs_in"]:
-                print(
-                    f"WARNING: {u['sample_id']} unit {u['unit']}: the integrity check counted "
-                    f"{check['read_pairs']} pairs but {u['qc_tool']} read "
-                    f"{figures['read_pairs_in']}.",
-                    file=log,
-                )
+        if check.get("status", "PASS") != "PASS":
+            # the message names files: it stays in the logs, the tables get where to read it
+            reason = f"FASTQ check failed (logs/qc/check_fastq/{u['sample_id']}.{u['unit']}.log)"
+            print(f"FAIL: {check.get('reason') or reason}", file=log)
+        elif check and check["read_pairs"] != figures["read_pairs_in"]:
+            print(
+                f"WARNING: {u['sample_id']} unit {u['unit']}: the integrity check counted "
+                f"{check['read_pairs']} pairs but {u['qc_tool']} read "
+                f"{figures['read_pairs_in']}.",
+                file=log,
+            )
         n_in, n_out = figures["read_pairs_in"], figures["read_pairs_out"]
-        status = "PASS" if n_out > 0 else "FAIL"
-        if status == "FAIL":
+        status = "PASS" if n_out > 0 and not reason else "FAIL"
+        if status == "FAIL" and not reason:
+            reason = "no reads left after QC"
             print(
                 f"FAIL: {u['sample_id']} unit {u['unit']} has no reads left after QC "
                 f"({n_in} pairs in); downstream stages will report this sample as empty.",
@@ -143,6 +151,7 @@ def summarise_qc(
                 "qc_tool": u["qc_tool"],
                 **figures,
                 "pct_pairs_kept": round(100.0 * n_out / n_in, 2) if n_in else 0.0,
+                "reason": reason,
                 "status": status,
             }
         )

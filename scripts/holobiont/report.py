@@ -202,6 +202,7 @@ def _libraries(patient_id: str, read_counts: Path_) -> tuple[list[dict], list[di
                 "q30_rate_out": _num(r["q30_rate_out"]),
                 "duplication_rate": _num(r["duplication_rate"]),
                 "status": r["status"],
+                **({"reason": r["reason"]} if r.get("reason") else {}),
             }
         )
     return list(libs.values()), qc
@@ -225,9 +226,12 @@ def not_measured_reason(
     if in_table and float(table.counts[[table.sample_ids.index(sample)]].sum()) > 0:
         return ""
     units = [q for q in qc if q["sample_id"] == sample]
-    failed = [q["unit"] for q in units if q["status"] != "PASS"]
+    failed = [q for q in units if q["status"] != "PASS"]
     if units and len(failed) == len(units):
-        return f"library {sample} failed QC (unit {', '.join(failed)}: no reads left after QC)"
+        why = "; ".join(
+            f"unit {q['unit']}: {q.get('reason') or 'no reads left after QC'}" for q in failed
+        )
+        return f"library {sample} failed QC ({why})"
     if host_fraction is not None and int(float(host_fraction["microbial_pairs"] or 0)) == 0:
         return (
             f"library {sample} has 0 microbial read pairs after host removal "
@@ -999,7 +1003,10 @@ def _section_summary(r: dict) -> str:
         )
     failed = [q for q in r["qc"] if q["status"] != "PASS"]
     for q in failed:
-        items.append(f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed QC")
+        items.append(
+            f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed QC"
+            + (f": {_e(q['reason'])}" if q.get("reason") else "")
+        )
     for assay in ASSAYS:
         m = r["microbiome"][assay]
         if m["status"] == NOT_MEASURED:

@@ -31,11 +31,39 @@ Every case runs the real workflow on a tiny cohort with one defect and checks
 | 21| all-zero feature table                      | diversity               | empty, warning  |
 | 22| sample below the rarefaction depth          | diversity               | dropped+reason  |
 | 23| stool library with zero human reads         | identity check          | "no human reads"|
+
+Issue 11 (real inputs, no silent wrong results):
+
+| # | bad input                                   | where caught            | result          |
+|---|---------------------------------------------|-------------------------|-----------------|
+| 24| blank and comment lines in the sheet        | sheet                   | real line named |
+| 25| trailing tab on data rows                   | sheet                   | stop, says so   |
+| 26| duplicated column name                      | sheet                   | stop, says so   |
+| 27| report.group_by not a sheet column          | config + sheet          | stop, key named |
+| 28| Phred+64 qualities                          | check_fastq             | unit FAIL       |
+| 29| lowercase bases                             | check_fastq             | unit FAIL       |
+| 30| read 2 a copy of read 1                     | check_fastq             | unit FAIL       |
+| 31| 16S reads without primers (defaults)        | check_fastq             | unit FAIL, key  |
+| 32| 16S mates swapped                           | check_fastq             | unit FAIL       |
+| 33| 16S without primers + already_removed       | cutadapt / tracking     | same ASVs       |
+| 34| uncompressed .fastq + one bad unit          | whole run, --keep-going | others reported |
+| 35| FASTQ replaced with an older mtime          | params stamp            | rerun           |
+| 36| reference replaced with an older mtime      | ledger, before any job  | stop, "touch"   |
+| 37| --directory with the shipped config         | DAG                     | no traceback    |
+| 38| venv not on PATH                            | rules                   | tools found     |
+
+Cases 11-16 changed with issue 11: the failed unit's check JSON is kept with status FAIL (so
+the other samples' tables and reports are built) and rule fastq_check_summary fails the run.
+Unit tests cover the rest: sheet export faults (tests/unit/test_sheet.py), host FASTA that
+cannot be indexed, "disk full" (test_provenance.py), "not measured" in the reports
+(test_report.py), the reference ledger (test_stamps.py).
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
 
 import numpy as np
 import pytest
@@ -83,6 +111,22 @@ def _sheet_case(tmp_path, case):
     elif case == "bad_id":
         rows[1]["sample_id"] = "P02 stool/1"
         expect = "line 3, column 'sample_id'"
+    elif case in ("comment_and_blank_lines", "trailing_tab", "duplicated_column"):
+        sheet = write_sheet(tmp_path / "samples.tsv", rows, extra_cols=("group",))
+        header, a, b = sheet.read_text().splitlines()
+        if case == "comment_and_blank_lines":
+            lines = ["# run 42", header, "", a, "# second patient", b.replace("shotgun", "wgs")]
+            expect = "line 6, column 'assay': 'wgs' is not a known assay"
+        elif case == "trailing_tab":
+            lines = [header, a + "\t", b + "\t"]
+            expect = "line 2: the row has 1 more tab(s) than the header"
+        else:
+            lines = [header + "\tgroup", a + "\tB", b + "\tB"]
+            expect = "line 1, column 'group': the header names column 'group' 2 times"
+        sheet.write_text("\n".join(lines) + "\n")
+        return sheet, expect
+    elif case == "group_by_not_in_sheet":
+        expect = "config report.group_by = 'arm' is not a column of the sample sheet"
     else:
         raise AssertionError(case)
     return write_sheet(tmp_path / "samples.tsv", rows, extra_cols=cols), expect
@@ -98,12 +142,17 @@ def _sheet_case(tmp_path, case):
         "same_file_twice",
         "reserved_id",
         "bad_id",
+        "comment_and_blank_lines",
+        "trailing_tab",
+        "duplicated_column",
+        "group_by_not_in_sheet",
     ],
 )
 def test_bad_sheet(tmp_path, case):
     sheet, expect = _sheet_case(tmp_path, case)
     run = tmp_path / "run"
-    res = run_snakemake(run, config={"samples": sheet})
+    extra = {"report": {"group_by": "arm"}} if case == "group_by_not_in_sheet" else {}
+    res = run_snakemake(run, overrides={"samples": str(sheet), **extra})
     assert res.returncode != 0
     assert expect in res.stderr, res.stderr[-2000:]
     assert "Nothing was run" in res.stderr
@@ -165,11 +214,34 @@ def _damage(r1, r2, case):
         r1.write_bytes(gzip.compress(b""))
         r2.write_bytes(gzip.compress(b""))
         return "contain no reads"
+    lines = gzip.decompress(r1.read_bytes()).decode().splitlines()
+    if case == "phred64":  # 'F' (Q37) + 31 = 'e', and a few low bases at 'B' (Q2)
+        lines = [x.replace("F", "e")[:-3] + "BBh" if i % 4 == 3 else x for i, x in enumerate(lines)]
+        r1.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+        return "the file uses the old Illumina Phred+64 quality encoding"
+    if case == "lowercase":
+        lines = [x.lower() if i % 4 == 1 else x for i, x in enumerate(lines)]
+        r1.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+        return "record 1 (line 1): the sequence has lowercase bases"
+    if case == "r2_copy_of_r1":
+        r2.write_bytes(r1.read_bytes())
+        return "read 2 is a copy of read 1, not its mate"
     raise AssertionError(case)
 
 
 @pytest.mark.parametrize(
-    "case", ["truncated_gzip", "not_gzip", "bad_record", "mate_count", "mate_names", "empty"]
+    "case",
+    [
+        "truncated_gzip",
+        "not_gzip",
+        "bad_record",
+        "mate_count",
+        "mate_names",
+        "empty",
+        "phred64",
+        "lowercase",
+        "r2_copy_of_r1",
+    ],
 )
 def test_bad_fastq_stops_its_unit(tmp_path, case):
     (tmp_path / "reads").mkdir()
@@ -181,14 +253,23 @@ def test_bad_fastq_stops_its_unit(tmp_path, case):
         [row("P01", "P01-sg", "shotgun", *good), row("P02", "P02-sg", "shotgun", *bad)],
     )
     run = tmp_path / "run"
-    targets = ["results/qc/check/P01-sg/L001.json", "results/qc/check/P02-sg/L001.json"]
-    res = run_snakemake(run, "--keep-going", *targets, config={"samples": sheet})
-    assert res.returncode != 0
+    targets = [f"results/qc/check/P0{i}-sg/L001.json" for i in (1, 2)]
+    res = run_snakemake(
+        run, "--keep-going", *targets, "results/qc/check/summary.tsv", config={"samples": sheet}
+    )
+    assert res.returncode != 0  # the run fails (fastq_check_summary), naming the unit
     log = (run / "logs/qc/check_fastq/P02-sg.L001.log").read_text()
     assert "FASTQ check failed for sample P02-sg unit L001" in log
     assert expect in log, log
-    assert not (run / "results/qc/check/P02-sg/L001.json").exists()
-    assert (run / "results/qc/check/P01-sg/L001.json").exists()  # the good unit went on
+    summary = (run / "logs/qc/fastq_check_summary.log").read_text()
+    assert "FASTQ check failed for sample P02-sg unit L001" in summary and expect in summary
+    assert not (run / "results/qc/check/summary.tsv").exists()
+    # issue 11: the failed unit's check is recorded as FAIL (its QC reads an empty pair, so
+    # the other samples' tables and reports are built without it); it passes nothing on
+    bad = json.loads((run / "results/qc/check/P02-sg/L001.json").read_text())
+    assert bad["status"] == "FAIL" and bad["read_pairs"] == 0 and bad["sha256_r1"] == ""
+    good = json.loads((run / "results/qc/check/P01-sg/L001.json").read_text())
+    assert good["status"] == "PASS" and good["read_pairs"] == 40  # the good unit went on
     no_partial_outputs(run)
 
 
@@ -369,8 +450,8 @@ def test_16s_without_primers_stops_with_defaults_and_matches_with_the_setting(tm
     assert "set qc.primers_16s.already_removed: true" in log
     log = (run / "logs/qc/check_fastq/P03-16S.L001.log").read_text()
     assert "read 1 and read 2 look swapped" in log and "Swap fastq_1 and fastq_2" in log, log
-    assert (run / checks[0]).exists()  # the library with primers went on
-    assert not (run / checks[1]).exists() and not (run / checks[2]).exists()
+    status = [json.loads((run / c).read_text())["status"] for c in checks]
+    assert status == ["PASS", "FAIL", "FAIL"]  # the library with primers went on
     no_partial_outputs(run)
 
     # the same libraries with and without primers give the same ASVs
@@ -402,3 +483,149 @@ def test_16s_without_primers_stops_with_defaults_and_matches_with_the_setting(tm
         assert fields["primers"] == "already removed" and fields["pairs_primer_trimmed"] == "NA"
     for line in tracking["with"][1:]:
         assert dict(zip(header, line.split("\t"), strict=True))["primers"] == "trimmed"
+
+
+# ------------------------------------------------ one bad unit, --keep-going (issue 11, item 4)
+@requires_demo
+def test_bad_unit_leaves_every_other_report_and_is_listed(tmp_path):
+    """Three 16S patients, P02's reads uncompressed (.fastq end to end), P03's read 2 cut
+    short: the cohort table, P01's and P02's reports and the cohort report are built; P03 is
+    FAIL / not measured with the reason; the run exits non-zero naming it."""
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    p02 = []
+    for src in _demo_16s("P02"):
+        dst = reads / src.name.removesuffix(".gz")
+        dst.write_bytes(gzip.decompress(src.read_bytes()))
+        p02.append(dst)
+    p03 = [reads / src.name for src in _demo_16s("P03")]
+    p03[0].write_bytes(_demo_16s("P03")[0].read_bytes())
+    data = _demo_16s("P03")[1].read_bytes()
+    p03[1].write_bytes(data[: len(data) // 2])
+    sheet = write_sheet(
+        tmp_path / "samples.tsv",
+        [
+            row("P01", "P01-16S", "16s", *_demo_16s("P01"), group="A"),
+            row("P02", "P02-16S", "16s", *p02, group="B"),
+            row("P03", "P03-16S", "16s", *p03, group="A"),
+        ],
+        extra_cols=("group",),
+    )
+    run = tmp_path / "run"
+    res = run_snakemake(run, "--keep-going", config={"samples": sheet})
+    assert res.returncode != 0
+    assert "1 unit(s) failed the FASTQ check and were left out" in res.stderr
+    assert "FASTQ check failed for sample P03-16S unit L001" in res.stderr
+    for name in ("P01.json", "P02.json", "P03.json", "cohort.json", "cohort.html"):
+        assert (run / "results/reports" / name).exists(), name
+    table = (run / "results/16s/asv_table.tsv").read_text().splitlines()
+    header = table[0].split("\t")
+    col = {s: header.index(s) for s in ("P01-16S", "P02-16S", "P03-16S")}
+    totals = {s: sum(int(float(r.split("\t")[i])) for r in table[1:]) for s, i in col.items()}
+    assert totals["P01-16S"] > 1000 and totals["P02-16S"] > 1000  # plain .fastq went through
+    assert totals["P03-16S"] == 0
+    p3 = json.loads((run / "results/reports/P03.json").read_text())
+    m = p3["microbiome"]["16s"]
+    assert m["status"] == "not measured" and "FASTQ check failed" in m["reason"]
+    assert "genera" not in m and "diversity" not in m  # no number for it
+    assert {r["status"] for r in p3["interactions"]["rows"]} == {"not measured"}
+    p1 = json.loads((run / "results/reports/P01.json").read_text())
+    assert p1["microbiome"]["16s"]["status"] == "profiled"
+    counts = (run / "results/qc/read_counts.tsv").read_text()
+    assert "P03-16S\tL001" in counts and "FASTQ check failed (logs/qc/check_fastq/" in counts
+    html = (run / "results/reports/P03.html").read_text()
+    assert "FAIL" in html.split("Key findings")[1].split("</ul>")[0]
+    no_partial_outputs(run)
+
+
+# ------------------------------------------------ changed inputs (issue 11, item 5)
+def test_fastq_replaced_with_older_mtime_is_checked_again(tmp_path):
+    import hashlib
+    import os
+    import shutil
+
+    (tmp_path / "reads").mkdir()
+    r1, r2 = _pair(tmp_path, "a", n=30)
+    other, _ = _pair(tmp_path, "b", n=30, seed=9)
+    sheet = write_sheet(tmp_path / "samples.tsv", [row("P01", "P01-sg", "shotgun", r1, r2)])
+    run, target = tmp_path / "run", "results/qc/check/P01-sg/L001.json"
+    assert run_snakemake(run, target, config={"samples": sheet}).returncode == 0
+    old = r1.stat().st_mtime_ns - 10**12  # a day's worth older than the first copy
+    os.utime(other, ns=(old, old))
+    shutil.copy2(other, r1)  # cp -p / rsync -a: other content, older mtime
+    res = run_snakemake(run, target, config={"samples": sheet})
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Nothing to be done" not in res.stdout + res.stderr
+    check = json.loads((run / target).read_text())
+    assert check["sha256_r1"] == hashlib.sha256(other.read_bytes()).hexdigest()
+
+
+@requires_demo
+def test_reference_replaced_with_older_mtime_stops_until_touched(tmp_path):
+    import os
+    import shutil
+
+    bed = tmp_path / "targets.bed"
+    shutil.copy2(DEMO / "reference/pgx_targets.bed", bed)
+    sheet = write_sheet(
+        tmp_path / "samples.tsv",
+        [row("P01", "P01-host", "host_panel", *(DEMO / f"reads/P01-host_L001_R{i}.fastq.gz" for i in (1, 2)))],
+    )  # fmt: skip
+    run = tmp_path / "run"
+    over = {"samples": str(sheet), "references": {"targets_bed": str(bed)}}
+    assert run_snakemake(run, "-n", overrides=over).returncode == 0
+    old = bed.stat().st_mtime_ns
+    bed.write_text(bed.read_text().replace("chr", "chr", 1) + "chr22\t1\t2\textra\n")
+    os.utime(bed, ns=(old - 10**9, old - 10**9))
+    res = run_snakemake(run, "-n", overrides=over)
+    assert res.returncode != 0
+    assert "changed since the last run although their modification time is not newer" in (
+        res.stderr
+    )
+    assert f"Run `touch {bed}`" in res.stderr
+    later = old + 10**12
+    os.utime(bed, ns=(later, later))  # touch
+    assert run_snakemake(run, "-n", overrides=over).returncode == 0
+
+
+# ------------------------------------------------ no noise, own-data command (issue 11, item 7)
+@requires_demo
+def test_directory_run_with_project_defaults_is_quiet(tmp_path):
+    """The shipped config (relative reference paths) from another --directory: the default
+    target plans without an exception or traceback."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    rows = (DEMO / "samples.tsv").read_text().replace("\tresources/", f"\t{ROOT}/resources/")
+    sheet = tmp_path / "samples.tsv"
+    sheet.write_text(rows)
+    cmd = [
+        sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+        "--configfile", str(ROOT / "config/config.yaml"), "--directory", str(tmp_path / "run"),
+        "--cores", "1", "-n", "--config", f"samples={sheet}",
+    ]  # fmt: skip
+    env = {**os.environ, "SLURM_CONF": os.devnull}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-3000:]
+    for noise in ("Exception", "Traceback", "KeyError"):
+        assert noise not in out, out[-3000:]
+    assert "patient_report" in out and "cohort_report" in out
+
+
+@requires_demo
+def test_tools_of_the_venv_are_found_without_it_on_path(tmp_path):
+    """`.venv/bin/snakemake` with a PATH that lacks the venv: cutadapt (from the venv) runs."""
+    import subprocess
+
+    from conftest import snakemake_command
+
+    sheet = write_sheet(tmp_path / "samples.tsv", [row("P01", "P01-16S", "16s", *_demo_16s("P01"))])
+    target = "results/qc/cutadapt/P01-16S/P01-16S.L001.cutadapt.json"
+    cmd, env = snakemake_command(tmp_path / "run", target, config={"samples": sheet})
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert (tmp_path / "run" / target).exists()

@@ -153,6 +153,32 @@ def qc_method(sample):
 # TBD and Snakemake evaluates it again at submission, as it does for ``input.size_mb``.
 _MIB = 1024 * 1024
 _READS_MB = {}
+_STAT = {}
+
+
+def stat_of(path):
+    """os.stat of an input file, once per run (resource sizing and change stamps share it)."""
+    if path not in _STAT:
+        _STAT[path] = os.stat(path)
+    return _STAT[path]
+
+
+def file_stamp(path):
+    """Identity of an input file's content as the filesystem sees it: size, mtime, inode and
+    ctime (ns). Copies made with ``cp -p`` or ``rsync -a`` keep an old mtime but get a new
+    ctime (and, with rsync, a new inode), which no tool can set back."""
+    st = stat_of(path)
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{st.st_ctime_ns}"
+
+
+def get_fastq_stamp(wildcards):
+    """Params of every rule that reads a unit's raw FASTQ: when a file is replaced, even by
+    one with an older mtime, the stamp differs from the one Snakemake recorded with the
+    outputs, and its params rerun trigger redoes the unit (and, by mtime, all after it).
+    """
+    return [file_stamp(f) for f in _FASTQ[(wildcards.sample, wildcards.unit)].values()]
+
+
 _FILES_MB = {}
 
 
@@ -162,7 +188,7 @@ def reads_mb(sample, unit=None):
     if key not in _READS_MB:
         units = [unit] if unit is not None else _UNITS[sample]
         _READS_MB[key] = (
-            sum(os.path.getsize(f) for u in units for f in _FASTQ[(sample, u)].values())
+            sum(stat_of(f).st_size for u in units for f in _FASTQ[(sample, u)].values())
             / _MIB
         )
     return _READS_MB[key]
@@ -248,11 +274,20 @@ def staged_reads(tool):
         # the tools decide compression by the name: keep ".gz" only for gzipped input
         ext = ".fastq.gz" if str(input.r1).endswith(".gz") else ".fastq"
         r1, r2 = f"{name}_R1{ext}", f"{name}_R2{ext}"
-        link = f"mkdir -p {folder}" + "".join(
-            f" && ln -sfn $(realpath {shlex.quote(src)}) {dst}"
+        link = " && ".join(
+            f"ln -sfn $(realpath {shlex.quote(src)}) {dst}"
             for src, dst in ((input.r1, r1), (input.r2, r2))
         )
-        return SimpleNamespace(dir=folder, r1=r1, r2=r2, link=link)
+        if input.get("check"):
+            # A unit that failed the FASTQ check goes on as an empty pair (FAIL downstream).
+            empty = "printf '' | gzip -n" if ext.endswith(".gz") else "printf ''"
+            link = (
+                f'if grep -q \'"status": "FAIL"\' {input.check}; then'
+                f" {empty} > {r1} && {empty} > {r2}; else {link}; fi"
+            )
+        return SimpleNamespace(
+            dir=folder, r1=r1, r2=r2, link=f"mkdir -p {folder} && {link}"
+        )
 
     return staged
 
@@ -414,8 +449,13 @@ def host_outputs():
     return out
 
 
+def get_fastq_check_summary_input(wildcards):
+    return [c["check"] for c in provenance_checks()]
+
+
 def qc_outputs():
-    merged = [
+    gate = ["results/qc/check/summary.tsv"] if config["qc"]["validate_fastq"] else []
+    merged = gate + [
         f"results/qc/merged/{s}_{r}.fastq.gz"
         for s in sorted(samples["sample_id"].unique())
         for r in ("R1", "R2")
@@ -521,6 +561,8 @@ def shotgun_samples():
     return samples_of(("shotgun",))
 
 
+MICROBE_DRUG_FILE = _in_project("resources/microbe_drug/interactions.tsv")
+
 for _key in ("genomes", "taxonomy", "seqid2taxid"):
     SHOTGUN["build_db"][_key] = _in_project(SHOTGUN["build_db"][_key])
 
@@ -530,6 +572,29 @@ if shotgun_samples():
     )
     if _shotgun_problems:
         raise WorkflowError("\n".join(_shotgun_problems))
+
+
+def reference_files():
+    """Every file the config points at outside results/ (the sheet's FASTQs aside)."""
+    files = []
+    for value in list(config["references"].values()) + [MICROBE_DRUG_FILE]:
+        if isinstance(value, str) and value:
+            p = Path(value)
+            files += sorted(map(str, p.rglob("*"))) if p.is_dir() else [value]
+    build = SHOTGUN["build_db"]
+    if shotgun_samples():
+        if SHOTGUN["kraken2_db"]:
+            files += [f for f in kraken2_db_files() if os.path.exists(f)]
+        else:
+            files += list(genome_files(build["genomes"]))
+            files += [
+                f"{build['taxonomy']}/names.dmp",
+                f"{build['taxonomy']}/nodes.dmp",
+            ]
+            files += [build["seqid2taxid"]] if build["seqid2taxid"] else []
+        if SHOTGUN["bracken"]["kmer_distrib"]:
+            files.append(SHOTGUN["bracken"]["kmer_distrib"])
+    return [f for f in files if os.path.isfile(f)]
 
 
 def kraken2_db_files():
@@ -674,7 +739,7 @@ def cohort_outputs():
 
 
 # --- report stage ---
-MICROBE_DRUG = _in_project("resources/microbe_drug/interactions.tsv")
+MICROBE_DRUG = MICROBE_DRUG_FILE
 
 
 def patients():
@@ -780,3 +845,16 @@ def report_outputs():
         f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
     ]
     return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]
+
+
+# --- changed references (holobiont.stamps): checked once, by the process that plans the run ---
+# (A dry-run records the stamps too: its time is later than every output, which only makes
+# the check stricter.)
+if workflow.is_main_process:
+    from holobiont.stamps import stale_inputs, stale_message
+
+    _stale = stale_inputs(
+        reference_files(), Path(".snakemake/holobiont/reference_stamps.json")
+    )
+    if _stale:
+        raise WorkflowError(stale_message(_stale))

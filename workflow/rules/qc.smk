@@ -13,8 +13,26 @@ rule check_fastq:
         "../../envs/python.yaml"
     params:
         primers=get_check_primers,
+        stamp=get_fastq_stamp,  # content change with an older mtime reruns (common.smk)
     script:
         "../../scripts/check_fastq.py"
+
+
+rule fastq_check_summary:
+    # Every unit's check, one table; fails (listing them) when a unit failed its check, after
+    # the other units went on (their checks pass, the failed ones carry status FAIL).
+    input:
+        get_fastq_check_summary_input,
+    output:
+        "results/qc/check/summary.tsv",
+    log:
+        "logs/qc/fastq_check_summary.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        checks=lambda wc: provenance_checks(),
+    script:
+        "../../scripts/fastq_check_summary.py"
 
 
 rule fastp:
@@ -43,6 +61,7 @@ rule fastp:
         length=lookup(dpath="qc/fastp/length_required", within=config),
         extra=lookup(dpath="qc/fastp/extra", within=config),
         staged=staged_reads("fastp"),  # no input path in the reports (common.smk)
+        stamp=get_fastq_stamp,
     shell:
         "{params.staged.link}"
         " && fastp --in1 {params.staged.r1} --in2 {params.staged.r2}"
@@ -78,6 +97,7 @@ rule cutadapt_16s:
         min_length=lookup(dpath="qc/cutadapt/min_length", within=config),
         extra=lookup(dpath="qc/cutadapt/extra", within=config),
         staged=staged_reads("cutadapt"),  # no input path in the reports (common.smk)
+        stamp=get_fastq_stamp,
     shell:
         "{params.staged.link}"
         " && cutadapt {params.primers} -e {params.error_rate}"

@@ -1,0 +1,14 @@
+"""Snakemake shim: table of every unit's FASTQ check; fails when one failed (holobiont.fastq)."""
+
+import sys
+
+from holobiont.fastq import summarise_checks
+
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+failed = summarise_checks(snakemake.params.checks, snakemake.output[0], log=log)
+if failed:
+    sys.exit(
+        f"{len(failed)} unit(s) failed the FASTQ check and were left out (reported as not "
+        "measured); the other samples went on:\n" + "\n".join(failed)
+    )
