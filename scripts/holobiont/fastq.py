@@ -408,8 +408,9 @@ def summarise_checks(checks, out: str, log=None) -> list[str]:
         rows.append(f"{c['sample_id']}\t{c['unit']}\t{status}\t{d['read_pairs']}\n")
         if status != "PASS":
             failed.append(d.get("reason") or f"{c['sample_id']} unit {c['unit']} failed")
-    for msg in failed:
-        print(msg, file=log)
+    if log is not None:
+        for msg in failed:
+            print(msg, file=log)
     if not failed:
         tmp = f"{out}.tmp.{os.getpid()}"
         with open(tmp, "w") as fh:

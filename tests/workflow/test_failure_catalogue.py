@@ -443,8 +443,12 @@ def test_16s_without_primers_stops_with_defaults_and_matches_with_the_setting(tm
     )
     run = tmp_path / "defaults"
     checks = [f"results/qc/check/P0{i}-16S/L001.json" for i in (1, 2, 3)]
-    res = run_snakemake(run, "--keep-going", *checks, config={"samples": sheet})
+    res = run_snakemake(
+        run, "--keep-going", *checks, "results/qc/check/summary.tsv", config={"samples": sheet}
+    )
     assert res.returncode != 0
+    assert "2 unit(s) failed the FASTQ check" in res.stderr
+    assert "set qc.primers_16s.already_removed: true" in res.stderr  # seen in the terminal
     log = (run / "logs/qc/check_fastq/P02-16S.L001.log").read_text()
     assert "the configured 16S primers are (nearly) absent" in log, log
     assert "set qc.primers_16s.already_removed: true" in log
@@ -514,6 +518,10 @@ def test_bad_unit_leaves_every_other_report_and_is_listed(tmp_path):
     run = tmp_path / "run"
     res = run_snakemake(run, "--keep-going", config={"samples": sheet})
     assert res.returncode != 0
+    import re
+
+    failed_rules = set(re.findall(r"Error in rule (\w+):", res.stderr))
+    assert failed_rules == {"fastq_check_summary"}, res.stderr[-4000:]  # nothing else failed
     assert "1 unit(s) failed the FASTQ check and were left out" in res.stderr
     assert "FASTQ check failed for sample P03-16S unit L001" in res.stderr
     for name in ("P01.json", "P02.json", "P03.json", "cohort.json", "cohort.html"):
@@ -579,10 +587,9 @@ def test_reference_replaced_with_older_mtime_stops_until_touched(tmp_path):
     os.utime(bed, ns=(old - 10**9, old - 10**9))
     res = run_snakemake(run, "-n", overrides=over)
     assert res.returncode != 0
-    assert "changed since the last run although their modification time is not newer" in (
-        res.stderr
-    )
-    assert f"Run `touch {bed}`" in res.stderr
+    out = res.stdout + res.stderr
+    assert "changed since the last run although their modification time is not newer" in out
+    assert f"Run `touch {bed}`" in out
     later = old + 10**12
     os.utime(bed, ns=(later, later))  # touch
     assert run_snakemake(run, "-n", overrides=over).returncode == 0

@@ -89,16 +89,26 @@ def test_qc_on_tiny_cohort(tmp_path):
 def test_truncated_fastq_stops_its_unit_with_a_clear_message(tmp_path):
     sheet, _ = cohort(tmp_path, broken="P02-sg")
     run = tmp_path / "run"
-    res = run_snakemake(run, "--keep-going", *QC_TARGETS, config={"samples": sheet})
-    assert res.returncode != 0
+    res = run_snakemake(
+        run, "--keep-going", *QC_TARGETS, "results/qc/check/summary.tsv", config={"samples": sheet}
+    )
+    assert res.returncode != 0  # fastq_check_summary fails the run, naming the unit
+    assert "1 unit(s) failed the FASTQ check" in res.stderr
     log = (run / "logs/qc/check_fastq/P02-sg.1.log").read_text()
     assert "FASTQ check failed for sample P02-sg unit 1" in log
     assert "truncated" in log and "copy it again" in log
-    # no partial output of the failed unit, and nothing downstream of it
-    assert not (run / "results/qc/check/P02-sg/1.json").exists()
     assert not list(run.glob("results/qc/check/P02-sg/*.tmp.*"))
-    assert not (run / "results/qc/fastp/P02-sg").exists() or not list(
-        (run / "results/qc/fastp/P02-sg").iterdir()
-    )
+    # Changed with issue 11: the failed unit is recorded as FAIL and goes on as an empty pair
+    # (nothing of its reads passes), so the tables that need every unit are still built.
+    check = json.loads((run / "results/qc/check/P02-sg/1.json").read_text())
+    assert check["status"] == "FAIL" and check["read_pairs"] == 0
+    assert count_reads(run / "results/qc/merged/P02-sg_R1.fastq.gz") == 0
+    counts = pd.read_csv(run / "results/qc/read_counts.tsv", sep="\t").set_index("sample_id")
+    assert counts.loc["P02-sg", "status"] == "FAIL"
+    assert counts.loc["P02-sg", "read_pairs_out"] == 0
+    assert counts.loc["P02-sg", "reason"].startswith("FASTQ check failed (logs/qc/check_fastq/")
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    assert "P02-sg" not in {r["sample_id"] for r in prov["inputs"]}
     # the other samples went through (--keep-going)
     assert (run / "results/qc/merged/P01-host_R1.fastq.gz").exists()
+    assert (counts.drop(index="P02-sg")["status"] == "PASS").all()
