@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import sys
+import tempfile
 
 #: Free space below which a filesystem counts as full when a run fails (onerror, common.smk).
 LOW_SPACE_BYTES = 64 * 1024 * 1024
@@ -53,3 +55,20 @@ def write_text(path: str | os.PathLike, text: str) -> None:
         if isinstance(exc, OSError) and (msg := disk_full_message(path, exc)):
             raise OSError(exc.errno, f"{msg} (writing {path})") from exc
         raise
+
+
+def report_disk_full(folders=None, out=sys.stderr) -> None:
+    """Print a "disk full" sentence for each full filesystem among ``folders`` (default: the
+    working directory and the temporary folder); Snakemake's onerror handler calls it."""
+    for folder in dict.fromkeys(folders or (os.getcwd(), tempfile.gettempdir())):
+        if msg := disk_full_message(folder):
+            print(f"ERROR: {msg}", file=out)
+
+
+def python_bin_on_path() -> None:
+    """Put the folder of the running Python (the project's venv, with cutadapt, multiqc...)
+    on PATH unless it is there: jobs started by this process find the tools of the venv."""
+    folder = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if folder and folder not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join(p for p in (folder, path) if p)

@@ -39,14 +39,21 @@ COLUMNS = (
 def _fastp_figures(report: Mapping) -> dict:
     summ = report["summary"]
     before, after = summ["before_filtering"], summ["after_filtering"]
+    nan = float("nan")
+
+    # fastp gives 0 for the rates of no reads: not a measurement, so NA
+    def rate(value, reads):
+        return round(value, 6) if reads else nan
+
+    dup = report.get("duplication", {}).get("rate", nan)
     return {
         "read_pairs_in": before["total_reads"] // 2,
         "read_pairs_out": after["total_reads"] // 2,
         "bases_in": before["total_bases"],
         "bases_out": after["total_bases"],
-        "q30_rate_in": round(before["q30_rate"], 6),
-        "q30_rate_out": round(after["q30_rate"], 6),
-        "duplication_rate": round(report.get("duplication", {}).get("rate", float("nan")), 6),
+        "q30_rate_in": rate(before["q30_rate"], before["total_reads"]),
+        "q30_rate_out": rate(after["q30_rate"], after["total_reads"]),
+        "duplication_rate": rate(dup, before["total_reads"]),
         "adapter_trimmed_reads": report.get("adapter_cutting", {}).get("adapter_trimmed_reads", 0),
     }
 
@@ -150,7 +157,7 @@ def summarise_qc(
                 "assay": u["assay"],
                 "qc_tool": u["qc_tool"],
                 **figures,
-                "pct_pairs_kept": round(100.0 * n_out / n_in, 2) if n_in else 0.0,
+                "pct_pairs_kept": round(100.0 * n_out / n_in, 2) if n_in else float("nan"),
                 "reason": reason,
                 "status": status,
             }

@@ -28,11 +28,9 @@ SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 # The tools installed beside this Python (the project's .venv: cutadapt, multiqc, ...) are
 # found by every rule even when Snakemake was started as `.venv/bin/snakemake` without the
 # venv on PATH (jobs inherit this environment; conda envs still go first with --use-conda).
-_PYTHON_BIN = os.path.dirname(sys.executable)
-if _PYTHON_BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = os.pathsep.join(
-        p for p in (_PYTHON_BIN, os.environ.get("PATH", "")) if p
-    )
+from holobiont.atomic import python_bin_on_path  # noqa: E402
+
+python_bin_on_path()
 
 
 def _in_project(path):
@@ -55,15 +53,7 @@ try:
 except (ConfigError, SampleSheetError) as err:
     raise WorkflowError(str(err)) from None
 
-from holobiont.atomic import disk_full_message  # noqa: E402
-
-
-onerror:
-    # A job that failed for want of space often says only "write error" or nothing: name it.
-    for _where in dict.fromkeys((os.getcwd(), os.environ.get("TMPDIR", "/tmp"))):
-        if _msg := disk_full_message(_where):
-            print(f"ERROR: {_msg}", file=sys.stderr)
-
+from holobiont.atomic import report_disk_full  # noqa: E402 (onerror, qc.smk)
 
 HOST_FASTA = config["references"].get("host_fasta", "")
 HOST_FAI = f"{HOST_FASTA}.fai"
@@ -172,7 +162,7 @@ def file_stamp(path):
 
 
 def get_fastq_stamp(wildcards):
-    """Params of every rule that reads a unit's raw FASTQ: when a file is replaced, even by
+    """Params of the steps reading a unit's raw FASTQ; when a file is replaced, even by
     one with an older mtime, the stamp differs from the one Snakemake recorded with the
     outputs, and its params rerun trigger redoes the unit (and, by mtime, all after it).
     """

@@ -2,6 +2,11 @@
 # removal (16S), merge of the units of a sample, read-count summary and a cohort MultiQC report.
 
 
+onerror:
+    # A job that failed for want of space often says only "write error": name it and where.
+    report_disk_full()
+
+
 rule check_fastq:
     input:
         unpack(get_fastq),
