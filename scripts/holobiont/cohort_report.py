@@ -122,13 +122,17 @@ def _composition(table_path: Path_, top: int) -> dict:
     mean = rel.mean(axis=0)
     order = [k for k in np.argsort(-mean, kind="stable") if genus.taxa[k] != "unassigned"]
     keep = [k for k in order if mean[k] > 0][:top]
-    samples = []
+    samples, not_measured = [], []
+    totals = np.asarray(genus.counts.sum(axis=1)).ravel()
     for i, s in enumerate(genus.sample_ids):
+        if totals[i] <= 0:
+            not_measured.append(s)  # no reads: no composition to draw (not "0 %")
+            continue
         parts = [float(rel[i, k]) for k in keep]
         samples.append(
             {"sample_id": s, "relative": parts, "other": max(0.0, float(rel[i].sum()) - sum(parts))}
         )
-    return {"genera": [names[k] for k in keep], "samples": samples}
+    return {"genera": [names[k] for k in keep], "samples": samples, "not_measured": not_measured}
 
 
 def build_cohort_report(
@@ -541,6 +545,12 @@ def _section_microbiome(c: dict) -> str:
                 '<p class="small">Genus composition (the cohort\'s '
                 f"{len(m['composition']['genera'])} most abundant genera on average).</p>"
                 f"{svg_composition(m['composition'])}"
+                + (
+                    f'<p class="warn">{NOT_MEASURED} (no reads in the table): '
+                    f"{_e(', '.join(m['composition']['not_measured']))}.</p>"
+                    if m["composition"].get("not_measured")
+                    else ""
+                )
             )
         blocks = []
         for metric, pcoa in m.get("pcoa", {}).items():

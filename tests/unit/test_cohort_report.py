@@ -168,3 +168,19 @@ def test_cohort_without_enough_samples_for_diversity(tmp_path):
     # a skipped PERMANOVA (NA cells, as diversity.py writes them) keeps its reason
     assert sg["permanova"][0]["groups"] is None and sg["permanova"][0]["sample_size"] == 1
     assert "fewer than 3 samples" in html
+
+
+def test_sample_without_reads_is_listed_not_drawn(tmp_path):
+    """A library with no reads (failed QC, nothing after primer trimming) has no composition
+    in the cohort plot: it is listed as not measured, never a bar of zeros."""
+    from holobiont.cohort_report import _composition
+
+    table = tmp_path / "asv.tsv"
+    table.write_text(
+        "taxon_id\tA\tB\tC\ttaxonomy\n"
+        "t1\t10\t0\t5\td__Bacteria; g__Bacteroides\n"
+        "t2\t30\t0\t5\td__Bacteria; g__Prevotella\n"
+    )
+    comp = _composition(table, top=5)
+    assert [s["sample_id"] for s in comp["samples"]] == ["A", "C"]
+    assert comp["not_measured"] == ["B"]
