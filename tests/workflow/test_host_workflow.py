@@ -74,12 +74,13 @@ def simulate(tmp_path, n_pairs=3000, seed=7):
             a, b = frag[:150], frag[-150:].translate(COMP)[::-1]
             r1.write(f"@T:{i} 1:N:0:A\n{a}\n+\n{'F' * 150}\n")
             r2.write(f"@T:{i} 2:N:0:A\n{b}\n+\n{'F' * 150}\n")
-    # a library whose every read is shorter than fastp's length_required (50): empty after QC
+    # a library whose every read is shorter than the host minimum length (host libraries get
+    # adapter trimming only, with fastp's 15 bp minimum): empty after QC
     e1p, e2p = reads / "E1_R1.fastq.gz", reads / "E1_R2.fastq.gz"
     with gzip.open(e1p, "wt") as e1, gzip.open(e2p, "wt") as e2:
         for i in range(200):
-            e1.write(f"@E:{i} 1:N:0:A\n{ref[i : i + 30]}\n+\n{'F' * 30}\n")
-            e2.write(f"@E:{i} 2:N:0:A\n{ref[i + 40 : i + 70]}\n+\n{'F' * 30}\n")
+            e1.write(f"@E:{i} 1:N:0:A\n{ref[i : i + 12]}\n+\n{'F' * 12}\n")
+            e2.write(f"@E:{i} 2:N:0:A\n{ref[i + 40 : i + 52]}\n+\n{'F' * 12}\n")
     rows = [
         {
             "patient_id": "T1",
