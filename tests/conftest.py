@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# ../shared beside the project (as in CI); HOLOBIONT_SHARED points elsewhere (a worktree)
+SHARED = Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared"))
 DEMO = ROOT / "resources" / "demo" / "data"
 
 

@@ -39,9 +39,13 @@ if (( WANT_TEST )); then
     command -v "$cmd" >/dev/null 2>&1 || { missing_cmds+=("$cmd"); missing_pkgs+=("${TEST_TOOLS[$cmd]}"); }
   done
 fi
-# Benchmarks compare with Striped UniFrac, importable from Debian's own python3.
+# Benchmarks compare with Striped UniFrac, importable from Debian's own python3, and simulate
+# Illumina host reads with ART (benchmarks/host_simulated.py).
 if (( WANT_BENCH )) && ! /usr/bin/python3 -c 'import unifrac, biom' >/dev/null 2>&1; then
   missing_cmds+=("python3 unifrac module"); missing_pkgs+=(python3-unifrac unifrac-tools)
+fi
+if (( WANT_BENCH )) && ! command -v art_illumina >/dev/null 2>&1; then
+  missing_cmds+=(art_illumina); missing_pkgs+=(art-nextgen-simulation-tools)
 fi
 # python3 -m venv needs Debian's python3-venv when python3 is the system one.
 PYTHON=${PYTHON:-}

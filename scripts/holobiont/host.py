@@ -1,7 +1,8 @@
 """Host-genome helpers: reference checks, PGx coverage and the PharmCAT-ready VCF.
 
 - :func:`check_reference` stops a run on a host FASTA without ``chr`` contig names or of another
-  build than the PGx catalog (GRCh38), judged from the reference bases at the catalog positions.
+  build than the PGx catalog (GRCh38), judged from its contig names and lengths (or, for a
+  declared subset of GRCh38, from the bases at the catalog positions), never on no evidence.
 - :func:`pgx_coverage` reports, per gene, the read depth at every catalog position.
 - :func:`pharmcat_ready_vcf` writes one record per catalog position: the call where covered,
   ``0/0`` where covered and reference, ``./.`` where the depth is below the configured minimum,
@@ -20,6 +21,7 @@ from typing import TextIO
 
 import pysam
 
+from holobiont import genome_build as gb
 from holobiont.atomic import write_text
 from holobiont.pgx import Catalog, Position, combine_calls, express_allele, load_catalog
 
@@ -33,9 +35,25 @@ def check_reference(
     catalog: Catalog | str | os.PathLike,
     *,
     max_mismatch_fraction: float = 0.05,
+    min_confirming_positions: int = 10,
     log: TextIO | None = None,
 ) -> dict:
-    """Check contig naming and genome build of the host reference against the PGx catalog.
+    """Check contig naming and genome build of the host reference; never pass on no evidence.
+
+    The build is judged in this order (:mod:`holobiont.genome_build`):
+
+    1. **Contig names and lengths** against the primary-chromosome lengths of GRCh38,
+       GRCh37/hg19 and T2T-CHM13. A contig with another build's length stops the run, naming
+       that build (hg19 ``chr20`` is 63,025,520 bp, GRCh38's 64,444,167).
+    2. **Naming**: without ``chr`` contig names (Ensembl ``1``, RefSeq ``NC_000001.11``) the
+       run stops, saying which build the lengths showed.
+    3. A FASTA whose primary contigs have no known length (windows or truncated contigs, as the
+       demo's) must **declare** its build (``AS:GRCh38`` in the ``@SQ`` lines of the ``.dict``
+       beside it) *and* have its bases confirmed at ``min_confirming_positions`` or more PGx
+       catalog positions: with fewer in its sequence (none: nothing could be checked) the
+       run stops.
+    4. **Bases at the PGx catalog positions** are compared in every case: more than
+       ``max_mismatch_fraction`` differing stops the run.
 
     Parameters
     ----------
@@ -45,80 +63,157 @@ def check_reference(
         PGx catalog (GRCh38 positions, ``chr`` contigs).
     max_mismatch_fraction : float
         Largest fraction of catalog positions whose reference base may differ from the FASTA
-        before the build is declared wrong (a few differences can be genuine, e.g. positions
-        where GRCh38 carries the minor allele are still catalogued with the GRCh38 base).
+        (a few differences can be genuine, e.g. positions where GRCh38 carries the minor
+        allele are still catalogued with the GRCh38 base).
+    min_confirming_positions : int
+        Catalog positions (with a base in the FASTA) a declared subset needs.
 
     Returns
     -------
     dict
-        ``contigs`` (names and lengths), ``checked`` (positions compared), ``mismatches``
-        (list), ``genes_without_contig`` (genes whose contig or position is absent: their PGx
-        result will be "not callable").
+        ``build`` ("GRCh38"), ``build_evidence`` (sentence), ``build_by_lengths`` (what the
+        lengths showed), ``contigs`` (names and lengths), ``checked_positions``,
+        ``mismatches`` (list), ``genes_without_contig`` (genes whose contig or position is
+        absent: their PGx result will be "not callable").
 
     Raises
     ------
     ReferenceError
-        No contig starts with ``chr`` (e.g. Ensembl ``1``, RefSeq ``NC_000001.11``), or more
-        than ``max_mismatch_fraction`` of the checkable catalog positions disagree (another
-        build, e.g. GRCh37/hg19).
+        Another build, no ``chr`` names, an undeclared or unconfirmed subset, or too many
+        catalog bases differing.
 
     Notes
     -----
-    Positions whose FASTA base is ``N`` are skipped (masked or, in the demo, synthetic flanks).
+    Positions whose FASTA base is ``N`` are skipped (masked or, in the demo, outside windows).
     """
     log = log or sys.stderr
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    name = Path(fasta).name
     ref = pysam.FastaFile(str(fasta))
     try:
         contigs = dict(zip(ref.references, ref.lengths, strict=True))
+        evidence = gb.identify(contigs)
+        _refuse_other_build(name, contigs, evidence)
         if not any(c.startswith("chr") for c in contigs):
             shown = ", ".join(list(contigs)[:5])
-            raise ReferenceError(
-                f"the host reference {Path(fasta).name} has no contig named 'chr...' (it has "
-                f"{shown}{', ...' if len(contigs) > 5 else ''}). Holobiont uses GRCh38 with "
-                "UCSC-style names (chr1, chr2, ...), as in the PGx catalog and PharmCAT. Use a "
-                "'chr'-named GRCh38 FASTA, e.g. the GRCh38 no-alt analysis set."
+            seen = (
+                f" Its contig lengths are {gb.BUILD_LABELS[evidence.build]}'s."
+                if evidence.build
+                else ""
             )
-        checked, mismatches, genes_missing = 0, [], set()
-        for p in cat.positions():
-            length = contigs.get(p.chrom)
-            if length is None or p.pos + len(p.ref) - 1 > length:
-                genes_missing.add(p.gene)
-                continue
-            seq = ref.fetch(p.chrom, p.pos - 1, p.pos - 1 + len(p.ref)).upper()
-            if "N" in seq:
-                continue
-            checked += 1
-            if seq != p.ref.upper():
-                mismatches.append(
-                    {
-                        "gene": p.gene,
-                        "position": f"{p.chrom}:{p.pos}",
-                        "rsid": p.rsid,
-                        "catalog_ref": p.ref,
-                        "fasta_ref": seq,
-                    }
-                )
+            raise ReferenceError(
+                f"the host reference {name} has no contig named 'chr...' (it has "
+                f"{shown}{', ...' if len(contigs) > 5 else ''}).{seen} Holobiont uses GRCh38 "
+                "with UCSC-style names (chr1, chr2, ...), as in the PGx catalog and PharmCAT. "
+                "Use a 'chr'-named GRCh38 FASTA, e.g. the GRCh38 no-alt analysis set."
+            )
+        checked, mismatches, genes_missing = _compare_catalog_bases(ref, contigs, cat)
     finally:
         ref.close()
     if checked and len(mismatches) > max(1, max_mismatch_fraction * checked):
         ex = mismatches[0]
         raise ReferenceError(
-            f"the host reference {Path(fasta).name} does not look like GRCh38: "
+            f"the host reference {name} does not look like GRCh38: "
             f"{len(mismatches)} of {checked} PGx catalog positions have another reference base "
             f"(e.g. {ex['position']} {ex['rsid']}: catalog {ex['catalog_ref']}, FASTA "
             f"{ex['fasta_ref']}). Is it GRCh37/hg19? Use a GRCh38 FASTA with 'chr' names."
         )
+    by_length = evidence.by_build.get("GRCh38", [])
+    if by_length and not evidence.unrecognised:
+        how = f"contig names and lengths: {len(by_length)} primary contigs have GRCh38's length"
+    else:
+        declared, why = gb.declared_build(fasta, contigs)
+        partial = ", ".join(f"{c} ({n:,} bp)" for c, n in list(evidence.unrecognised.items())[:3])
+        if declared is not None and declared != "GRCh38":
+            raise ReferenceError(
+                f"the host reference {name} is declared {gb.BUILD_LABELS[declared]} ({why}), "
+                "not GRCh38. Use a GRCh38 FASTA with 'chr' names."
+            )
+        if declared is None:
+            raise ReferenceError(
+                f"cannot tell the build of the host reference {name}: "
+                + (
+                    f"its primary contigs {partial} have the length of no known build "
+                    "(GRCh38, GRCh37/hg19, T2T-CHM13)"
+                    if evidence.unrecognised
+                    else "it has no primary chromosome (chr1..chr22, chrX, chrY, chrM)"
+                )
+                + f", and {why}. Use a complete GRCh38 FASTA; if this FASTA is a subset of "
+                "GRCh38 (windows, truncated contigs), declare it with AS:GRCh38 on every @SQ "
+                f"line of {gb.dict_path(fasta).name} (samtools dict -a GRCh38)."
+            )
+        if checked < min_confirming_positions:
+            raise ReferenceError(
+                f"{'nothing' if checked == 0 else 'too little'} could be checked in the host "
+                f"reference {name}: its contig lengths are no known build's, and the "
+                f"{why.removeprefix('declared ')} is confirmed by the bases at {checked} PGx "
+                f"catalog positions (at least {min_confirming_positions} needed; the others are "
+                "N or outside its contigs). Use a complete GRCh38 FASTA."
+            )
+        how = f"{why}, confirmed by the bases at {checked} PGx catalog positions"
+    print(f"Host reference {name}: GRCh38 ({how}).", file=log)
     for g in sorted(genes_missing):
         print(
             f"WARNING: no reference sequence for {g} positions; {g} will be not callable.", file=log
         )
     return {
+        "build": "GRCh38",
+        "build_evidence": how,
+        "build_by_lengths": evidence.as_dict(),
         "contigs": contigs,
         "checked_positions": checked,
         "mismatches": mismatches,
         "genes_without_contig": sorted(genes_missing),
     }
+
+
+def _refuse_other_build(name: str, contigs: dict[str, int], evidence: gb.BuildEvidence) -> None:
+    """Stop on contigs whose lengths are another build's than GRCh38 (naming it)."""
+    others = [b for b in evidence.builds if b != "GRCh38"]
+    if not others:
+        return
+    build = others[0]
+    label = gb.BUILD_LABELS[build]
+    contig = evidence.by_build[build][0]
+    grch38 = gb.build_lengths("GRCh38").get(gb.primary_name(contig), [])
+    also = (
+        f" (and {len(evidence.by_build['GRCh38'])} contigs of GRCh38's: a mixed FASTA)"
+        if "GRCh38" in evidence.by_build
+        else ""
+    )
+    raise ReferenceError(
+        f"the host reference {name} is {label}, not GRCh38: contig {contig} is "
+        f"{contigs[contig]:,} bp, the length of {label}'s"
+        + (f" (GRCh38's is {grch38[0]:,} bp)" if grch38 else "")
+        + f"{also}; {len(evidence.by_build[build])} primary contig(s) have {label} lengths. "
+        "Holobiont's PGx catalog and PharmCAT use GRCh38 coordinates: use a GRCh38 FASTA with "
+        "'chr' names (e.g. the GRCh38 no-alt analysis set), not a lifted-over catalog."
+    )
+
+
+def _compare_catalog_bases(ref: pysam.FastaFile, contigs: dict[str, int], cat: Catalog):
+    """Compare the FASTA bases with the catalog REF at every catalog position in the FASTA."""
+    checked, mismatches, genes_missing = 0, [], set()
+    for p in cat.positions():
+        length = contigs.get(p.chrom)
+        if length is None or p.pos + len(p.ref) - 1 > length:
+            genes_missing.add(p.gene)
+            continue
+        seq = ref.fetch(p.chrom, p.pos - 1, p.pos - 1 + len(p.ref)).upper()
+        if "N" in seq:
+            continue
+        checked += 1
+        if seq != p.ref.upper():
+            mismatches.append(
+                {
+                    "gene": p.gene,
+                    "position": f"{p.chrom}:{p.pos}",
+                    "rsid": p.rsid,
+                    "catalog_ref": p.ref,
+                    "fasta_ref": seq,
+                }
+            )
+    return checked, mismatches, genes_missing
 
 
 def write_reference_check(fasta, catalog, out: str | os.PathLike, **kw) -> dict:

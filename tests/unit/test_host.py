@@ -52,12 +52,105 @@ def test_reference_of_another_build_is_refused(tmp_path):
         check_reference(fa, CATALOG)
 
 
-def test_grch38_bases_pass_and_missing_contigs_are_listed(tmp_path, capsys):
+def write_dict(fasta, assembly: str | None = "GRCh38", lengths: dict | None = None):
+    """A sequence dictionary beside ``fasta`` (``x.fa`` -> ``x.dict``), as samtools dict -a."""
+    with pysam.FastaFile(str(fasta)) as fa:
+        contigs = lengths or dict(zip(fa.references, fa.lengths, strict=True))
+    tag = f"\tAS:{assembly}" if assembly else ""
+    lines = ["@HD\tVN:1.6"] + [f"@SQ\tSN:{c}\tLN:{n}{tag}" for c, n in contigs.items()]
+    path = fasta.with_suffix(".dict")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_declared_grch38_subset_confirmed_by_bases_passes(tmp_path, capsys):
     fa = write_fasta(tmp_path / "ok.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
-    res = check_reference(fa, CATALOG)
+    write_dict(fa)
+    res = check_reference(fa, CATALOG, min_confirming_positions=len(NUDT15))
+    assert res["build"] == "GRCh38"
+    assert res["build_evidence"] == (
+        f"declared AS:GRCh38 in ok.dict, confirmed by the bases at {len(NUDT15)} PGx catalog"
+        " positions"
+    )
+    assert res["build_by_lengths"]["unrecognised_primary_contigs"] == {"chr13": len(chr13_with({}))}
     assert res["checked_positions"] == len(NUDT15) and res["mismatches"] == []
     assert "CYP2C19" in res["genes_without_contig"] and "NUDT15" not in res["genes_without_contig"]
-    assert "CYP2C19 will be not callable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "CYP2C19 will be not callable" in err and "ok.fa: GRCh38 (declared AS:GRCh38" in err
+
+
+def test_declared_subset_with_too_few_confirming_bases_is_refused(tmp_path):
+    fa = write_fasta(tmp_path / "few.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
+    write_dict(fa)
+    with pytest.raises(ReferenceError, match=r"too little could be checked.* at 4 PGx .*least 10"):
+        check_reference(fa, CATALOG)
+
+
+def test_subset_without_declaration_is_refused(tmp_path):
+    fa = write_fasta(tmp_path / "sub.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
+    with pytest.raises(
+        ReferenceError,
+        match=r"cannot tell the build .*chr13 \(\d[\d,]* bp\) have the length of no known build"
+        r".*no sequence dictionary sub.dict",
+    ):
+        check_reference(fa, CATALOG, min_confirming_positions=1)
+    write_dict(fa, assembly=None)
+    with pytest.raises(ReferenceError, match="sub.dict has no AS"):
+        check_reference(fa, CATALOG, min_confirming_positions=1)
+    write_dict(fa, lengths={"chr13": 5})
+    with pytest.raises(ReferenceError, match="other contigs or lengths than the FASTA index"):
+        check_reference(fa, CATALOG, min_confirming_positions=1)
+
+
+def test_declared_subset_without_any_catalog_position_checks_nothing_and_fails(tmp_path):
+    # the GIAB chr22 slice case: real GRCh38 sequence, declared, but no PGx gene in it
+    fa = write_fasta(tmp_path / "slice.fa", {"chr22": "ACGT" * 10_000})
+    write_dict(fa)
+    with pytest.raises(ReferenceError, match=r"nothing could be checked .* at 0 PGx catalog"):
+        check_reference(fa, CATALOG)
+
+
+def test_declared_other_build_is_refused(tmp_path):
+    fa = write_fasta(tmp_path / "h.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
+    write_dict(fa, assembly="hg19")
+    with pytest.raises(ReferenceError, match=r"declared GRCh37/hg19 \(declared AS:hg19"):
+        check_reference(fa, CATALOG, min_confirming_positions=1)
+
+
+def _n_contigs(tmp_path, name, contigs: dict[str, int]):
+    """A FASTA of all-N contigs of the given lengths (full chromosome lengths, ~50 MB)."""
+    path = tmp_path / name
+    with open(path, "w") as fh:
+        for c, n in contigs.items():
+            fh.write(f">{c}\n")
+            line = "N" * 60 + "\n"
+            fh.write(line * (n // 60))
+            if n % 60:
+                fh.write("N" * (n % 60) + "\n")
+    pysam.faidx(str(path))
+    return path
+
+
+def test_hg19_chr20_is_refused_naming_the_build(tmp_path):
+    # the case that passed before: no PGx position on chr20, so no base was compared
+    fa = _n_contigs(tmp_path, "hg19_chr20.fa", {"chr20": 63_025_520})
+    with pytest.raises(
+        ReferenceError,
+        match=r"hg19_chr20.fa is GRCh37/hg19, not GRCh38: contig chr20 is 63,025,520 bp.*"
+        r"GRCh38's is 64,444,167 bp",
+    ):
+        check_reference(fa, CATALOG)
+
+
+def test_grch38_by_lengths_passes_and_ensembl_names_are_refused_with_the_build(tmp_path):
+    fa = _n_contigs(tmp_path, "g38.fa", {"chr21": 46_709_983, "chrM": 16_569, "chrEBV": 171_823})
+    res = check_reference(fa, CATALOG)
+    assert res["build"] == "GRCh38" and res["checked_positions"] == 0
+    assert res["build_evidence"].startswith("contig names and lengths: 1 primary contigs")
+    assert res["build_by_lengths"]["ambiguous_contigs"] == ["chrM"]  # 16,569 in every build
+    ens = _n_contigs(tmp_path, "ens.fa", {"21": 46_709_983})
+    with pytest.raises(ReferenceError, match="no contig named 'chr...'.*lengths are GRCh38's"):
+        check_reference(ens, CATALOG)
 
 
 def test_positions_file_sorted_unique(tmp_path):

@@ -26,6 +26,8 @@ Every case runs the real workflow on a tiny cohort with one defect and checks
 | 16| empty FASTQ pair                            | check_fastq             | unit stops      |
 | 17| reference without "chr" contig names        | check_host_reference    | host stops      |
 | 18| non-GRCh38 reference (other bases at PGx)   | check_host_reference    | host stops      |
+| 18b| hg19 reference (hg19 contig lengths), in   | check_host_reference    | host / shotgun  |
+|   | every branch using it: wgs, panel, shotgun  |                         | stop, names it  |
 | 19| incomplete / corrupt Kraken2 database       | config, before any job  | stop            |
 | 20| empty sample after QC (all reads too short) | qc_summary              | FAIL, goes on   |
 | 21| all-zero feature table                      | diversity               | empty, warning  |
@@ -298,6 +300,8 @@ def test_wrong_host_reference_stops_host_stage(tmp_path, case):
         expect = "does not look like GRCh38"
     ref = tmp_path / "ref.fa"
     _write_fasta(ref, contigs)
+    if case == "not_grch38":  # declared GRCh38 as the demo's: the bases must refuse it
+        (tmp_path / "ref.dict").write_text((DEMO / "reference/demo_grch38.dict").read_text())
     sheet = write_sheet(
         tmp_path / "samples.tsv",
         [
@@ -319,6 +323,43 @@ def test_wrong_host_reference_stops_host_stage(tmp_path, case):
     assert res.returncode != 0
     log = (run / "logs/host/check_reference.log").read_text()
     assert expect in log, log
+    assert not (run / "results/host/reference_check.json").exists()
+    no_partial_outputs(run)
+
+
+#: Final output of each branch that uses the host reference, and the assay behind it.
+BRANCH_OUTPUT = {
+    "host_wgs": "results/host/vcf/P01-x.vcf.gz",
+    "host_panel": "results/host/vcf/P01-x.vcf.gz",
+    "shotgun": "results/shotgun/microbial/P01-x_R1.fastq.gz",  # host removal
+}
+
+
+@requires_demo
+@pytest.mark.parametrize("assay", sorted(BRANCH_OUTPUT))
+def test_hg19_reference_is_refused_naming_the_build_in_every_branch(tmp_path, assay):
+    # hg19 chr20 (all N: no PGx position, so no base can be compared; it used to pass)
+    ref = tmp_path / "hg19.fa"
+    with open(ref, "w") as fh:
+        n = 63_025_520
+        fh.write(">chr20\n" + ("N" * 60 + "\n") * (n // 60) + "N" * (n % 60) + "\n")
+    (tmp_path / "reads").mkdir()
+    reads = _pair(tmp_path, "x", n=50)
+    sheet = write_sheet(tmp_path / "samples.tsv", [row("P01", "P01-x", assay, *reads)])
+    run = tmp_path / "run"
+    res = run_snakemake(
+        run,
+        BRANCH_OUTPUT[assay],
+        overrides={"samples": str(sheet), "references": {"host_fasta": str(ref)}},
+    )
+    assert res.returncode != 0
+    log = (run / "logs/host/check_reference.log").read_text()
+    assert (
+        "hg19.fa is GRCh37/hg19, not GRCh38: contig chr20 is 63,025,520 bp, the length of "
+        "GRCh37/hg19's (GRCh38's is 64,444,167 bp)" in log
+    ), log
+    assert "Error in rule check_host_reference" in res.stderr  # the terminal names the step
+    assert not (run / BRANCH_OUTPUT[assay]).exists()
     assert not (run / "results/host/reference_check.json").exists()
     no_partial_outputs(run)
 

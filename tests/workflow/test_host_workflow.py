@@ -1,5 +1,6 @@
 """Host stage with the real tools on a tiny synthetic genome: both aligners recover planted
-SNVs, and a library left empty by QC yields explicit "not callable" PGx results, not a crash."""
+SNVs and indels with upper-case alleles on a soft-masked reference, and a library left empty by
+QC yields explicit "not callable" PGx results, not a crash."""
 
 import gzip
 import json
@@ -16,12 +17,32 @@ pytestmark = [pytest.mark.workflow]
 COMP = str.maketrans("ACGT", "TGCA")
 
 
+#: Soft-masked (lower-case) part of the reference, as repeats are in GRCh38 FASTAs.
+MASKED = (8000, 14_000)
+
+
+def _free_indel_site(ref, rng, taken, lo, hi):
+    """A 1-based anchor position whose 3 bp deletion and 'ACG'-like insertion have one
+    left-aligned spelling (no shift possible), away from the other planted variants."""
+    while True:
+        p = int(rng.integers(lo, hi))
+        if any(abs(p - t) < 60 for t in taken):
+            continue
+        a, nxt = ref[p - 1], ref[p : p + 4]
+        if a != nxt[2] and nxt[0] != nxt[3]:  # deletion of ref[p:p+3] cannot move
+            return p
+
+
 def simulate(tmp_path, n_pairs=3000, seed=7):
-    """A 20 kb reference 'chrT', a diploid sample with 12 planted SNVs, 2x150 error-free reads."""
+    """A 20 kb reference 'chrT' soft-masked over MASKED, a diploid sample with 12 planted SNVs
+    and, in the masked part, a 3 bp deletion and a 3 bp insertion; 2x150 error-free reads."""
     rng = np.random.default_rng(seed)
     ref = "".join(rng.choice(list("ACGT"), 20_000))
+    shown = ref[: MASKED[0]] + ref[MASKED[0] : MASKED[1]].lower() + ref[MASKED[1] :]
     fasta = tmp_path / "ref.fa"
-    fasta.write_text(">chrT\n" + "\n".join(ref[i : i + 60] for i in range(0, len(ref), 60)) + "\n")
+    fasta.write_text(
+        ">chrT\n" + "\n".join(shown[i : i + 60] for i in range(0, len(ref), 60)) + "\n"
+    )
     positions = sorted(rng.choice(np.arange(1000, 19_000), 12, replace=False).tolist())
     truth, haps = {}, [list(ref), list(ref)]
     for i, pos in enumerate(positions):
@@ -31,6 +52,16 @@ def simulate(tmp_path, n_pairs=3000, seed=7):
             if allele:
                 haps[h][pos - 1] = alt
         truth[pos] = (ref[pos - 1], alt, gt)
+    # indels in the masked part (haplotype lists hold one string per reference base)
+    d = _free_indel_site(ref, rng, positions, MASKED[0] + 100, MASKED[1] - 100)
+    haps[0][d : d + 3] = ["", "", ""]  # heterozygous deletion of the 3 bases after d
+    truth[d] = (ref[d - 1 : d + 3], ref[d - 1], (0, 1))
+    n = _free_indel_site(ref, rng, [*positions, d], MASKED[0] + 100, MASKED[1] - 100)
+    x, y = [b for b in "ACGT" if b not in (ref[n - 1], ref[n])][:2]
+    ins = x + y + x  # differs from the bases on both sides: it cannot shift
+    for h in (0, 1):  # homozygous insertion after n
+        haps[h][n - 1] += ins
+    truth[n] = (ref[n - 1], ref[n - 1] + ins, (1, 1))
     haps = ["".join(h) for h in haps]
     reads = tmp_path / "reads"
     reads.mkdir()
@@ -43,12 +74,13 @@ def simulate(tmp_path, n_pairs=3000, seed=7):
             a, b = frag[:150], frag[-150:].translate(COMP)[::-1]
             r1.write(f"@T:{i} 1:N:0:A\n{a}\n+\n{'F' * 150}\n")
             r2.write(f"@T:{i} 2:N:0:A\n{b}\n+\n{'F' * 150}\n")
-    # a library whose every read is shorter than fastp's length_required (50): empty after QC
+    # a library whose every read is shorter than the host minimum length (host libraries get
+    # adapter trimming only, with fastp's 15 bp minimum): empty after QC
     e1p, e2p = reads / "E1_R1.fastq.gz", reads / "E1_R2.fastq.gz"
     with gzip.open(e1p, "wt") as e1, gzip.open(e2p, "wt") as e2:
         for i in range(200):
-            e1.write(f"@E:{i} 1:N:0:A\n{ref[i : i + 30]}\n+\n{'F' * 30}\n")
-            e2.write(f"@E:{i} 2:N:0:A\n{ref[i + 40 : i + 70]}\n+\n{'F' * 30}\n")
+            e1.write(f"@E:{i} 1:N:0:A\n{ref[i : i + 12]}\n+\n{'F' * 12}\n")
+            e2.write(f"@E:{i} 2:N:0:A\n{ref[i + 40 : i + 52]}\n+\n{'F' * 12}\n")
     rows = [
         {
             "patient_id": "T1",
@@ -90,7 +122,9 @@ def test_host_calls_planted_snvs_and_handles_empty_library(tmp_path, aligner):
             for r in vf
             if "PASS" in r.filter
         }
-    assert calls == truth  # exact: every planted SNV, right genotype, nothing else
+    # exact: every planted SNV and indel, right genotype, nothing else; alleles upper case
+    # although the reference is soft-masked there (no 'a' > 'aCT')
+    assert calls == truth
     with pysam.AlignmentFile(str(run / "results/host/bam/T1-host.bam")) as bam:
         rg = bam.header.to_dict()["RG"][0]
         assert rg["ID"] == "T1-host" and rg["SM"] == "T1"

@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -112,3 +113,67 @@ def test_truncated_fastq_stops_its_unit_with_a_clear_message(tmp_path):
     # the other samples went through (--keep-going)
     assert (run / "results/qc/merged/P01-host_R1.fastq.gz").exists()
     assert (counts.drop(index="P02-sg")["status"] == "PASS").all()
+
+
+ADAPTER_R1 = "AGATCGGAAGAGCACACGTCTGAACTCCAGTCA"  # TruSeq read 1 / read 2 3' adapters
+ADAPTER_R2 = "AGATCGGAAGAGCGTCGTGTAGGGAAAGAGTGT"
+
+
+def _poor_tail_library(path, seed):
+    """50 pairs of 100 bp inserts read through into the adapter (good quality) and 50 pairs of
+    long inserts whose last 60 bases are Q2 (an Illumina run going bad): 100 pairs x 2x150."""
+    rng = np.random.default_rng(seed)
+    comp = str.maketrans("ACGT", "TGCA")
+    r1p, r2p = (
+        path.with_name(path.name + "_R1.fastq.gz"),
+        path.with_name(path.name + "_R2.fastq.gz"),
+    )
+    with gzip.open(r1p, "wt") as r1, gzip.open(r2p, "wt") as r2:
+        for i in range(100):
+            if i < 50:
+                frag = "".join(rng.choice(list("ACGT"), 100))
+                a = frag + ADAPTER_R1 + "A" * 17
+                b = frag.translate(comp)[::-1] + ADAPTER_R2 + "A" * 17
+                qa = qb = "F" * 150
+            else:
+                frag = "".join(rng.choice(list("ACGT"), 400))
+                a, b = frag[:150], frag[-150:].translate(comp)[::-1]
+                qa = qb = "F" * 90 + "#" * 60
+            r1.write(f"@M1:1:FC:1:1:{i}:1 1:N:0:ACGT\n{a}\n+\n{qa}\n")
+            r2.write(f"@M1:1:FC:1:1:{i}:1 2:N:0:ACGT\n{b}\n+\n{qb}\n")
+    return r1p, r2p
+
+
+def _fastp_summary(run, sample):
+    doc = json.loads((run / f"results/qc/fastp/{sample}/{sample}.L001.fastp.json").read_text())
+    return doc["summary"]["before_filtering"], doc["summary"]["after_filtering"]
+
+
+@pytest.mark.parametrize("host_trimming", ["adapters", "quality"])
+def test_host_libraries_get_adapter_trimming_only_by_default(tmp_path, host_trimming):
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    rows = [
+        sheet_row("P01", "P01-host", "host_wgs", *_poor_tail_library(reads / "h", 1)),
+        sheet_row("P02", "P02-sg", "shotgun", *_poor_tail_library(reads / "s", 1)),
+    ]
+    sheet = write_sheet(tmp_path / "samples.tsv", rows)
+    run = tmp_path / "run"
+    targets = [f"results/qc/fastp/{s}/{s}.L001.fastp.json" for s in ("P01-host", "P02-sg")]
+    res = run_snakemake(
+        run,
+        *targets,
+        overrides={"samples": str(sheet), "qc": {"fastp": {"host_trimming": host_trimming}}},
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    before, after = _fastp_summary(run, "P01-host")
+    assert before["total_reads"] == 200
+    # adapter read-through removed in both modes: 100 bp inserts, 150 bp long reads
+    if host_trimming == "adapters":
+        assert after["total_reads"] == 200  # no read dropped
+        assert after["total_bases"] == 100 * 100 + 100 * 150  # only the adapters went
+    else:  # the old behaviour: the Q2 tails are cut (or whole reads dropped)
+        assert after["total_bases"] <= 100 * 100 + 100 * 90
+    sg_before, sg_after = _fastp_summary(run, "P02-sg")
+    assert sg_before["total_reads"] == 200
+    assert sg_after["total_bases"] <= 100 * 100 + 100 * 90  # shotgun: quality trimming kept

@@ -128,8 +128,11 @@ rule call_variants:
     shell:
         "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -v -P {params.prior} -Ou"
-        " | bcftools norm --no-version -f {input.fasta} -m -any -Ou"
+        " | bcftools call --no-version -m -v -P {params.prior} -Ov"
+        # REF/ALT upper case (a soft-masked reference gives 'a' > 'aCT'), then split,
+        # left-align and stop on a REF that disagrees with the FASTA (--check-ref e)
+        " | awk 'BEGIN {{ FS = OFS = \"\\t\" }} /^#/ {{ print; next }} {{ $4 = toupper($4); $5 = toupper($5); print }}'"
+        " | bcftools norm --no-version -f {input.fasta} --check-ref e -m -any -Ou"
         " | bcftools filter --no-version -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
         " && tabix -p vcf {output.vcf}"
         " && bcftools stats -F {input.fasta} -s - {output.vcf} > {output.stats}) 2> {log}"

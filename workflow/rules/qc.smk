@@ -60,10 +60,8 @@ rule fastp:
         mem_mb=sized(1024, 2),
         runtime=sized(10, 1 / 20),
     params:
-        q=lookup(dpath="qc/fastp/qualified_quality", within=config),
-        u=lookup(dpath="qc/fastp/unqualified_percent_limit", within=config),
-        cut=lookup(dpath="qc/fastp/cut_right_mean_quality", within=config),
-        length=lookup(dpath="qc/fastp/length_required", within=config),
+        # host libraries: adapters only by default; shotgun: quality filter + 3' trimming
+        trimming=get_fastp_trimming,
         extra=lookup(dpath="qc/fastp/extra", within=config),
         staged=staged_reads("fastp"),  # no input path in the reports (common.smk)
         stamp=get_fastq_stamp,
@@ -71,9 +69,7 @@ rule fastp:
         "{params.staged.link}"
         " && fastp --in1 {params.staged.r1} --in2 {params.staged.r2}"
         " --out1 {output.r1} --out2 {output.r2}"
-        " --detect_adapter_for_pe --qualified_quality_phred {params.q}"
-        " --unqualified_percent_limit {params.u} --cut_right"
-        " --cut_right_mean_quality {params.cut} --length_required {params.length}"
+        " --detect_adapter_for_pe {params.trimming}"
         " --thread {threads} --json {output.json} --html {output.html}"
         " --report_title {wildcards.sample:q}.{wildcards.unit:q} {params.extra} > {log} 2>&1"
         " && rm -r {params.staged.dir}"

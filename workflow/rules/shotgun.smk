@@ -9,6 +9,9 @@ rule shotgun_host_align:
         r1="results/qc/merged/{sample}_R1.fastq.gz",
         r2="results/qc/merged/{sample}_R2.fastq.gz",
         index="results/host/reference/host.mmi",
+        # the build check of the host reference (GRCh38 lengths / declared subset), as for
+        # the host assays: human reads are kept for the identity check against host VCFs
+        reference_check="results/host/reference_check.json",
     output:
         # name-grouped (minimap2 order): mates stay adjacent for samtools fastq
         temp("results/shotgun/host/{sample}.namegrouped.bam"),

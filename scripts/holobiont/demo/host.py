@@ -228,7 +228,9 @@ def write_reference(panel: Panel, out_dir: str | os.PathLike, name: str = "demo_
         offset += len(c) + 2
         fai.append(f"{c}\t{length}\t{offset}\t{FASTA_LINE}\t{FASTA_LINE + 1}")
         offset += length + -(-length // FASTA_LINE)
-        dct.append(f"@SQ\tSN:{c}\tLN:{length}\tM5:{md5s[c]}")
+        # AS: the build (SAM spec); the contigs are truncated, so their lengths cannot tell it
+        # and the host-reference check reads it here (holobiont.genome_build)
+        dct.append(f"@SQ\tSN:{c}\tLN:{length}\tM5:{md5s[c]}\tAS:GRCh38")
     write_text(str(fa) + ".fai", "\n".join(fai) + "\n")
     write_text(out_dir / f"{name}.dict", "\n".join(dct) + "\n")
     bed = [f"{c}\t{s}\t{e}\t{g}" for c, s, e, g in panel.targets]
