@@ -22,7 +22,7 @@ from holobiont.pgx import (
     write_results_tsv,
 )
 from holobiont.pgx.__main__ import main
-from holobiont.pgx.generate import build, pypgx_data_dir
+from holobiont.pgx.generate import build, pypgx_data_dir, readme_section
 
 PHARMCAT_DIR = SHARED / "data" / "pgx_pharmcat_definitions"
 CAT = load_catalog()
@@ -110,6 +110,7 @@ def test_generator_rebuilds_the_committed_catalog_byte_for_byte():
     files = build(PHARMCAT_DIR, pypgx_data_dir(), CAT.version)
     for name, text in files.items():
         assert (pgx.DEFAULT_CATALOG / name).read_text(encoding="utf-8") == text, name
+    assert readme_section(files) in (pgx.DEFAULT_CATALOG / "README.md").read_text()
 
 
 # --------------------------------------------------------------------------- matching rules
