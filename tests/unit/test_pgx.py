@@ -184,6 +184,16 @@ def test_half_call_uses_the_called_half():
     assert r.diplotype == "*1/*2" and any("half-call" in n for n in r.notes)
 
 
+def test_parse_sex():
+    assert [pgx.parse_sex(x) for x in ("M", "female", "", None, "x")] == [
+        "male",
+        "female",
+        None,
+        None,
+        None,
+    ]
+
+
 def test_haploid_chrx_and_sex():
     g = CAT.genes["G6PD"]
     gts = {p.key: g.reference.variants.get(p.pos, p.ref) for p in g.positions}  # haploid GT

@@ -30,6 +30,7 @@ from .caller import (
     attach_guidance,
     call_diplotypes,
     call_vcf,
+    parse_sex,
     results_to_json,
     write_results_tsv,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "genotypes_from_vcf",
     "load_catalog",
     "match_gene",
+    "parse_sex",
     "phenotype",
     "results_to_json",
     "write_results_tsv",

@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
 
 from holobiont.atomic import write_text
 
@@ -378,6 +377,16 @@ def write_results_tsv(results: Sequence[GeneResult], path: str | PathLike) -> No
     write_text(path, buf.getvalue())
 
 
+def parse_sex(text: str | None) -> str | None:
+    """A sheet's sex value -> ``male`` / ``female`` / None (unknown: chrX read as called)."""
+    t = (text or "").strip().lower()
+    if t in ("m", "male"):
+        return "male"
+    if t in ("f", "female"):
+        return "female"
+    return None
+
+
 def call_vcf(
     vcf: str | PathLike,
     *,
@@ -407,5 +416,4 @@ def call_vcf(
     return results, text
 
 
-__all__ += ["attach_guidance", "phenotype_of"]
-_ = Path
+__all__ += ["attach_guidance", "parse_sex", "phenotype_of"]
