@@ -13,7 +13,7 @@ results, _ = call_vcf(
     json_out=snakemake.output.json,
     tsv_out=snakemake.output.tsv,
     extra={"patient_id": snakemake.params.patient},
-    sex=parse_sex(getattr(snakemake.params, "sex", "")),
+    sex=parse_sex(snakemake.params.sex),
 )
 for r in results:
     print(f"{r.gene}: {r.diplotype} ({r.phenotype})", file=log)

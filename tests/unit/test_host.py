@@ -9,6 +9,7 @@ from conftest import ROOT
 from holobiont.host import (
     ReferenceError,
     check_reference,
+    pgx_coverage,
     pharmcat_ready_vcf,
     positions_file,
 )
@@ -138,3 +139,22 @@ def test_pharmcat_vcf_deletion_called_in_minimal_form(tmp_path):
         rec = next(r for r in vf if r.pos == indel.pos)
     alt_index = list(rec.alts).index(deletion) + 1
     assert rec.samples["P01"]["GT"] == (alt_index, alt_index)
+
+
+def test_positions_beyond_a_partial_contig_have_no_reads(tmp_path):
+    # a demo-style reference: chr1 is only 1 kb long, far short of DPYD / CACNA1S positions
+    header = {
+        "HD": {"VN": "1.6"},
+        "SQ": [{"SN": "chr1", "LN": 1000}, {"SN": "chr13", "LN": 60_000_000}],
+    }
+    bam = tmp_path / "empty.bam"
+    with pysam.AlignmentFile(str(bam), "wb", header=header):
+        pass
+    pysam.index(str(bam))
+    rows = {r["gene"]: r for r in pgx_coverage(bam, CATALOG, tmp_path / "cov.tsv")}
+    assert rows["DPYD"]["positions_covered"] == 0 and rows["CACNA1S"]["positions_covered"] == 0
+    fa = write_fasta(tmp_path / "ref.fa", {"chr1": "A" * 1000, "chr13": chr13_with({})})
+    calls = _calls_vcf(tmp_path / "calls.vcf", [])
+    out = tmp_path / "pc.vcf.gz"
+    counts = pharmcat_ready_vcf(calls, CATALOG, fa, out, sample="P01", min_depth=8)
+    assert counts["positions"] == len(NUDT15)  # nothing written beyond chr1's end
