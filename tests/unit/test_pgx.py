@@ -169,6 +169,16 @@ def test_missing_positions_never_collapse_to_reference():
     assert d["missing_positions"][0]["pos"] == 18130687 and d["n_called"] == d["n_positions"] - 1
 
 
+def test_extra_position_is_reported_not_matched():
+    gts = ref("CYP2C9")
+    gts[("chr10", 94645745)] = "G/A"  # rs12777823, a PharmCAT extra position
+    r = call("CYP2C9", gts)
+    assert r.diplotype == "*1/*1" and r.confidence == "high"
+    assert r.to_dict()["extra_positions"] == [
+        {"chrom": "chr10", "pos": 94645745, "rsid": "rs12777823", "genotype": "G/A"}
+    ]
+
+
 def test_no_data_and_insufficient_data():
     r = call("CYP2C9", {})
     assert (r.status, r.confidence, r.phenotype) == ("no_data", "none", "Not called")

@@ -99,6 +99,7 @@ class GeneResult:
     haploid: bool = False
     rule: str = ""
     source: str = "vcf"
+    extra_positions: list[dict] = field(default_factory=list)
 
     @property
     def diplotype(self) -> str:
@@ -173,6 +174,7 @@ class GeneResult:
             "haploid": self.haploid,
             "rule": self.rule,
             "source": self.source,
+            "extra_positions": list(self.extra_positions),
         }
 
 
@@ -217,6 +219,7 @@ def _result(gdef: GeneDefinition, m: Match, min_called_fraction: float) -> GeneR
         phased=m.phased,
         haploid=m.haploid,
         rule=m.rule,
+        extra_positions=list(m.extra),
     )
     if status != "called":
         return GeneResult(

@@ -123,6 +123,7 @@ class Match:
     lowered: list[str] = field(default_factory=list)  # reasons the confidence is lowered
     rule: str = "top_score"
     sample: dict[int, SampleAllele] = field(default_factory=dict)
+    extra: list[dict] = field(default_factory=list)  # PharmCAT extra positions (reported only)
 
 
 def combination_name(names: list[str]) -> str:
@@ -335,6 +336,17 @@ def match_gene(
     """Match one gene's named alleles to the sample (see module docstring)."""
     sample, missing, unmatched, blocking, male_het = _sample(gdef, genotypes, sex)
     res = Match(gdef.gene, "called", missing=missing, unmatched=unmatched)
+    for p in gdef.all_positions:
+        if p.role == "extra":
+            sa = parse_genotype(lookup(genotypes, p))
+            res.extra.append(
+                {
+                    "chrom": p.chrom,
+                    "pos": p.pos,
+                    "rsid": p.rsid,
+                    "genotype": sa.text() if sa else None,
+                }
+            )
     for u in unmatched:
         res.notes.append(u.message)
         if u.treated_as_reference:
