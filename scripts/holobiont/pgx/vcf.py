@@ -10,6 +10,8 @@ a split multi-allelic indel); alleles that cannot be expressed, ``*`` and symbol
 back as ``"REF>ALT"`` text, which the matcher reports as undocumented. Overlapping gVCF
 reference blocks count as ``0/0``. Several records at one position (bcftools' SNV-style record
 next to an indel record, or a split multi-allelic site) are merged by :func:`combine_calls`.
+A variant record starting inside a catalog REF span (a right-shifted indel) is re-anchored
+with the catalog's REF bases when it then expresses a catalog allele there.
 Positions absent from the VCF are *not called* (``None``): the pipeline writes an explicit
 ``0/0`` wherever the sample is covered. Chromosome names with or without ``chr`` are accepted;
 the VCF may be unsorted and unindexed. Indels must be left-aligned and normalised
