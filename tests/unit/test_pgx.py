@@ -397,6 +397,23 @@ def test_vcf_phasing_halfcalls_multiallelic_and_blocks(tmp_path):
         genotypes_from_vcf(two, CAT, sample="P03")
 
 
+def test_right_shifted_indel_is_reanchored(tmp_path):
+    # UGT1A1 *28 / *37 written one base to the right of the catalog's CAT (not normalised),
+    # as in PharmCAT's s28s37 test; an SNV inside a deletion's span is not taken for it
+    lines = [
+        "chr2\t233760234\t.\tATATATATATATATAA\tATATATATATATATATAA,ATATATATATATAA,"
+        "ATATATATATATATATATAA\t.\tPASS\t.\tGT\t1/3",
+        "chr1\t97450066\t.\tG\tA\t.\tPASS\t.\tGT\t0/1",
+    ]
+    path = tmp_path / "s.vcf"
+    path.write_text(HEADER + "\n".join(lines) + "\n")
+    gts = genotypes_from_vcf(path, CAT, genes=["UGT1A1", "DPYD"])
+    assert gts[("chr2", 233760233)].alleles == ("CATAT", "CATATAT")
+    assert gts[("chr1", 97450065)] is None
+    full = ref("UGT1A1") | {("chr2", 233760233): gts[("chr2", 233760233)]}
+    assert call("UGT1A1", full).diplotype == "*28/*37"
+
+
 def test_outputs_and_cli(tmp_path, capsys):
     path = tmp_path / "t.vcf"
     path.write_text(LENIENT)

@@ -131,13 +131,22 @@ def test_demo_pharmcat_vcf_covers_every_catalog_position(demo_run):
     run, sheet, _ = demo_run
     catalog = load_catalog(ROOT / "resources" / "pgx")
     demo_genes = {"CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "DPYD", "TPMT", "NUDT15"}
-    expected = {(p.chrom, p.pos) for p in catalog.positions() if p.gene in demo_genes}
+    expected = {
+        (p.chrom, p.pos)
+        for p in catalog.positions()
+        if p.gene in demo_genes and p.role == "definition"
+    }
+    # PharmCAT's extra positions lie outside the demo panel (CYP2C9 rs12777823, upstream)
+    outside = {
+        (p.chrom, p.pos) for p in catalog.positions() if p.gene in demo_genes and p.role == "extra"
+    }
     with pysam.VariantFile(str(run / "results/host/pgx/P01-host.pharmcat.vcf.gz")) as vf:
         assert list(vf.header.samples) == ["P01"]  # pseudonymous patient ID only
         recs = {(r.chrom, r.pos): r for r in vf}
     assert expected <= set(recs)
     called = [r for k, r in recs.items() if k in expected and None not in r.samples[0]["GT"]]
     assert len(called) == len(expected)  # 30x demo: every position covered and called
+    assert outside and all(recs[k].samples[0]["GT"] == (None, None) for k in outside)  # not 0/0
 
 
 def test_demo_host_vcf_recovers_planted_variants(demo_run):

@@ -10,6 +10,8 @@ a split multi-allelic indel); alleles that cannot be expressed, ``*`` and symbol
 back as ``"REF>ALT"`` text, which the matcher reports as undocumented. Overlapping gVCF
 reference blocks count as ``0/0``. Several records at one position (bcftools' SNV-style record
 next to an indel record, or a split multi-allelic site) are merged by :func:`combine_calls`.
+A variant record starting inside a catalog REF span (a right-shifted indel) is re-anchored
+with the catalog's REF bases when it then expresses a catalog allele there.
 Positions absent from the VCF are *not called* (``None``): the pipeline writes an explicit
 ``0/0`` wherever the sample is covered. Chromosome names with or without ``chr`` are accepted;
 the VCF may be unsorted and unindexed. Indels must be left-aligned and normalised
@@ -238,6 +240,26 @@ def _is_ref_block_rec(rec: Record) -> bool:
     return all(a in ("<NON_REF>", "<*>", ".") for a in rec.alts)
 
 
+def _reanchor(p: Position, rec: Record) -> tuple | None:
+    """A variant record starting inside ``p``'s REF span, re-anchored at ``p.pos`` with the
+    catalog's REF bases (UGT1A1 ``ATATA...`` at +1 of ``CAT``); None when it is not an
+    expression of a catalog allele there (or only calls the reference)."""
+    offset = rec.pos - p.pos
+    if offset >= len(p.ref) or _is_ref_block_rec(rec) or all(g in (0, None) for g in rec.gt):
+        return None
+    pre = p.ref[:offset]
+    try:
+        out = tuple(
+            None if g is None else express_allele(p, pre + rec.ref, pre + rec.alleles[g])
+            for g in rec.gt
+        )
+    except (ValueError, IndexError):
+        return None
+    if any(a is not None and a not in (p.ref, *p.alts) for a in out):
+        return None
+    return out
+
+
 def _sample_allele_at(p: Position, records: list[Record]) -> SampleAllele | None:
     calls: list[tuple] = []
     phased = False
@@ -245,6 +267,15 @@ def _sample_allele_at(p: Position, records: list[Record]) -> SampleAllele | None
     for rec in records:
         gt = rec.gt
         if len(gt) == 0 or all(g is None for g in gt):
+            continue
+        if rec.pos > p.pos:
+            # starts inside the catalog REF span: a right-shifted (not normalised) indel
+            shifted = _reanchor(p, rec)
+            if shifted is not None:
+                calls.append(shifted)
+                if rec.phased:
+                    phased = True
+                    phase_set = rec.phase_set if rec.phase_set is not None else phase_set
             continue
         if rec.pos != p.pos:
             # a record starting upstream that overlaps the position
@@ -313,7 +344,7 @@ def genotypes_from_vcf(
                     )
                     if c is None:
                         continue
-                    for rec in vf.fetch(c, p.pos - 1, p.pos):
+                    for rec in vf.fetch(c, p.pos - 1, p.pos - 1 + len(p.ref)):
                         r = _pysam_record(rec, sample)
                         if r is not None:
                             records[p.key].append(r)
@@ -326,17 +357,26 @@ def genotypes_from_vcf(
 
 
 def _assign(stream, positions, records) -> None:
+    """Records -> the catalog positions they overlap or start inside the REF span of."""
     by_chrom: dict[str, list[int]] = {}
+    span: dict[tuple[str, int], int] = {}
     for p in positions:
         by_chrom.setdefault(p.chrom, []).append(p.pos)
+        span[p.key] = max(span.get(p.key, 1), len(p.ref))
     for v in by_chrom.values():
         v.sort()
+    longest = max(span.values(), default=1)
     for rec in stream:
         chrom = rec.chrom if rec.chrom.startswith("chr") else f"chr{rec.chrom}"
         plist = by_chrom.get(chrom)
         if not plist:
             continue
         i = bisect.bisect_left(plist, rec.pos)
+        j = i - 1
+        while j >= 0 and plist[j] > rec.pos - longest:
+            if plist[j] + span[(chrom, plist[j])] > rec.pos:
+                records[(chrom, plist[j])].append(rec)
+            j -= 1
         while i < len(plist) and plist[i] <= rec.stop:
             records[(chrom, plist[i])].append(rec)
             i += 1
