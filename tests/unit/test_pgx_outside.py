@@ -104,3 +104,22 @@ def test_not_utf8_is_named(tmp_path, catalog):
     p.write_bytes("CYP2D6\t*1/*2\t\t\u22652.0\n".encode("utf-16"))
     with pytest.raises(OutsideCallError, match="not UTF-8"):
         read_outside_calls(p, catalog)
+
+
+def test_cyp2d6_outside_call_gets_phenotype_and_guidance(tmp_path, catalog):
+    # CYP2D6 is never called from a VCF; its phenotype comes from the activity score
+    # (pypgx's allele activity values and CPIC's ranges) and carries CPIC guidance.
+    p = write(tmp_path, "CYP2D6\t*1/*4\nCYP2C19\t*1/*1\n")
+    outside = read_outside_calls(p, catalog)
+    results = {r.gene: r for r in call_diplotypes({}, catalog, outside_calls=outside)}
+    d6 = results["CYP2D6"]
+    assert d6.phenotype == "Intermediate Metabolizer"
+    assert d6.activity_score == 1.0
+    drugs = {d.drug for d in d6.drugs}
+    assert {"codeine", "ondansetron"} <= drugs
+    # a genotype-only outside score is looked up in CPIC's ranges
+    p2 = write(tmp_path, "CYP2D6\t\t\t0.0\n", name="score.tsv")
+    (r,) = read_outside_calls(p2, catalog)
+    assert r.phenotype == "Poor Metabolizer"
+    # the VCF genes that are not in the outside file were still called (here: no data)
+    assert results["TPMT"].source == "vcf" and not results["TPMT"].callable

@@ -124,10 +124,14 @@ class GeneResult:
         """
         dips = [tuple(x.split("/")) for x in diplotype.split(" or ")] if diplotype else []
         ph = phenotype
-        if not ph and dips and catalog is not None and gene in catalog.genes:
+        if dips and catalog is not None and gene in catalog.genes:
             calls = {phenotype_of(catalog.genes[gene], d) for d in dips}
             phs = {c[0] for c in calls}
-            ph = phs.pop() if len(phs) == 1 else INDETERMINATE
+            scores = {c[1] for c in calls}
+            if not ph:
+                ph = phs.pop() if len(phs) == 1 else INDETERMINATE
+                if activity_score is None and len(scores) == 1:
+                    activity_score = scores.pop()
         if not ph and not dips:
             raise ValueError(f"outside call for {gene}: give a diplotype or a phenotype")
         return cls(

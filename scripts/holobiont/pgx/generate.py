@@ -10,7 +10,10 @@ Inputs (never committed; their facts are, with version and licence notice):
 - pypgx 0.27.0 (MIT), the data directory ``pypgx/api/data``: ``recommendation-table.csv``
   (CPIC recommendations, one- and two-gene), ``cpic-table.csv`` (CPIC level, guideline,
   PMID), and, for genes whose PharmCAT phenotype map is absent or empty (G6PD, RYR1, IFNL3),
-  ``allele-table.csv`` + ``diplotype-table.csv``.
+  ``allele-table.csv`` + ``diplotype-table.csv``; for CYP2D6 (an outside call: not called
+  from a VCF) the allele activity values of ``allele-table.csv`` and CPIC's score ranges of
+  ``equation-table.csv``, so that an outside diplotype or activity score gets its phenotype
+  and CPIC guidance.
 
 Usage::
 
@@ -34,6 +37,8 @@ import argparse
 import csv
 import importlib.util
 import json
+import math
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -155,6 +160,7 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
     dip_table = _csv(pypgx / "diplotype-table.csv")
     rec_table = _csv(pypgx / "recommendation-table.csv")
     cpic_table = _csv(pypgx / "cpic-table.csv")
+    equations = _csv(pypgx / "equation-table.csv")
 
     genes_rows, pos_rows, def_rows, allele_rows, pheno_rows = [], [], [], [], []
     prio_rows: list[list] = []
@@ -292,9 +298,15 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
                         raise GenerateError(f"exemptions.json {gene}: priority names {n!r}")
             prio_rows.append([gene, "|".join(sorted(pr["list"])), pr["pick"]])
         # an ignored allele the definitions no longer have is simply absent (PharmCAT: no-op)
-        method = "activity_score" if activity and gene not in OUTSIDE_GENES else "function"
+        method = "activity_score" if activity else "function"
         # phenotype rules
-        if gene not in OUTSIDE_GENES:
+        if gene in OUTSIDE_GENES:
+            # given by another assay: allele activity values (pypgx) and CPIC's score ranges
+            # (pypgx's equation table), so an outside diplotype or score gets a phenotype
+            rows = _score_rules(gene, equations)
+            pheno_rows.extend(rows)
+            gene_phenotypes[gene] = {r[-1] for r in rows}
+        else:
             dips = [
                 x
                 for x in _diplotypes(gene, ph, dip_table, pheno_file, _pypgx_aliases(d))
@@ -426,6 +438,43 @@ def _diplotypes(gene, ph, dip_table, pheno_file, alias) -> list[tuple[tuple[str,
         names = tuple(alias.get(p, p) for p in parts if p != "MALE")
         out.append((names, r["Phenotype"], ""))
     return out
+
+
+_EQUATION = re.compile(
+    r"^\s*(?:(?P<lo>[\d.]+)\s*<=\s*)?score\s*(?:(?P<op><=|<)\s*(?P<hi>[\d.]+))?\s*$"
+    r"|^\s*(?P<lo2>[\d.]+)\s*(?P<op2><=|==)\s*score\s*$"
+)
+
+
+def _score_rules(gene: str, equations: list[dict[str, str]], step=0.25, top=6.0) -> list[list]:
+    """Activity-score rules for a gene without a diplotype map (CYP2D6): every multiple of
+    ``step`` up to ``top`` -> the phenotype of pypgx's equation table whose range holds it."""
+    ranges = []
+    for r in equations:
+        if r["Gene"] != gene:
+            continue
+        m = _EQUATION.match(r["Equation"])
+        if not m:
+            raise GenerateError(f"equation-table.csv: {gene} {r['Equation']!r} not understood")
+        if m.group("lo2") is not None:
+            lo = float(m.group("lo2"))
+            hi, incl = (lo, True) if m.group("op2") == "==" else (math.inf, False)
+        else:
+            lo = float(m.group("lo") or 0)
+            hi = float(m.group("hi")) if m.group("hi") else math.inf
+            incl = m.group("op") == "<="
+        ranges.append((lo, hi, incl, r["Phenotype"]))
+    if not ranges:
+        raise GenerateError(f"equation-table.csv: no activity-score ranges for {gene}")
+    rows = []
+    for i in range(int(round(top / step)) + 1):
+        x = i * step
+        hits = [ph for lo, hi, incl, ph in ranges if lo <= x and (x < hi or (incl and x == hi))]
+        if len(hits) > 1:
+            raise GenerateError(f"equation-table.csv: {gene} score {x:g} in two ranges {hits}")
+        if hits:
+            rows.append([gene, "", "", "", _fmt_num(x), hits[0]])
+    return rows
 
 
 def _rules(gene, method, dips, functions, activity, where) -> list[list]:
