@@ -2,7 +2,7 @@
 
 import sys
 
-from holobiont.pgx import call_vcf
+from holobiont.pgx import call_vcf, parse_sex
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
@@ -13,6 +13,7 @@ results, _ = call_vcf(
     json_out=snakemake.output.json,
     tsv_out=snakemake.output.tsv,
     extra={"patient_id": snakemake.params.patient},
+    sex=parse_sex(snakemake.params.sex),
 )
 for r in results:
     print(f"{r.gene}: {r.diplotype} ({r.phenotype})", file=log)

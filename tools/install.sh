@@ -92,4 +92,11 @@ else
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
   echo "$LOCK_SUM" > "$STAMP"
 fi
+# pypgx is a data-only dependency: holobiont.pgx.generate reads its bundled CPIC tables
+# (pypgx/api/data, MIT), found with importlib.util.find_spec without importing pypgx, so its
+# heavy dependencies (fuc, scikit-learn, ...) are not installed.
+if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("pypgx") is None)'; then
+  log "installing pypgx 0.27.0 (data only, --no-deps)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps pypgx==0.27.0
+fi
 log "ready: tools on PATH, Python packages in .venv"

@@ -355,7 +355,8 @@ def pharmcat_ready_vcf(
     with pysam.VariantFile(plain, "w", header=header) as w:
         for key in sorted(positions, key=_chrom_order):
             p = positions[key]
-            if key[0] not in header.contigs:
+            contig = header.contigs.get(key[0])
+            if contig is None or (contig.length is not None and key[1] > contig.length):
                 continue
             alts = list(p.alts)
             recs = by_pos.get(key, [])
@@ -402,9 +403,10 @@ def pgx_coverage(
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     per_gene: dict[str, list[int]] = defaultdict(list)
     with pysam.AlignmentFile(str(bam)) as aln:
-        contigs = set(aln.references)
+        contigs = dict(zip(aln.references, aln.lengths, strict=True))
         for p in cat.positions():
-            if p.chrom not in contigs:
+            # a position on an absent contig, or beyond the end of a partial one, has no reads
+            if p.chrom not in contigs or p.pos > contigs[p.chrom]:
                 per_gene[p.gene].append(0)
                 continue
             cov = aln.count_coverage(

@@ -9,6 +9,7 @@ from conftest import ROOT
 from holobiont.host import (
     ReferenceError,
     check_reference,
+    pgx_coverage,
     pharmcat_ready_vcf,
     positions_file,
 )
@@ -48,7 +49,8 @@ def test_reference_of_another_build_is_refused(tmp_path):
     flip = {"A": "C", "C": "G", "G": "T", "T": "A"}
     bases = {p.pos: "".join(flip[b] for b in p.ref) for p in NUDT15}
     fa = write_fasta(tmp_path / "hg19.fa", {"chr13": chr13_with(bases)})
-    with pytest.raises(ReferenceError, match=r"does not look like GRCh38: 4 of 4 .*GRCh37"):
+    n = len(NUDT15)
+    with pytest.raises(ReferenceError, match=rf"does not look like GRCh38: {n} of {n} .*GRCh37"):
         check_reference(fa, CATALOG)
 
 
@@ -195,7 +197,9 @@ def test_pharmcat_vcf_has_every_position_with_ref_alt_and_no_calls(tmp_path):
     fa = write_fasta(tmp_path / "ref.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
     out = tmp_path / "pc.vcf.gz"
     counts = pharmcat_ready_vcf(calls, CATALOG, fa, out, sample="P01", min_depth=8)
-    assert counts == {"positions": 4, "called_ref": 1, "called_alt": 1, "no_call": 2}
+    # every other NUDT15 position has no reads: no call, never 0/0
+    n = len(NUDT15)
+    assert counts == {"positions": n, "called_ref": 1, "called_alt": 1, "no_call": n - 2}
     with pysam.VariantFile(str(out)) as vf:
         assert list(vf.header.samples) == ["P01"]
         recs = {r.pos: r for r in vf}
@@ -228,3 +232,22 @@ def test_pharmcat_vcf_deletion_called_in_minimal_form(tmp_path):
         rec = next(r for r in vf if r.pos == indel.pos)
     alt_index = list(rec.alts).index(deletion) + 1
     assert rec.samples["P01"]["GT"] == (alt_index, alt_index)
+
+
+def test_positions_beyond_a_partial_contig_have_no_reads(tmp_path):
+    # a demo-style reference: chr1 is only 1 kb long, far short of DPYD / CACNA1S positions
+    header = {
+        "HD": {"VN": "1.6"},
+        "SQ": [{"SN": "chr1", "LN": 1000}, {"SN": "chr13", "LN": 60_000_000}],
+    }
+    bam = tmp_path / "empty.bam"
+    with pysam.AlignmentFile(str(bam), "wb", header=header):
+        pass
+    pysam.index(str(bam))
+    rows = {r["gene"]: r for r in pgx_coverage(bam, CATALOG, tmp_path / "cov.tsv")}
+    assert rows["DPYD"]["positions_covered"] == 0 and rows["CACNA1S"]["positions_covered"] == 0
+    fa = write_fasta(tmp_path / "ref.fa", {"chr1": "A" * 1000, "chr13": chr13_with({})})
+    calls = _calls_vcf(tmp_path / "calls.vcf", [])
+    out = tmp_path / "pc.vcf.gz"
+    counts = pharmcat_ready_vcf(calls, CATALOG, fa, out, sample="P01", min_depth=8)
+    assert counts["positions"] == len(NUDT15)  # nothing written beyond chr1's end

@@ -235,5 +235,6 @@ rule pgx_call:
         catalog=lambda wc, input: os.path.dirname(input.catalog[0]),
         patient=lambda wc: patient_of(wc.sample),
         min_called_fraction=lookup(dpath="host/pgx_min_called_fraction", within=config),
+        sex=lambda wc: patient_metadata(patient_of(wc.sample)).get("sex", ""),
     script:
         "../../scripts/pgx_call.py"

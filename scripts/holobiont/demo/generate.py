@@ -404,6 +404,13 @@ def _log(msg: str, quiet: bool) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
+def _catalog_bases() -> list[tuple[str, int, str]]:
+    """(chrom, pos, GRCh38 REF) of every PGx catalog position (what PharmCAT reads)."""
+    from holobiont.pgx import load_catalog
+
+    return sorted({(p.chrom, p.pos, p.ref) for p in load_catalog().positions()})
+
+
 def generate(
     out: str | os.PathLike,
     params: Params | None = None,
@@ -467,9 +474,16 @@ def generate(
     members = load_community(res_dir)
     specs = sg.load_genome_specs(res_dir)
     taxa = sg.load_taxonomy(res_dir)
-    panel = hst.build_panel(sites, genes, rng_for(params.seed, "reference"))
+    catalog_bases = _catalog_bases()
+    panel = hst.build_panel(
+        sites, genes, rng_for(params.seed, "reference"), reference_bases=catalog_bases
+    )
     pool = hst.private_snp_pool(
-        panel, sites, rng_for(params.seed, "snp-pool"), n_sites=params.private_snps
+        panel,
+        sites,
+        rng_for(params.seed, "snp-pool"),
+        n_sites=params.private_snps,
+        avoid=catalog_bases,
     )
     genomes = {
         pt.patient_id: hst.patient_genome(

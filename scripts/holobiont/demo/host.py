@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,6 +134,7 @@ def build_panel(
     site_pad: int = 300,
     flank: int = 200,
     tail: int = 5000,
+    reference_bases: Sequence[tuple[str, int, str]] = (),
 ) -> Panel:
     """Design targets and windows and draw the reference sequence.
 
@@ -148,6 +149,10 @@ def build_panel(
         Sequence windows are targets +- ``flank`` (so that reads cover targets evenly).
     tail : int
         Contigs end at least ``tail`` bases after the last window (rounded up to 1 kb).
+    reference_bases : sequence of (chrom, 1-based pos, GRCh38 REF)
+        Further GRCh38 bases to fix where they fall in a window: every position of the PGx
+        catalog (all the positions PharmCAT reads), so that the synthetic reference agrees
+        with GRCh38 wherever a caller compares them. pypgx's bases win where both give one.
     """
     raw = []
     for g in genes:
@@ -171,6 +176,15 @@ def build_panel(
             key = (v.chrom, v.pos - 1 + i)
             if fixed.setdefault(key, b) != b:
                 raise ValueError(f"conflicting GRCh38 reference bases at {key}")
+    in_window = {c: [(s, e) for cc, s, e in windows if cc == c] for c in CONTIG_ORDER}
+    for chrom, pos, ref in sorted(reference_bases):
+        span = range(pos - 1, pos - 1 + len(ref))
+        if not any(s <= span[0] and span[-1] < e for s, e in in_window.get(chrom, [])):
+            continue
+        if any(fixed.get((chrom, p), b) != b for p, b in zip(span, ref, strict=True)):
+            continue  # another representation of a pypgx site: keep pypgx's bases
+        for p, b in zip(span, ref, strict=True):
+            fixed[(chrom, p)] = b
     sequences = []
     for c, s, e in windows:
         codes = rng.choice(4, size=e - s, p=BASE_P).astype(np.uint8)
@@ -289,17 +303,20 @@ def private_snp_pool(
     af_range: tuple[float, float] = (0.05, 0.5),
     min_pgx_distance: int = 25,
     min_spacing: int = 10,
+    avoid: Sequence[tuple[str, int, str]] = (),
 ) -> list[tuple[Variant, float]]:
     """Draw the cohort's pool of non-PGx SNPs with allele frequencies.
 
     Positions are uniform over the targets, at least ``min_pgx_distance`` from every PGx site
-    and ``min_spacing`` from each other.
+    and every ``avoid`` position (chrom, 1-based pos, REF), and ``min_spacing`` from each other.
     """
     lens = np.array([e - s for _, s, e, _ in panel.targets])
     cum = np.concatenate([[0], np.cumsum(lens)])
     pgx = {}
     for v in sites:
         pgx.setdefault(v.chrom, []).append((v.pos - 1, v.pos - 1 + len(v.ref)))
+    for chrom, pos, ref in avoid:  # e.g. every PGx catalog position
+        pgx.setdefault(chrom, []).append((pos - 1, pos - 1 + len(ref)))
     chosen: list[tuple[str, int]] = []
     pool = []
     while len(pool) < n_sites:
