@@ -84,8 +84,11 @@ def test_declared_grch38_subset_confirmed_by_bases_passes(tmp_path, capsys):
 def test_declared_subset_with_too_few_confirming_bases_is_refused(tmp_path):
     fa = write_fasta(tmp_path / "few.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
     write_dict(fa)
-    with pytest.raises(ReferenceError, match=r"too little could be checked.* at 4 PGx .*least 10"):
-        check_reference(fa, CATALOG)
+    n = len(NUDT15)  # fewer confirming positions than required (default 10; here n + 1)
+    with pytest.raises(
+        ReferenceError, match=rf"too little could be checked.* at {n} PGx .*least {n + 1}"
+    ):
+        check_reference(fa, CATALOG, min_confirming_positions=n + 1)
 
 
 def test_subset_without_declaration_is_refused(tmp_path):
