@@ -2,13 +2,17 @@
 
 import sys
 
-from holobiont.pgx import call_vcf, parse_sex
+from holobiont.pgx import call_vcf, load_catalog, parse_sex
+from holobiont.pgx.outside import read_outside_calls
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+catalog = load_catalog(snakemake.params.catalog)
+outside = [r for f in snakemake.input.outside for r in read_outside_calls(f, catalog)]
 results, _ = call_vcf(
     snakemake.input.vcf,
-    catalog=snakemake.params.catalog,
+    catalog=catalog,
+    outside_calls=outside,
     min_called_fraction=snakemake.params.min_called_fraction,
     json_out=snakemake.output.json,
     tsv_out=snakemake.output.tsv,
@@ -16,4 +20,5 @@ results, _ = call_vcf(
     sex=parse_sex(snakemake.params.sex),
 )
 for r in results:
-    print(f"{r.gene}: {r.diplotype} ({r.phenotype})", file=log)
+    src = "" if r.source == "vcf" else f" [{r.source}]"
+    print(f"{r.gene}: {r.diplotype} ({r.phenotype}){src}", file=log)

@@ -255,14 +255,24 @@ def _modality(libraries: Sequence[dict], kind: str) -> str | None:
     return None
 
 
+#: CPIC terms of a result that needs no change (PharmCAT/pypgx rank them "Normal Risk"):
+#: RYR1/CACNA1S "Uncertain Susceptibility" is the result without a known MHS variant.
+_NORMAL_RISK = ("uncertain susceptibility", "favorable response", "ivacaftor responsive")
+#: Strongly altered: avoid-the-drug results.
+_HIGH_RISK = ("poor", "ultrarapid", "malignant hyperthermia susceptibility", "deficient")
+
+
 def traffic_light(gene: Mapping) -> str:
-    """green = normal, amber = altered, red = strongly altered, grey = not called."""
+    """green = normal, amber = altered, red = strongly altered, grey = not called / no
+    phenotype (``n/a``: a gene CPIC gives no phenotype for, e.g. CYP4F2)."""
     pheno = (gene.get("phenotype") or "").lower()
-    if gene.get("status") != "called" or pheno in ("", "not called", "indeterminate"):
+    if gene.get("status") != "called" or pheno in ("", "not called", "indeterminate", "n/a"):
         return "grey"
-    if "normal" in pheno or pheno.endswith(" gg"):
+    if pheno.startswith("unfavorable") or "non-responsive" in pheno:
+        return "amber"
+    if "normal" in pheno or pheno.endswith(" gg") or any(w in pheno for w in _NORMAL_RISK):
         return "green"
-    if any(w in pheno for w in ("poor", "ultrarapid")) or pheno.endswith(" aa"):
+    if any(w in pheno for w in _HIGH_RISK) or pheno.endswith(" aa"):
         return "red"
     return "amber"
 
@@ -282,6 +292,7 @@ def _host(pgx_json: Path_ | None, coverage: Path_ | None) -> dict:
                 "activity_score": g.get("activity_score"),
                 "confidence": g.get("confidence") or "",
                 "light": traffic_light(g),
+                "source": g.get("source", "vcf"),
                 "missing_positions": [
                     f"{m['chrom']}:{m['pos']}" + (f" ({m['rsid']})" if m.get("rsid") else "")
                     for m in g.get("missing_positions", [])
@@ -741,6 +752,10 @@ def _section_pgx(r: dict) -> str:
             if g["missing_positions"]
             else "none"
         )
+        if g.get("source", "vcf") != "vcf":
+            # given by another assay (sheet column pgx_outside_calls), not called from the VCF
+            cov_text = f'<span class="ns">{_e(g["source"])}</span>'
+            missing = "–"
         rows.append(
             f"<tr><td style='white-space:nowrap'>{_dot(g['light'])}<b>{_e(g['gene'])}</b></td>"
             f"<td>{_e(g['diplotype']) or '–'}</td><td>{_e(g['phenotype'])}</td>"

@@ -28,7 +28,17 @@ MICROBIOME_ASSAYS = ("16s", "shotgun")
 ASSAYS = HOST_ASSAYS + MICROBIOME_ASSAYS
 #: Columns with a fixed meaning; any other column is metadata.
 RESERVED_PATIENT_ID = "cohort"  # results/reports/cohort.html
-CORE_COLUMNS = ("patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2")
+CORE_COLUMNS = (
+    "patient_id",
+    "sample_id",
+    "assay",
+    "unit",
+    "fastq_1",
+    "fastq_2",
+    "pgx_outside_calls",
+)
+#: Optional column: PharmCAT outside-call TSV of the patient, on its host library's rows.
+OUTSIDE_CALLS_COLUMN = "pgx_outside_calls"
 DEFAULT_UNIT = "1"
 
 
@@ -383,6 +393,62 @@ def validate_samples(
                     i, "fastq_2", "fastq_2 is the same file as fastq_1; give the read-2 file."
                 )
             )
+    if OUTSIDE_CALLS_COLUMN in df.columns:
+        problems += _outside_call_problems(df, line_numbers, base, check_files)
+    return problems
+
+
+def _outside_call_problems(df, line_numbers, base: Path, check_files: bool) -> list[SheetProblem]:
+    """``pgx_outside_calls``: on host rows only, one file per sample, readable, well-formed."""
+    from holobiont.pgx.outside import OutsideCallError, parse_outside_calls
+
+    col = OUTSIDE_CALLS_COLUMN
+    problems: list[SheetProblem] = []
+    per_sample: dict[str, tuple[str, int]] = {}
+    checked: set[str] = set()
+    rows = zip(line_numbers, df["sample_id"], df["assay"], df[col], strict=True)
+    for i, sample, assay, f in rows:
+        if not f:
+            continue
+        if assay not in HOST_ASSAYS:
+            problems.append(
+                SheetProblem(
+                    i,
+                    col,
+                    f"outside calls are read with the patient's host library; move '{f}' to "
+                    f"the row of its host_wgs/host_wes/host_panel library (this is {assay}).",
+                )
+            )
+            continue
+        if sample in per_sample and per_sample[sample][0] != f:
+            problems.append(
+                SheetProblem(
+                    i,
+                    col,
+                    f"sample '{sample}' gives two outside-call files ('{per_sample[sample][0]}' "
+                    f"on line {per_sample[sample][1]}, '{f}' here); give one per patient.",
+                )
+            )
+            continue
+        per_sample.setdefault(sample, (f, i))
+        if not check_files or f in checked:
+            continue
+        checked.add(f)
+        p = Path(f) if os.path.isabs(f) else base / f
+        if not p.is_file():
+            problems.append(
+                SheetProblem(
+                    i,
+                    col,
+                    f"file '{f}' does not exist; check the path (relative paths are relative "
+                    f"to {base.resolve()}).",
+                )
+            )
+            continue
+        try:
+            parse_outside_calls(p)
+        except OutsideCallError as e:
+            problems.append(SheetProblem(i, col, str(e)))
     return problems
 
 

@@ -345,3 +345,28 @@ def test_empty_library_is_not_measured_never_not_detected(tmp_path):
     keys = html.split("<h2>Key findings</h2>")[1].split("</ul>")[0]
     assert "FAIL" in keys and "16S rRNA amplicon not measured" in keys
     assert "not detected" not in html.split("Microbe–drug interactions")[1].split("</table>")[0]
+
+
+@pytest.mark.parametrize(
+    ("phenotype", "status", "light"),
+    [
+        ("Normal Metabolizer", "called", "green"),
+        ("Intermediate Metabolizer", "called", "amber"),
+        ("Poor Metabolizer", "called", "red"),
+        ("Ultrarapid Metabolizer", "called", "red"),
+        ("Uncertain Susceptibility", "called", "green"),  # RYR1/CACNA1S reference result
+        ("Malignant Hyperthermia Susceptibility", "called", "red"),
+        ("Favorable Response", "called", "green"),
+        ("Unfavorable Response", "called", "amber"),
+        ("ivacaftor non-responsive in CF patients", "called", "amber"),
+        ("G6PD Deficient", "called", "red"),
+        ("n/a", "called", "grey"),  # CYP4F2: CPIC gives no phenotype
+        ("Indeterminate", "called", "grey"),
+        ("Not called", "no_data", "grey"),
+        ("Normal Metabolizer", "no_data", "grey"),
+    ],
+)
+def test_traffic_light_knows_cpic_terms(phenotype, status, light):
+    from holobiont.report import traffic_light
+
+    assert traffic_light({"phenotype": phenotype, "status": status}) == light

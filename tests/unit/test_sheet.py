@@ -301,3 +301,39 @@ def test_group_by_must_be_a_sheet_column(tmp_path, files):
         check_workflow_needs(df, {"references": {"host_fasta": ""}, "report": {"group_by": "arm"}})
     assert "config report.group_by = 'arm' is not a column of the sample sheet" in str(exc.value)
     assert "(its metadata columns: group)" in str(exc.value)
+
+
+def _with_outside(rows, values):
+    for r, v in zip(rows, values, strict=True):
+        r["pgx_outside_calls"] = v
+    return rows
+
+
+def test_outside_calls_column_is_core_and_checked(tmp_path, files):
+    calls = tmp_path / "P01.outside.tsv"
+    calls.write_text("CYP2D6\t*1/*4\n", encoding="utf-8")
+    rows = _with_outside(good_rows(files), [str(calls), str(calls), ""])
+    sheet = write_sheet(tmp_path / "ok.tsv", rows, extra_cols=("group", "pgx_outside_calls"))
+    df = load_samples(sheet, SCHEMA)
+    assert "pgx_outside_calls" not in metadata_columns(df)  # a path: never report metadata
+
+
+@pytest.mark.parametrize(
+    ("values", "content", "message"),
+    [
+        (["", "", "X"], "CYP2D6\t*1/*4\n", "line 4, column 'pgx_outside_calls': outside calls"),
+        (["X", "Y", ""], "CYP2D6\t*1/*4\n", "gives two outside-call files"),
+        (["missing", "", ""], None, "missing.tsv' does not exist"),
+        (["X", "", ""], "CYP2D6\t*1/*4\nCYP2D6\t*4/*4\n", "line 2: CYP2D6 is given twice"),
+    ],
+)
+def test_outside_calls_problems_name_line_and_fix(tmp_path, files, values, content, message):
+    x, y = tmp_path / "x.tsv", tmp_path / "y.tsv"
+    for p in (x, y):
+        p.write_text(content or "", encoding="utf-8")
+    named = {"X": str(x), "Y": str(y), "missing": str(tmp_path / "missing.tsv"), "": ""}
+    rows = _with_outside(good_rows(files), [named[v] for v in values])
+    sheet = write_sheet(tmp_path / "bad.tsv", rows, extra_cols=("group", "pgx_outside_calls"))
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    assert message in str(exc.value)

@@ -430,6 +430,20 @@ def uses_targets(sample):
     return assay_of(sample) in ("host_wes", "host_panel")
 
 
+# host sample -> its outside-call file (sheet column pgx_outside_calls; checked by the sheet)
+_OUTSIDE_CALLS = {
+    s: f
+    for s, f in zip(samples["sample_id"], samples.get("pgx_outside_calls", ()))
+    if f
+}
+
+
+def get_pgx_outside_calls(wildcards):
+    """The patient's PharmCAT outside-call file, if the sheet gives one (else no input)."""
+    f = _OUTSIDE_CALLS.get(wildcards.sample)
+    return [f] if f else []
+
+
 def get_call_variants_input(wildcards):
     inputs = {
         "bam": f"results/host/bam/{wildcards.sample}.bam",

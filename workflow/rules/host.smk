@@ -224,6 +224,7 @@ rule pgx_call:
     input:
         vcf="results/host/pgx/{sample}.pharmcat.vcf.gz",
         catalog=PGX_CATALOG_FILES,
+        outside=get_pgx_outside_calls,
     output:
         tsv="results/host/pgx/{sample}.pgx.tsv",
         json="results/host/pgx/{sample}.pgx.json",

@@ -34,8 +34,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 COMMITTED_MANIFEST = resources_dir() / MANIFEST_NAME
 MARKER = ".holobiont-demo"
 #: What the generator owns inside the output directory (listed in the manifest).
-OUTPUT_DIRS = ("reads", "reference", "truth")
+OUTPUT_DIRS = ("reads", "reference", "truth", "outside_calls")
 OUTPUT_FILES = ("samples.tsv", "demo_info.json")
+#: PharmCAT outside calls "from another assay" (genes not called from a VCF: CYP2D6, HLA-B),
+#: written to outside_calls/<patient>.tsv and named in the sheet's pgx_outside_calls column.
+OUTSIDE_CALLS = {
+    "P01": "# demo: CYP2D6 and HLA-B from a genotyping array\nCYP2D6\t*1/*4\nHLA-B\t\t*57:01 negative\n",
+    "P05": "# demo: CYP2D6 from a genotyping array\nCYP2D6\t*4/*4\n",
+}
 PATIENT_LIBS = ("host", "16s", "shotgun")
 SAMPLE_SUFFIX = {"16s": "16S", "shotgun": "stool-sg"}
 
@@ -641,6 +647,8 @@ def generate(
     write_text(truth / "communities.tsv", _community_table(cohort, members, communities))
 
     sheet, lib_counts = [], {}
+    for pid, text in OUTSIDE_CALLS.items():
+        write_text(out / "outside_calls" / f"{pid}.tsv", text)
     for pt in cohort:
         for lib in PATIENT_LIBS:
             if lib not in pt.libraries:
@@ -668,13 +676,28 @@ def generate(
                         "fastq_2": f"{params.path_prefix}/{f2}",
                         "group": pt.group,
                         "sex": pt.sex,
+                        "pgx_outside_calls": (
+                            f"{params.path_prefix}/outside_calls/{pt.patient_id}.tsv"
+                            if lib == "host" and pt.patient_id in OUTSIDE_CALLS
+                            else ""
+                        ),
                     }
                 )
     write_text(
         out / "samples.tsv",
         _tsv(
             sheet,
-            ["patient_id", "sample_id", "assay", "unit", "fastq_1", "fastq_2", "group", "sex"],
+            [
+                "patient_id",
+                "sample_id",
+                "assay",
+                "unit",
+                "fastq_1",
+                "fastq_2",
+                "group",
+                "sex",
+                "pgx_outside_calls",
+            ],
         ),
     )
     info = {

@@ -405,15 +405,25 @@ def call_vcf(
     extra: Mapping | None = None,
     genes: Iterable[str] | None = None,
     sex: str | None = None,
+    outside_calls: Sequence[GeneResult] = (),
 ) -> tuple[list[GeneResult], str]:
-    """Call every VCF-callable catalog gene of one VCF sample; optionally write JSON and TSV."""
+    """Call every VCF-callable catalog gene of one VCF sample; optionally write JSON and TSV.
+
+    ``outside_calls`` (:func:`holobiont.pgx.outside.read_outside_calls`) replace the VCF call
+    of their genes and add the genes not called from a VCF (CYP2D6, HLA-B, ...).
+    """
     from .vcf import genotypes_from_vcf
 
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     genes = list(genes) if genes is not None else None
     gts = genotypes_from_vcf(vcf, cat, sample=sample, genes=genes)
     results = call_diplotypes(
-        gts, cat, gene=genes, min_called_fraction=min_called_fraction, sex=sex
+        gts,
+        cat,
+        gene=genes,
+        min_called_fraction=min_called_fraction,
+        sex=sex,
+        outside_calls=outside_calls,
     )
     text = results_to_json(results, cat, **dict(extra or {}))
     if json_out:

@@ -21,13 +21,20 @@ Every result carries ``source = "outside call: <file name>"`` so that reports ca
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
 from .caller import GeneResult
 from .catalog import Catalog, CatalogError
 
-__all__ = ["OutsideCallError", "normalise_phenotype", "read_outside_calls"]
+__all__ = [
+    "OutsideCall",
+    "OutsideCallError",
+    "normalise_phenotype",
+    "parse_outside_calls",
+    "read_outside_calls",
+]
 
 _SYNONYMS = {
     "pm": "Poor Metabolizer",
@@ -82,15 +89,25 @@ def _score(text: str, where: str) -> float | None:
         ) from None
 
 
-def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResult]:
-    """Read one outside-call file into results (see the module docstring).
+@dataclass(frozen=True)
+class OutsideCall:
+    """One line of an outside-call file, as written (phenotype normalised)."""
+
+    gene: str
+    diplotype: str
+    phenotype: str
+    activity_score: float | None
+    where: str
+
+
+def parse_outside_calls(path: str | PathLike) -> list[OutsideCall]:
+    """Read the file's lines (format checks only, no catalog).
 
     Raises
     ------
     OutsideCallError
-        Naming the file and line: too many columns, a gene given twice, a line without a call,
-        a diplotype with an allele the catalog does not define for the gene, a non-numeric
-        activity score.
+        Naming the file and line: not UTF-8, too many columns, not a gene symbol, a gene given
+        twice, a line without a call, a non-numeric activity score, no call at all.
     """
     path = Path(path)
     try:
@@ -101,9 +118,8 @@ def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResul
         ) from None
     except OSError as e:
         raise OutsideCallError(f"{path}: cannot be read ({e.strerror})") from None
-    results: list[GeneResult] = []
+    calls: list[OutsideCall] = []
     seen: dict[str, int] = {}
-    source = f"outside call: {path.name}"
     for no, line in enumerate(lines, 1):
         where = f"{path}, line {no}"
         if not line.strip() or line.lstrip().startswith("#"):
@@ -130,7 +146,44 @@ def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResul
                 f"{where}: {gene} has no diplotype, phenotype or activity score; "
                 "fill at least one of columns 2-4"
             )
-        score = _score(score_text, where)
+        calls.append(
+            OutsideCall(
+                gene,
+                diplotype,
+                normalise_phenotype(pheno) if pheno else "",
+                _score(score_text, where),
+                where,
+            )
+        )
+    if not calls:
+        raise OutsideCallError(
+            f"{path}: no outside call in the file (only blank or '#' lines); "
+            "remove it from the sheet or add one line per gene"
+        )
+    return calls
+
+
+def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResult]:
+    """Read one outside-call file into results (see the module docstring).
+
+    Raises
+    ------
+    OutsideCallError
+        The format errors of :func:`parse_outside_calls`, and (naming the line) a diplotype
+        allele the catalog does not define for the gene, or an activity score CPIC does not
+        assign.
+    """
+    path = Path(path)
+    source = f"outside call: {path.name}"
+    results: list[GeneResult] = []
+    for c in parse_outside_calls(path):
+        gene, diplotype, ph, score, where = (
+            c.gene,
+            c.diplotype,
+            c.phenotype,
+            c.activity_score,
+            c.where,
+        )
         gdef = catalog.genes.get(gene)
         notes = []
         if gdef is not None and diplotype:
@@ -143,7 +196,6 @@ def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResul
                             f"{where}: {gene} allele {name.strip()!r} is not in the catalog "
                             f"(catalog {catalog.version}); use PharmCAT's allele names"
                         ) from None
-        ph = normalise_phenotype(pheno) if pheno else ""
         if not ph and score is not None and gdef is not None:
             # PharmCAT: for activity-score genes the score wins and gives the phenotype
             ph = next(
@@ -179,9 +231,4 @@ def read_outside_calls(path: str | PathLike, catalog: Catalog) -> list[GeneResul
                 )
         r.notes.extend(notes)
         results.append(r)
-    if not results:
-        raise OutsideCallError(
-            f"{path}: no outside call in the file (only blank or '#' lines); "
-            "remove it from the sheet or add one line per gene"
-        )
     return results
