@@ -92,7 +92,7 @@ def snakemake_command(
     configfiles.append(str(extra))
     cmd = [
         sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "Snakefile"),
+        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
         "--configfile", *configfiles,
         "--directory", str(workdir),
         "--cores", "2",

@@ -11,7 +11,17 @@ import yaml
 
 from snakemake.exceptions import WorkflowError
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# The project's own folder, from this file's location: workflow.basedir would be the folder of
+# the importing workflow when Holobiont is used as a module (or deployed with snakedeploy).
+try:
+    PROJECT = Path(workflow.current_basedir).parents[1]
+except TypeError:  # a remote source (github(...), a URL) has no local path
+    raise WorkflowError(
+        f"Holobiont's rules are read from {workflow.current_basedir}, not a local folder: its "
+        "Python package (scripts/holobiont) is imported while the workflow is parsed. Use a "
+        'local clone: module holobiont: snakefile: "<clone>/workflow/Snakefile" (README).'
+    ) from None
+sys.path.insert(0, str(PROJECT / "scripts"))
 
 from holobiont.config import ConfigError, validate_config  # noqa: E402
 from holobiont.sheet import (
@@ -22,7 +32,7 @@ from holobiont.sheet import (
 )  # noqa: E402
 from holobiont.sheet import check_workflow_needs  # noqa: E402
 
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+SCHEMAS = PROJECT / "workflow" / "schemas"
 
 try:
     validate_config(config, SCHEMAS / "config.schema.yaml")
@@ -460,7 +470,7 @@ def _in_project(path):
     """A relative path absent from the working directory but present in the project (the
     demo defaults), made absolute: runs with --directory still find them."""
     if path and not os.path.isabs(path) and not os.path.exists(path):
-        candidate = Path(workflow.basedir) / path
+        candidate = PROJECT / path
         if candidate.exists():
             return str(candidate)
     return path
