@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import yaml
 
+from snakemake.common import __version__ as SNAKEMAKE_VERSION
 from snakemake.exceptions import WorkflowError
 
 # The project's own folder, from this file's location: workflow.basedir would be the folder of
@@ -281,7 +282,74 @@ def provenance_checks():
 
 
 def get_provenance_input(wildcards):
-    return [c["check"] for c in provenance_checks()]
+    return {
+        "checks": [c["check"] for c in provenance_checks()],
+        "versions": tool_version_files(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Tool versions, recorded where each tool runs (the nf-core versions.yml pattern)
+# ---------------------------------------------------------------------------------------------
+# Every tool rule starts its shell with tool_versions(...): it asks each tool it runs for its
+# version inside the rule's own environment (conda env, container or PATH) and writes
+# `tool: "version"` lines to its `versions` output; rule provenance merges them
+# (holobiont.provenance.read_versions) and so needs nothing but envs/python.yaml.
+# faidx_host_reference records nothing: it may write next to the user's FASTA, and a versions
+# file it had not written would make it run again; align_host records samtools.
+VERSIONS = "results/provenance/versions"
+HOST_ALIGNER = config["host"]["aligner"]
+# --- from here to the end of tool_versions: also run by tests/unit/test_provenance.py ---
+VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"  # = holobiont.provenance._VERSION
+# How each tool prints its version ("<tool> --version 2>&1" unless listed): bwa and FastTree
+# have no --version; vsearch prints a citation with a DOI on stdout, its version on stderr.
+_VERSION_COMMANDS = {
+    "bwa": "bwa 2>&1",
+    "FastTree": "FastTree -expert 2>&1",
+    "vsearch": "vsearch --version 2>&1 >/dev/null",
+}
+
+
+def tool_versions(*tools):
+    """Shell prefix of a tool rule: the version of each tool into {output.versions}."""
+    asks = "; ".join(
+        f"printf '%s: \"%s\"\\n' {tool}"
+        f" \"$({_VERSION_COMMANDS.get(tool, tool + ' --version 2>&1')}"
+        f" | grep -m1 -oE '{VERSION_PATTERN}' | head -n1)\""
+        for tool in tools
+    )
+    return f"({asks}) > {{output.versions}} && "
+
+
+def tool_version_files():
+    """The versions file of every tool job of this run (inputs of rule provenance)."""
+    per_sample = {
+        "host": (host_samples(), ("align_host", "call_variants", "call_pgx_sites")),
+        "shotgun": (
+            shotgun_samples(),
+            ("shotgun_host_align", "shotgun_split_host", "kraken2"),
+        ),
+        "16s": (amplicon_samples(), ("amplicon_merge_filter", "amplicon_map")),
+    }
+    files = [f"{VERSIONS}/fastp/{s}.{u}.yml" for s, u in fastp_units()]
+    files += [f"{VERSIONS}/cutadapt_16s/{s}.{u}.yml" for s, u in cutadapt_units()]
+    for sample_ids, rule_names in per_sample.values():
+        files += [f"{VERSIONS}/{r}/{s}.yml" for r in rule_names for s in sample_ids]
+    once = ["multiqc_version"]
+    if shotgun_samples() or (host_samples() and HOST_ALIGNER == "minimap2"):
+        once.append("minimap2_index")
+    if host_samples() and HOST_ALIGNER == "bwa":
+        once.append("bwa_index")
+    if shotgun_samples() and not SHOTGUN["kraken2_db"]:
+        once.append("kraken2_build_db")
+    if amplicon_samples():
+        once += [
+            "amplicon_denoise",
+            "amplicon_sintax",
+            "amplicon_align",
+            "amplicon_tree",
+        ]
+    return files + [f"{VERSIONS}/{r}.yml" for r in once]
 
 
 MINIMAP2_INDEX = "results/host/reference/host.mmi"
@@ -306,7 +374,7 @@ def get_align_host_input(wildcards):
 
 
 def get_align_host_command(wildcards, input):
-    if config["host"]["aligner"] == "bwa":
+    if HOST_ALIGNER == "bwa":
         return "bwa mem -Y"
     return "minimap2 -ax sr"
 

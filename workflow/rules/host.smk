@@ -39,6 +39,7 @@ rule minimap2_index:
         HOST_FASTA,
     output:
         "results/host/reference/host.mmi",
+        versions=f"{VERSIONS}/minimap2_index.yml",
     log:
         "logs/host/minimap2_index.log",
     conda:
@@ -47,7 +48,8 @@ rule minimap2_index:
     resources:
         mem_mb=lambda wc, input: max(2000, int(3 * input.size_mb) + 1000),
     shell:
-        "minimap2 -x sr -t {threads} -d {output} {input} 2> {log}"
+        tool_versions("minimap2")
+        + "minimap2 -x sr -t {threads} -d {output[0]} {input} 2> {log}"
 
 
 rule bwa_index:
@@ -55,6 +57,7 @@ rule bwa_index:
         HOST_FASTA,
     output:
         multiext("results/host/reference/host", ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        versions=f"{VERSIONS}/bwa_index.yml",
     log:
         "logs/host/bwa_index.log",
     conda:
@@ -64,7 +67,7 @@ rule bwa_index:
     params:
         prefix=lambda wc, output: os.path.splitext(output[0])[0],
     shell:
-        "bwa index -p {params.prefix} {input} 2> {log}"
+        tool_versions("bwa") + "bwa index -p {params.prefix} {input} 2> {log}"
 
 
 rule align_host:
@@ -77,6 +80,7 @@ rule align_host:
         # samtools stats of the final BAM (MultiQC, QC table); written here rather than by a
         # job of its own: one job fewer per sample in the DAG and on the cluster
         stats="results/host/stats/{sample}.samtools_stats.txt",
+        versions=f"{VERSIONS}/align_host/{{sample}}.yml",
     log:
         "logs/host/align/{sample}.log",
     benchmark:
@@ -92,7 +96,8 @@ rule align_host:
         index=get_align_host_index,
         rg=get_read_group,
     shell:
-        "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
+        tool_versions(HOST_ALIGNER, "samtools")
+        + "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
         " | samtools fixmate --no-PG -m -u - -"
         " | samtools sort --no-PG -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
         " | samtools markdup --no-PG -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
@@ -108,6 +113,7 @@ rule call_variants:
         tbi="results/host/vcf/{sample}.vcf.gz.tbi",
         # bcftools stats of the VCF (MultiQC), written by the calling job itself
         stats="results/host/stats/{sample}.bcftools_stats.txt",
+        versions=f"{VERSIONS}/call_variants/{{sample}}.yml",
     log:
         "logs/host/call_variants/{sample}.log",
     benchmark:
@@ -126,7 +132,8 @@ rule call_variants:
         extra=lookup(dpath="host/mpileup_extra", within=config),
         filter=lookup(dpath="host/filter", within=config),
     shell:
-        "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        tool_versions("bcftools", "tabix")
+        + "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
         " | bcftools call --no-version -m -v -P {params.prior} -Ou"
         " | bcftools norm --no-version -f {input.fasta} -m -any -Ou"
@@ -159,6 +166,7 @@ rule call_pgx_sites:
         positions="results/host/pgx/catalog_positions.tsv",
     output:
         temp("results/host/pgx/{sample}.sites.vcf.gz"),
+        versions=f"{VERSIONS}/call_pgx_sites/{{sample}}.yml",
     log:
         "logs/host/call_pgx_sites/{sample}.log",
     conda:
@@ -171,9 +179,10 @@ rule call_pgx_sites:
         extra=lookup(dpath="host/mpileup_extra", within=config),
     shell:
         # All sites (no -v): reference calls are kept so that covered = 0/0.
-        "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        tool_versions("bcftools")
+        + "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output}) 2> {log}"
+        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output[0]}) 2> {log}"
 
 
 rule pharmcat_vcf:

@@ -12,6 +12,7 @@ rule shotgun_host_align:
     output:
         # name-grouped (minimap2 order): mates stay adjacent for samtools fastq
         temp("results/shotgun/host/{sample}.namegrouped.bam"),
+        versions=f"{VERSIONS}/shotgun_host_align/{{sample}}.yml",
     log:
         "logs/shotgun/host_align/{sample}.log",
     benchmark:
@@ -26,8 +27,9 @@ rule shotgun_host_align:
         # as the host BAMs: SM = pseudonymous patient ID, for the identity check
         rg=get_read_group,
     shell:
-        "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
-        " | samtools view --no-PG -u -o {output} -) 2> {log}"
+        tool_versions("minimap2", "samtools")
+        + "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
+        " | samtools view --no-PG -u -o {output[0]} -) 2> {log}"
 
 
 rule shotgun_split_host:
@@ -39,6 +41,7 @@ rule shotgun_split_host:
         bam="results/shotgun/human/{sample}.bam",
         bai="results/shotgun/human/{sample}.bam.bai",
         counts="results/shotgun/host/{sample}.host_fraction.tsv",
+        versions=f"{VERSIONS}/shotgun_split_host/{{sample}}.yml",
     log:
         "logs/shotgun/split_host/{sample}.log",
     conda:
@@ -50,7 +53,8 @@ rule shotgun_split_host:
     shell:
         # microbial: both mates unmapped (-f 12); human: at least one mate mapped (-G 12),
         # primary records only (-F 2304: no secondary, no supplementary)
-        "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
+        tool_versions("samtools")
+        + "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
         " -s /dev/null {input}"
         " && samtools view --no-PG -u -G 12 -F 2304 {input}"
         " | samtools sort --no-PG -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.human"
@@ -102,6 +106,7 @@ rule kraken2_build_db:
         opts=f"{KRAKEN2_DB_BUILT}/opts.k2d",
         taxo=f"{KRAKEN2_DB_BUILT}/taxo.k2d",
         seqid2taxid=f"{KRAKEN2_DB_BUILT}/seqid2taxid.map",
+        versions=f"{VERSIONS}/kraken2_build_db.yml",
     log:
         "logs/shotgun/kraken2_build_db.log",
     benchmark:
@@ -123,7 +128,8 @@ rule kraken2_build_db:
     shell:
         # the library is added as one taxid-tagged FASTA (kraken2_library), then built; the
         # copy kraken2-build makes of it is removed afterwards (library.fna stays)
-        "(rm -rf {params.db}/library {params.db}/taxonomy"
+        tool_versions("kraken2-build")
+        + "(rm -rf {params.db}/library {params.db}/taxonomy"
         " && mkdir -p {params.db}/taxonomy && cp {input.names} {input.nodes} {params.db}/taxonomy/"
         " && kraken2-build --db {params.db} --add-to-library {input.library} {params.masking}"
         " && kraken2-build --db {params.db} --build --threads {threads} {params.extra}"
@@ -164,6 +170,7 @@ rule kraken2:
     output:
         report=temp("results/shotgun/kraken2/{sample}.kraken2.raw_report.txt"),
         reads=temp("results/shotgun/kraken2/{sample}.kraken2.out"),
+        versions=f"{VERSIONS}/kraken2/{{sample}}.yml",
     log:
         "logs/shotgun/kraken2/{sample}.log",
     benchmark:
@@ -181,7 +188,8 @@ rule kraken2:
         extra=lookup(dpath="shotgun/kraken2/extra", within=config),
     shell:
         # kraken2 writes neither file for a sample without reads: touch keeps the DAG whole
-        "(kraken2 --db {params.db} --threads {threads} --paired --gzip-compressed"
+        tool_versions("kraken2")
+        + "(kraken2 --db {params.db} --threads {threads} --paired --gzip-compressed"
         " --confidence {params.confidence} --report {output.report} --output {output.reads}"
         " {params.extra} {input.r1} {input.r2}"
         " && touch {output.report} {output.reads}) > {log} 2>&1"
