@@ -23,7 +23,7 @@ rule amplicon_merge_filter:
         "logs/benchmarks/amplicon_merge_filter/{sample}.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=sized(1024, 4),
         runtime=sized(10, 3 / 20),
@@ -64,7 +64,7 @@ rule amplicon_denoise:
         "logs/benchmarks/amplicon_denoise.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=lambda wc, input: max(2000, int(10 * input.size_mb)),
         runtime=lambda wc, input: max(10, int(input.size_mb)),
@@ -116,7 +116,7 @@ rule amplicon_map:
         "logs/benchmarks/amplicon_map/{sample}.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=sized(1024, 4),
         runtime=sized(10, 1 / 2),

@@ -115,6 +115,28 @@ def qc_method(sample):
 
 
 # ---------------------------------------------------------------------------------------------
+# Threads of the heavy steps: config `threads`, at most the cores Snakemake was given
+# ---------------------------------------------------------------------------------------------
+def threads_of(step):
+    """Threads function of a heavy rule: config threads.<step>, capped by --cores.
+
+    Evaluated per job, so that the cap is the one of the Snakemake that runs the job. A
+    cluster run without --cores has no cap here: the SLURM profile's set-threads sizes the
+    jobs for the nodes instead (workflow/profiles/slurm/config.yaml).
+    """
+    wanted = config["threads"][step]
+
+    def threads(wildcards):
+        try:
+            cores = workflow.cores
+        except WorkflowError:  # no --cores (a cluster executor)
+            return wanted
+        return max(1, min(wanted, cores))
+
+    return threads
+
+
+# ---------------------------------------------------------------------------------------------
 # Resource sizing (mem_mb, runtime) for cluster submission
 # ---------------------------------------------------------------------------------------------
 # Per-sample jobs are sized from the sample's raw FASTQ files, which exist when the DAG is built:
@@ -148,19 +170,26 @@ def files_mb(paths):
     return _FILES_MB[key]
 
 
-def sized(floor, per_read_mb=0.0, fixed=None, fixed_factor=1.0, base=0):
-    """A resource function: max(floor, base + per_read_mb * reads + fixed_factor * fixed).
+SORT_MEM_MB = (
+    768  # samtools sort -m: buffer per sort thread (its default, set explicitly)
+)
+
+
+def sized(floor, per_read_mb=0.0, fixed=None, fixed_factor=1.0, base=0, per_thread=0):
+    """A resource function: max(floor, base + per_read_mb * reads + fixed_factor * fixed
+    + per_thread * threads).
 
     ``reads`` is the raw FASTQ size of the job's unit (``unit`` wildcard) or sample; ``fixed``
     is a function returning the paths of a fixed input whose size also counts (an index loaded
-    into memory).
+    into memory); ``per_thread`` is memory each thread adds (samtools sort buffers), so that a
+    job given more threads (config threads, the SLURM profile's set-threads) asks for it.
     """
 
-    def resource(wildcards):
+    def resource(wildcards, threads):
         value = base + per_read_mb * reads_mb(wildcards.sample, wildcards.get("unit"))
         if fixed is not None:
             value += fixed_factor * files_mb(fixed())
-        return max(floor, int(value))
+        return max(floor, int(value + per_thread * threads))
 
     return resource
 

@@ -44,7 +44,7 @@ rule minimap2_index:
         "logs/host/minimap2_index.log",
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(3 * input.size_mb) + 1000),
     shell:
@@ -87,19 +87,24 @@ rule align_host:
         "logs/benchmarks/align_host/{sample}.tsv"
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("align")
     resources:
-        mem_mb=sized(0, 1, fixed=host_index_files, base=4000),
+        # index + reads + per thread: the sort buffer and minimap2's own working memory
+        mem_mb=sized(
+            0, 1, fixed=host_index_files, base=4000, per_thread=SORT_MEM_MB + 256
+        ),
         runtime=sized(20, 1 / 5),
     params:
         cmd=get_align_host_command,
         index=get_align_host_index,
         rg=get_read_group,
+        sort_mem=SORT_MEM_MB,
     shell:
         tool_versions(HOST_ALIGNER, "samtools")
         + "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
         " | samtools fixmate --no-PG -m -u - -"
-        " | samtools sort --no-PG -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
+        " | samtools sort --no-PG -u -@ {threads} -m {params.sort_mem}M"
+        " -T {resources.tmpdir}/{wildcards.sample}.sort -"
         " | samtools markdup --no-PG -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
         " && samtools stats --reference {input.fasta} {output.bam} > {output.stats}"
         ") 2> {log}"

@@ -31,7 +31,7 @@ rule fastp:
         "logs/benchmarks/fastp/{sample}.{unit}.tsv"
     conda:
         "../../envs/fastp.yaml"
-    threads: 2
+    threads: threads_of("fastp")
     resources:
         mem_mb=sized(1024, 2),
         runtime=sized(10, 1 / 20),
@@ -68,7 +68,7 @@ rule cutadapt_16s:
         "logs/qc/cutadapt/{sample}.{unit}.log",
     conda:
         "../../envs/cutadapt.yaml"
-    threads: 2
+    threads: threads_of("cutadapt")
     resources:
         mem_mb=1024,
         runtime=sized(10, 1 / 20),

@@ -19,9 +19,9 @@ rule shotgun_host_align:
         "logs/benchmarks/shotgun_host_align/{sample}.tsv"
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("align")
     resources:
-        mem_mb=sized(0, 1, fixed=lambda: [MINIMAP2_INDEX], base=4000),
+        mem_mb=sized(0, 1, fixed=lambda: [MINIMAP2_INDEX], base=4000, per_thread=256),
         runtime=sized(20, 1 / 5),
     params:
         # as the host BAMs: SM = pseudonymous patient ID, for the identity check
@@ -46,10 +46,12 @@ rule shotgun_split_host:
         "logs/shotgun/split_host/{sample}.log",
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("sort")
     resources:
-        mem_mb=2000,
+        mem_mb=sized(2000, base=1000, per_thread=SORT_MEM_MB),
         runtime=sized(10, 1 / 20),
+    params:
+        sort_mem=SORT_MEM_MB,
     shell:
         # microbial: both mates unmapped (-f 12); human: at least one mate mapped (-G 12),
         # primary records only (-F 2304: no secondary, no supplementary)
@@ -57,7 +59,8 @@ rule shotgun_split_host:
         + "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
         " -s /dev/null {input}"
         " && samtools view --no-PG -u -G 12 -F 2304 {input}"
-        " | samtools sort --no-PG -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.human"
+        " | samtools sort --no-PG -@ {threads} -m {params.sort_mem}M"
+        " -T {resources.tmpdir}/{wildcards.sample}.human"
         " --write-index -o {output.bam}##idx##{output.bai} -"
         " && pairs=$(samtools view -c -f 64 -F 2304 {input})"
         " && microbial=$(samtools view -c -f 76 -F 2304 {input})"
@@ -113,7 +116,7 @@ rule kraken2_build_db:
         "logs/benchmarks/kraken2_build_db.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb) + 1000),
         runtime=lambda wc, input: max(20, int(input.size_mb)),
@@ -148,7 +151,7 @@ rule bracken_build:
         "logs/benchmarks/bracken_build.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(1.5 * input.size_mb) + 1000),
         runtime=lambda wc, input: max(
@@ -177,7 +180,7 @@ rule kraken2:
         "logs/benchmarks/kraken2/{sample}.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("kraken2")
     resources:
         # the whole hash table is loaded: memory follows the database size
         mem_mb=sized(1000, 1.2, fixed=kraken2_db_files, fixed_factor=1.2, base=500),
