@@ -11,9 +11,9 @@ import pytest
 
 from conftest import ROOT
 from holobiont.provenance import (
+    _VERSION,
     PYTHON_PACKAGES,
     ProvenanceError,
-    _VERSION,
     collect,
     read_versions,
     sha256_of_config,
@@ -55,7 +55,7 @@ def versions_file(tmp_path, tools, banners):
 
 
 def test_shell_and_parser_agree_on_the_version_pattern():
-    assert VERSION_PATTERN == _VERSION.pattern
+    assert _VERSION.pattern == VERSION_PATTERN
 
 
 @pytest.mark.parametrize(
