@@ -71,8 +71,15 @@ def test_snakedeploy_of_a_local_clone_dry_runs_the_demo(tmp_path, demo_sheet):
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     dest = tmp_path / "deployed"
     snakedeploy = Path(sys.executable).parent / "snakedeploy"
+    branch = subprocess.run(
+        ["git", "-C", str(clone), "rev-parse", "--abbrev-ref", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()  # a local source is used as it is checked out
     res = subprocess.run(
-        [str(snakedeploy), "deploy-workflow", str(clone), str(dest), "--name", "holobiont"],
+        [str(snakedeploy), "deploy-workflow", str(clone), str(dest)]
+        + ["--branch", branch, "--name", "holobiont"],
         capture_output=True,
         text=True,
     )
