@@ -108,7 +108,7 @@ rule amplicon_map:
         reads="results/16s/work/{sample}/merged_uniques.fasta",
         database="results/16s/work/mapping_db.fasta",
     output:
-        "results/16s/work/{sample}/hits.tsv",
+        hits="results/16s/work/{sample}/hits.tsv",
         versions=f"{VERSIONS}/amplicon_map/{{sample}}.yml",
     log:
         "logs/16s/map/{sample}.log",
@@ -128,9 +128,9 @@ rule amplicon_map:
         + "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
         " vsearch --usearch_global {input.reads} --db {input.database} --id {params.identity}"
         " --strand plus --maxaccepts 0 --maxrejects 0 --maxhits 1 --threads {threads}"
-        " --userout {output[0]}.unsorted --userfields query+target"
-        " && LC_ALL=C sort {output[0]}.unsorted > {output[0]} && rm {output[0]}.unsorted;"  # thread order
-        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output[0]}; fi"
+        " --userout {output.hits}.unsorted --userfields query+target"
+        " && LC_ALL=C sort {output.hits}.unsorted > {output.hits} && rm {output.hits}.unsorted;"  # thread order
+        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output.hits}; fi"
         ") > {log} 2>&1"
 
 
@@ -139,7 +139,7 @@ rule amplicon_sintax:
         asvs="results/16s/asv_seqs.fasta",
         database=get_amplicon_sintax_reference,
     output:
-        "results/16s/work/sintax.tsv",
+        tsv="results/16s/work/sintax.tsv",
         versions=f"{VERSIONS}/amplicon_sintax.yml",
     log:
         "logs/16s/sintax.log",
@@ -156,14 +156,14 @@ rule amplicon_sintax:
         tool_versions("vsearch")
         + "vsearch --sintax {input.asvs} --db {input.database} --sintax_cutoff {params.cutoff}"
         " --strand both --randseed {params.seed} --threads {threads}"
-        " --tabbedout {output[0]} > {log} 2>&1"
+        " --tabbedout {output.tsv} > {log} 2>&1"
 
 
 rule amplicon_align:
     input:
         "results/16s/asv_seqs.fasta",
     output:
-        "results/16s/work/asv_aligned.fasta",
+        fasta="results/16s/work/asv_aligned.fasta",
         versions=f"{VERSIONS}/amplicon_align.yml",
     log:
         "logs/16s/mafft.log",
@@ -177,15 +177,15 @@ rule amplicon_align:
         runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
     shell:
         tool_versions("mafft")
-        + "(if [ -s {input} ]; then mafft --auto --thread 1 {input} > {output[0]};"
-        " else echo 'No ASVs: nothing to align.'; : > {output[0]}; fi) 2> {log}"
+        + "(if [ -s {input} ]; then mafft --auto --thread 1 {input} > {output.fasta};"
+        " else echo 'No ASVs: nothing to align.'; : > {output.fasta}; fi) 2> {log}"
 
 
 rule amplicon_tree:
     input:
         "results/16s/work/asv_aligned.fasta",
     output:
-        "results/16s/work/asv_unrooted.nwk",
+        tree="results/16s/work/asv_unrooted.nwk",
         versions=f"{VERSIONS}/amplicon_tree.yml",
     log:
         "logs/16s/fasttree.log",
@@ -197,8 +197,8 @@ rule amplicon_tree:
     shell:
         # No support values: midpoint rooting re-orients branches, their labels would not follow.
         tool_versions("FastTree")
-        + "(if [ -s {input} ]; then FastTree -nt -gtr -nosupport -quiet {input} > {output[0]};"
-        " else echo 'No ASVs: no tree.'; : > {output[0]}; fi) 2> {log}"
+        + "(if [ -s {input} ]; then FastTree -nt -gtr -nosupport -quiet {input} > {output.tree};"
+        " else echo 'No ASVs: no tree.'; : > {output.tree}; fi) 2> {log}"
 
 
 rule amplicon_root_tree:

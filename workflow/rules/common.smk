@@ -320,8 +320,8 @@ def get_provenance_input(wildcards):
 # ---------------------------------------------------------------------------------------------
 # Tool versions, recorded where each tool runs (the nf-core versions.yml pattern)
 # ---------------------------------------------------------------------------------------------
-# Every tool rule starts its shell with tool_versions(...): it asks each tool it runs for its
-# version inside the rule's own environment (conda env, container or PATH) and writes
+# The shell of every tool rule starts with tool_versions(...), which asks each tool it runs
+# for its version inside the rule's own environment (conda env, container or PATH) and writes
 # `tool: "version"` lines to its `versions` output; rule provenance merges them
 # (holobiont.provenance.read_versions) and so needs nothing but envs/python.yaml.
 # faidx_host_reference records nothing: it may write next to the user's FASTA, and a versions
@@ -343,7 +343,7 @@ def tool_versions(*tools):
     """Shell prefix of a tool rule: the version of each tool into {output.versions}."""
     asks = "; ".join(
         f"printf '%s: \"%s\"\\n' {tool}"
-        f" \"$({_VERSION_COMMANDS.get(tool, tool + ' --version 2>&1')}"
+        f" \"$({_VERSION_COMMANDS.get(tool, f'{tool} --version 2>&1')}"
         f" | grep -m1 -oE '{VERSION_PATTERN}' | head -n1)\""
         for tool in tools
     )

@@ -38,7 +38,7 @@ rule minimap2_index:
     input:
         HOST_FASTA,
     output:
-        "results/host/reference/host.mmi",
+        mmi="results/host/reference/host.mmi",
         versions=f"{VERSIONS}/minimap2_index.yml",
     log:
         "logs/host/minimap2_index.log",
@@ -49,7 +49,7 @@ rule minimap2_index:
         mem_mb=lambda wc, input: max(2000, int(3 * input.size_mb) + 1000),
     shell:
         tool_versions("minimap2")
-        + "minimap2 -x sr -t {threads} -d {output[0]} {input} 2> {log}"
+        + "minimap2 -x sr -t {threads} -d {output.mmi} {input} 2> {log}"
 
 
 rule bwa_index:
@@ -170,7 +170,7 @@ rule call_pgx_sites:
         fai=HOST_FAI,
         positions="results/host/pgx/catalog_positions.tsv",
     output:
-        temp("results/host/pgx/{sample}.sites.vcf.gz"),
+        vcf=temp("results/host/pgx/{sample}.sites.vcf.gz"),
         versions=f"{VERSIONS}/call_pgx_sites/{{sample}}.yml",
     log:
         "logs/host/call_pgx_sites/{sample}.log",
@@ -187,7 +187,7 @@ rule call_pgx_sites:
         tool_versions("bcftools")
         + "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output[0]}) 2> {log}"
+        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output.vcf}) 2> {log}"
 
 
 rule pharmcat_vcf:

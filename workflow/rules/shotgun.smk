@@ -11,7 +11,7 @@ rule shotgun_host_align:
         index="results/host/reference/host.mmi",
     output:
         # name-grouped (minimap2 order): mates stay adjacent for samtools fastq
-        temp("results/shotgun/host/{sample}.namegrouped.bam"),
+        bam=temp("results/shotgun/host/{sample}.namegrouped.bam"),
         versions=f"{VERSIONS}/shotgun_host_align/{{sample}}.yml",
     log:
         "logs/shotgun/host_align/{sample}.log",
@@ -29,7 +29,7 @@ rule shotgun_host_align:
     shell:
         tool_versions("minimap2", "samtools")
         + "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
-        " | samtools view --no-PG -u -o {output[0]} -) 2> {log}"
+        " | samtools view --no-PG -u -o {output.bam} -) 2> {log}"
 
 
 rule shotgun_split_host:
