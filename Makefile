@@ -31,7 +31,7 @@ demo-data: install
 lint:
 	ruff check scripts tests benchmarks
 	ruff format --check scripts tests benchmarks
-	snakefmt --check Snakefile workflow/rules
+	snakefmt --check Snakefile workflow/Snakefile workflow/rules
 	SLURM_CONF=$${SLURM_CONF:-/dev/null} $(SNAKEMAKE) --lint
 
 ## bench: speed of the numpy core vs scikit-bio and Striped UniFrac (not part of the tests)

@@ -21,7 +21,7 @@ def run_snakemake(workdir: Path, targets: list[str], overrides: dict, cores: int
     extra.write_text(yaml.safe_dump(overrides, sort_keys=False))
     cmd = [
         sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "Snakefile"),
+        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
         "--configfile", str(ROOT / "config" / "config.yaml"), str(extra),
         "--directory", str(workdir),
         "--cores", str(cores),

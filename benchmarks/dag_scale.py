@@ -59,7 +59,7 @@ def dry_run(workdir: Path, sheet: Path) -> tuple[float, str]:
     extra.write_text(yaml.safe_dump({"samples": str(sheet), "references": refs}))
     cmd = [
         sys.executable, "-m", "snakemake", "-n", "--quiet", "rules",
-        "--snakefile", str(ROOT / "Snakefile"),
+        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
         "--configfile", str(ROOT / "config/config.yaml"), str(extra),
         "--directory", str(workdir / "run"), "--cores", "2",
     ]  # fmt: skip

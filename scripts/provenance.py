@@ -1,4 +1,4 @@
-"""Snakemake shim: record versions, config and input checksums (holobiont.provenance)."""
+"""Snakemake shim: merge tool versions, record config and input checksums (holobiont.provenance)."""
 
 import sys
 
@@ -6,6 +6,11 @@ from holobiont import provenance
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
-record = provenance.collect(config=snakemake.config, checks=snakemake.params.checks)
+record = provenance.collect(
+    config=snakemake.config,
+    checks=snakemake.params.checks,
+    versions=snakemake.input.versions,
+    snakemake_version=snakemake.params.snakemake_version,
+)
 provenance.write(record, json_out=snakemake.output.json, versions_out=snakemake.output.versions)
 print(f"tools: {record['tools']}", file=log)

@@ -93,7 +93,7 @@ def snakemake_command(
     configfiles.append(str(extra))
     cmd = [
         sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "Snakefile"),
+        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
         "--configfile", *configfiles,
         "--directory", str(workdir),
         "--cores", "2",
@@ -194,7 +194,9 @@ def demo_run(tmp_path_factory, demo_sheet):
     sheet_path, sheet = demo_sheet
 
     def build(tmp):
-        res = run_snakemake(tmp / "run", config={"samples": sheet_path})
+        # the scripts Snakemake ran are kept (.snakemake/scripts/): tests/workflow/
+        # test_python_env.py runs each Python step again from them in a venv of envs/python.yaml
+        res = run_snakemake(tmp / "run", "--skip-script-cleanup", config={"samples": sheet_path})
         assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
 
     run = _shared_dir(tmp_path_factory, "demo_run", build) / "run"

@@ -1,5 +1,9 @@
 """Provenance: pipeline and tool versions, the resolved config and input checksums.
 
+Tool versions are not asked here: every tool rule writes the versions of the tools it runs from
+inside its own environment (conda env, container or PATH) into a small versions file, and
+:func:`read_versions` merges them, so this step needs only ``envs/python.yaml``.
+
 Written once per run into ``results/provenance/`` and shown in every report. Nothing in it
 depends on the time or the machine (no timestamps, hostnames or absolute paths), so two runs of
 the same inputs with the same software give byte-identical files.
@@ -11,57 +15,57 @@ import hashlib
 import importlib.metadata
 import json
 import re
-import subprocess
 from collections.abc import Iterable, Mapping
+
+import yaml
 
 from holobiont import __version__
 from holobiont.atomic import write_text
 
-#: Command-line tools and how to ask each for its version.
-TOOL_COMMANDS: dict[str, list[str]] = {
-    "fastp": ["fastp", "--version"],
-    "cutadapt": ["cutadapt", "--version"],
-    "multiqc": ["multiqc", "--version"],
-    "snakemake": ["snakemake", "--version"],
-    "minimap2": ["minimap2", "--version"],
-    "bwa": ["bwa"],
-    "samtools": ["samtools", "--version"],
-    "bcftools": ["bcftools", "--version"],
-    "vsearch": ["vsearch", "--version"],
-    "mafft": ["mafft", "--version"],
-    "FastTree": ["FastTree", "-expert"],
-    "kraken2": ["kraken2", "--version"],
-}
-#: Python packages whose versions are recorded.
+#: Python packages whose versions are recorded: those of envs/python.yaml, the environment the
+#: Python steps (and this one) run in (tests/unit/test_envs.py keeps the two lists equal).
 PYTHON_PACKAGES = (
     "numpy",
     "scipy",
     "pandas",
     "pysam",
     "biom-format",
+    "h5py",
     "jsonschema",
     "PyYAML",
-    "scikit-bio",
 )
 
-_LABELLED = re.compile(r"(?i)(?:version[:\s]+v?|\bv)(\d+\.\d+[0-9A-Za-z.+-]*)")
-_VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[-.+]?[0-9A-Za-z]+)*)")
+#: What a tool rule's versions file holds per tool (workflow/rules/common.smk, tool_versions).
+_VERSION = re.compile(r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*")
 
 
-def tool_version(cmd: list[str]) -> str:
-    """First version-like token the command prints, or ``"not found"``."""
-    try:
-        out = subprocess.run(
-            cmd, capture_output=True, text=True, errors="replace", timeout=60, check=False
-        )
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return "not found"
-    text = (out.stderr + "\n" + out.stdout).strip()  # version banners go to stderr first
-    for line in text.splitlines():  # the first line that names a version wins
-        m = _LABELLED.search(line) or _VERSION.search(line)
-        if m:
-            return m.group(1)
-    return "unknown"
+class ProvenanceError(ValueError):
+    """A versions file that does not name a version for each of its tools."""
+
+
+def read_versions(paths: Iterable[str]) -> dict[str, str]:
+    """Merge the versions files the tool rules wrote, each from inside its own environment.
+
+    Each file holds ``tool: "version"`` lines (the nf-core ``versions.yml`` pattern). A tool
+    recorded with different versions by different jobs (an environment changed between a run
+    and its resumption, say) keeps every version, sorted and joined with " / ": the record
+    says what ran, never a guess.
+    """
+    seen: dict[str, set[str]] = {}
+    for path in paths:
+        with open(path) as fh:
+            data = yaml.safe_load(fh) or {}
+        if not isinstance(data, dict) or not data:
+            raise ProvenanceError(f"{path}: no tool versions in it; rerun the job that wrote it")
+        for tool, version in data.items():
+            version = str(version or "")
+            if not _VERSION.fullmatch(version):
+                raise ProvenanceError(
+                    f"{path}: no version read for {tool} (got {version!r}): is {tool} on the "
+                    "PATH of that rule's environment? Rerun the job that wrote it."
+                )
+            seen.setdefault(str(tool), set()).add(version)
+    return {tool: " / ".join(sorted(v)) for tool, v in sorted(seen.items())}
 
 
 def sha256_of_config(config: Mapping) -> str:
@@ -73,7 +77,8 @@ def sha256_of_config(config: Mapping) -> str:
 def collect(
     config: Mapping,
     checks: Iterable[Mapping],
-    tools: Mapping[str, list[str]] = TOOL_COMMANDS,
+    versions: Iterable[str] = (),
+    snakemake_version: str | None = None,
 ) -> dict:
     """Gather the provenance record.
 
@@ -84,9 +89,14 @@ def collect(
     checks : iterable of mapping
         One per unit: ``sample_id``, ``unit`` and ``check`` (path of its integrity-check JSON,
         which holds the SHA-256 of both FASTQ files).
-    tools : mapping
-        Tool name -> version command.
+    versions : iterable of str
+        The versions files of every tool job of the run (:func:`read_versions`).
+    snakemake_version : str, optional
+        Version of the Snakemake that ran the workflow (recorded with the tools).
     """
+    tools = read_versions(versions)
+    if snakemake_version:
+        tools = dict(sorted({**tools, "snakemake": snakemake_version}.items()))
     inputs = []
     for c in checks:
         with open(c["check"]) as fh:
@@ -104,7 +114,7 @@ def collect(
         )
     return {
         "pipeline": {"name": "holobiont", "version": __version__},
-        "tools": {name: tool_version(cmd) for name, cmd in sorted(tools.items())},
+        "tools": tools,
         "python_packages": {p: importlib.metadata.version(p) for p in PYTHON_PACKAGES},
         "config_sha256": sha256_of_config(config),
         "config": config,

@@ -2,7 +2,11 @@
 so `--sdm conda` cannot run in CI; instead every rule must point at an existing, fully pinned
 environment file."""
 
+import ast
 import re
+import shlex
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -60,3 +64,259 @@ def test_every_env_is_used():
     }
     unused = [e.name for e in ENV_FILES if e.resolve() not in used]
     assert not unused, f"environments no rule uses: {unused}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Completeness: every command a rule's shell runs and every Python package its script imports
+# (transitively through holobiont) is provided by the rule's environment.
+# ---------------------------------------------------------------------------------------------
+#: command -> conda package that provides it
+COMMAND_PACKAGES = {
+    "fastp": "fastp",
+    "cutadapt": "cutadapt",
+    "multiqc": "multiqc",
+    "minimap2": "minimap2",
+    "bwa": "bwa",
+    "samtools": "samtools",
+    "bcftools": "bcftools",
+    "tabix": "htslib",
+    "vsearch": "vsearch",
+    "mafft": "mafft",
+    "FastTree": "fasttree",
+    "kraken2": "kraken2",
+    "kraken2-build": "kraken2",
+    "python": "python",
+}
+#: POSIX tools of every Linux node (not provided by conda environments), and shell builtins
+SYSTEM_COMMANDS = {
+    "awk", "cat", "cp", "grep", "head", "ln", "mkdir", "mv", "realpath", "rm", "sort",
+    "touch", "echo", "printf", "test", "[", ":", "true", "cd",
+}  # fmt: skip
+#: Python module (top-level import name) -> conda package
+MODULE_PACKAGES = {
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "pandas": "pandas",
+    "yaml": "pyyaml",
+    "jsonschema": "jsonschema",
+    "biom": "biom-format",
+    "h5py": "h5py",
+    "pysam": "pysam",
+    "skbio": "scikit-bio",
+}
+#: PyPI distribution (importlib.metadata) -> conda package
+DISTRIBUTION_PACKAGES = {**MODULE_PACKAGES, "PyYAML": "pyyaml"}
+del DISTRIBUTION_PACKAGES["yaml"], DISTRIBUTION_PACKAGES["biom"], DISTRIBUTION_PACKAGES["skbio"]
+DISTRIBUTION_PACKAGES.update({"biom-format": "biom-format", "scikit-bio": "scikit-bio"})
+#: commands that holobiont functions run themselves (subprocess): module -> {function: commands}
+#: (a shim that calls the function needs them in its rule's environment)
+SUBPROCESS_COMMANDS = {
+    "holobiont.bracken": {"build_kmer_distrib": {"kraken2"}},
+    "holobiont.vcfcompare": {"load_variants": {"bcftools"}, "compare_vcfs": {"bcftools"}},
+}
+
+SCRIPTS = ROOT / "scripts"
+
+
+def env_packages(env_path):
+    """{conda package: version} of an environment file."""
+    spec = yaml.safe_load(Path(env_path).read_text())
+    return dict(dep.split("::", 1)[1].split("=", 1) for dep in spec["dependencies"])
+
+
+def rule_env(smk, body):
+    m = re.search(r"^    conda:\n\s+\"([^\"]+)\"", body, flags=re.M)
+    return (smk.parent / m.group(1)).resolve()
+
+
+def shell_commands(cmd):
+    """Command words of a shell command line (pipelines, lists, subshells, $(...))."""
+    found = set()
+    for inner in re.findall(r"\$\(([^()]*)\)", cmd):  # command substitutions (not nested)
+        found |= shell_commands(inner)
+    cmd = re.sub(r"\$\(([^()]*)\)", "SUBST", cmd)
+    lex = shlex.shlex(cmd, posix=True, punctuation_chars="|&;()<>")
+    lex.whitespace_split = True
+    at_command, after_paren = True, False
+    for tok in lex:
+        if tok in ("|", "||", "&&", ";", "(", "if", "then", "elif", "else", "do", "while", "!"):
+            at_command, after_paren = True, False
+            continue
+        if tok in ("fi", "done"):
+            continue
+        if tok == ")":
+            at_command, after_paren = False, True
+            continue
+        if at_command and not after_paren:
+            if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", tok):  # VAR=value prefix
+                continue
+            found.add(tok)
+        at_command = False
+    return found
+
+
+def test_shell_command_words_are_found():
+    cmd = (
+        "(printf '%s' \"$(fastp --version 2>&1 | grep -m1 x)\") > v.yml && (minimap2 -t 2 a b"
+        " | samtools sort -) 2> log && pairs=$(samtools view -c f) && LC_ALL=C sort x > y;"
+        " if [ -s f ]; then FastTree -nt f > t; else : > t; fi"
+    )
+    assert shell_commands(cmd) == {
+        "printf", "fastp", "grep", "minimap2", "samtools", "sort", "[", "FastTree", ":",
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dry_run_commands(tmp_path_factory, demo_sheet):
+    """{rule: shell commands} of every job of `snakemake -n -p --forceall` on the demo, for
+    each aligner (bwa_index and bwa run only with host.aligner = bwa)."""
+    if not (ROOT / "resources/demo/data/samples.tsv").exists():
+        pytest.skip("demo cohort not generated; run `make demo-data`")
+    from conftest import run_snakemake
+
+    per_rule = {}
+    for aligner in ("minimap2", "bwa"):
+        run = tmp_path_factory.mktemp(f"dry_{aligner}")
+        res = run_snakemake(
+            run,
+            "-n",
+            "-p",
+            "--forceall",
+            config={"samples": demo_sheet[0]},
+            overrides={"host": {"aligner": aligner}},
+        )
+        assert res.returncode == 0, res.stderr[-3000:]
+        rule = None
+        for line in (res.stdout + res.stderr).splitlines():
+            m = re.match(r"^(?:local)?rule (\w+):$", line)
+            if m:
+                rule = m.group(1)
+            elif line.startswith("Shell command: ") and rule:
+                per_rule.setdefault(rule, []).append(line.removeprefix("Shell command: "))
+    return per_rule
+
+
+def shell_rules():
+    return [(smk, name, body) for smk, name, body in rule_blocks() if "    shell:\n" in body]
+
+
+def test_every_shell_rule_ran_in_a_dry_run(dry_run_commands):
+    missing = {name for _, name, _ in shell_rules()} - set(dry_run_commands)
+    assert not missing, f"shell rules no dry-run showed: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("smk", "name", "body"),
+    shell_rules(),
+    ids=lambda x: x if isinstance(x, str) and len(x) < 40 else "",
+)
+def test_rule_env_provides_every_command_its_shell_runs(dry_run_commands, smk, name, body):
+    provided = set(env_packages(rule_env(smk, body)))
+    commands = set().union(*(shell_commands(c) for c in dry_run_commands[name]))
+    unknown = commands - SYSTEM_COMMANDS - set(COMMAND_PACKAGES)
+    assert not unknown, f"rule {name} runs {unknown}: add them to COMMAND_PACKAGES"
+    missing = {
+        c: COMMAND_PACKAGES[c]
+        for c in commands - SYSTEM_COMMANDS
+        if COMMAND_PACKAGES[c] not in provided
+    }
+    assert not missing, f"{rule_env(smk, body).name} lacks what rule {name} runs: {missing}"
+
+
+def module_file(module):
+    parts = module.split(".")
+    path = SCRIPTS.joinpath(*parts)
+    if path.with_suffix(".py").exists():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").exists():
+        return path / "__init__.py"
+    return None
+
+
+def script_imports(path, seen=None):
+    """(third-party top-level modules, holobiont modules) imported by a script, transitively
+    through the holobiont package (function-level imports included)."""
+    seen = set() if seen is None else seen
+    third, own = set(), set()
+    tree = ast.parse(Path(path).read_text())
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+            names += [f"{node.module}.{a.name}" for a in node.names]
+    for name in names:
+        top = name.split(".")[0]
+        if top == "holobiont":
+            for mod in {name, ".".join(name.split(".")[:2]), "holobiont"}:
+                f = module_file(mod)
+                if f is not None and mod not in seen:
+                    seen.add(mod)
+                    own.add(mod)
+                    t, o = script_imports(f, seen)
+                    third |= t
+                    own |= o
+        elif top not in sys.stdlib_module_names and top != "__future__":
+            third.add(top)
+    return third, own
+
+
+def script_rules():
+    out = []
+    for smk, name, body in rule_blocks():
+        m = re.search(r"^    script:\n(?:\s+#.*\n)*\s+\"([^\"]+)\"", body, flags=re.M)
+        if m:
+            out.append((smk, name, body, (smk.parent / m.group(1)).resolve()))
+    return out
+
+
+def test_there_are_script_rules():
+    assert len(script_rules()) >= 15
+
+
+@pytest.mark.parametrize(
+    ("smk", "name", "body", "script"),
+    script_rules(),
+    ids=lambda x: x if isinstance(x, str) and len(x) < 40 else "",
+)
+def test_rule_env_provides_every_package_its_script_imports(smk, name, body, script):
+    env = rule_env(smk, body)
+    provided = set(env_packages(env))
+    assert "python" in provided, f"{env.name} has no python, but rule {name} runs a script"
+    third, own = script_imports(script)
+    unknown = third - set(MODULE_PACKAGES)
+    assert not unknown, f"{script.name} imports {unknown}: add them to MODULE_PACKAGES"
+    missing = {m: MODULE_PACKAGES[m] for m in third if MODULE_PACKAGES[m] not in provided}
+    assert not missing, f"{env.name} lacks what rule {name} imports: {missing}"
+    shim = script.read_text()
+    for mod in own:
+        if re.search(r"^import subprocess", module_file(mod).read_text(), flags=re.M):
+            assert mod in SUBPROCESS_COMMANDS, f"{mod} runs commands: list them here"
+        for function, commands in SUBPROCESS_COMMANDS.get(mod, {}).items():
+            if re.search(rf"\b{function}\(", shim):
+                for command in commands:
+                    assert COMMAND_PACKAGES[command] in provided, (
+                        f"{env.name} lacks {command}, which {mod}.{function} runs (rule {name})"
+                    )
+
+
+def test_provenance_records_exactly_the_python_env_packages():
+    from holobiont.provenance import PYTHON_PACKAGES
+
+    recorded = {DISTRIBUTION_PACKAGES[p] for p in PYTHON_PACKAGES}
+    assert recorded == set(env_packages(ROOT / "envs/python.yaml")) - {"python"}
+
+
+def test_python_envs_pin_the_versions_of_requirements_lock():
+    lock = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if "==" in line:
+            name, version = line.split("==")
+            lock[name.lower().replace("_", "-")] = version
+    pypi = {v: k for k, v in DISTRIBUTION_PACKAGES.items()}
+    for env in ENV_FILES:
+        for pkg, version in env_packages(env).items():
+            name = pypi.get(pkg, pkg).lower()
+            if pkg != "python" and name in lock and "python" in env_packages(env):
+                assert version == lock[name], f"{env.name}: {pkg}={version}, lock {lock[name]}"

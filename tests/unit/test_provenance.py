@@ -1,52 +1,123 @@
-"""Provenance: tool versions parsed from real-world banner shapes; checksums; no timestamps."""
+"""Provenance: tool versions as the tool rules record them (real-world banner shapes), merged;
+checksums; no timestamps."""
 
 import json
+import os
 import stat
+import subprocess
+from types import SimpleNamespace
 
 import pytest
 
-from holobiont.provenance import collect, sha256_of_config, tool_version, write
+from conftest import ROOT
+from holobiont.provenance import (
+    _VERSION,
+    PYTHON_PACKAGES,
+    ProvenanceError,
+    collect,
+    read_versions,
+    sha256_of_config,
+    write,
+)
 
 
-def fake_tool(tmp_path, stdout="", stderr=""):
-    script = tmp_path / "tool"
-    script.write_text(f"#!/bin/sh\nprintf '{stdout}'\nprintf '{stderr}' >&2\n")
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return [str(script)]
+def common_smk_tool_versions():
+    """tool_versions() and its tables, run from workflow/rules/common.smk itself."""
+    text = (ROOT / "workflow/rules/common.smk").read_text()
+    start = text.index("VERSION_PATTERN = ")
+    end = text.index("\n\n\n", text.index("def tool_versions("))
+    namespace = {}
+    exec(text[start:end], namespace)
+    return namespace
+
+
+SMK = common_smk_tool_versions()
+VERSION_PATTERN = SMK["VERSION_PATTERN"]
+
+
+def versions_file(tmp_path, tools, banners):
+    """A versions file written by the shell prefix of the tool rules (common.smk,
+    tool_versions), with each tool replaced by a script printing a real-world banner."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool, (stdout, stderr, code) in banners.items():
+        script = bin_dir / tool
+        script.write_text(f"#!/bin/sh\nprintf '{stdout}'\nprintf '{stderr}' >&2\nexit {code}\n")
+        script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    out = tmp_path / "versions.yml"
+    prefix = SMK["tool_versions"](*tools).format(output=SimpleNamespace(versions=str(out)))
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", prefix + "true"],
+        check=True,
+        env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+    )
+    return str(out)
+
+
+def test_shell_and_parser_agree_on_the_version_pattern():
+    assert _VERSION.pattern == VERSION_PATTERN
 
 
 @pytest.mark.parametrize(
-    ("stdout", "stderr", "expected"),
+    ("tool", "stdout", "stderr", "code", "expected"),
     [
-        ("samtools 1.16.1\\nUsing htslib 1.16\\n", "", "1.16.1"),
-        # vsearch: citation (with a DOI full of digits) on stdout, the banner on stderr
+        ("samtools", "samtools 1.16.1\\nUsing htslib 1.16\\n", "", 0, "1.16.1"),
+        # vsearch: the banner (machine RAM and cores in it) on stderr, a DOI on stdout
         (
-            "PeerJ 4:e2584 doi: 10.7717/peerj.2584\\nzlib version 1.2.13\\n",
-            "vsearch v2.22.1_linux_x86_64, 23.5GB RAM\\n",
+            "vsearch",
+            "PeerJ 4:e2584 doi: 10.7717/peerj.2584\\n",
+            "vsearch v2.22.1_linux_x86_64, 23.5GB RAM, 2 cores\\n",
+            0,
             "2.22.1",
         ),
-        ("", "\\nProgram: bwa (alignment)\\nVersion: 0.7.17-r1188\\n", "0.7.17-r1188"),
-        ("Kraken version 2.1.2\\nCopyright 2013-2021\\n", "", "2.1.2"),
-        ("nothing here\\n", "", "unknown"),
+        # bwa has no --version: its usage (exit status 1) names it
+        ("bwa", "", "\\nProgram: bwa (alignment)\\nVersion: 0.7.17-r1188\\n", 1, "0.7.17-r1188"),
+        ("kraken2", "Kraken version 2.1.2\\nCopyright 2013-2021\\n", "", 0, "2.1.2"),
+        ("mafft", "", "v7.505 (2022/Apr/10)\\n", 0, "7.505"),
+        ("FastTree", "", "Detailed usage for FastTree 2.1.11 Double precision\\n", 0, "2.1.11"),
+        ("multiqc", "multiqc, version 1.35\\n", "", 0, "1.35"),
     ],
 )
-def test_tool_version_shapes(tmp_path, stdout, stderr, expected):
-    assert tool_version(fake_tool(tmp_path, stdout, stderr)) == expected
+def test_versions_file_from_real_banner_shapes(tmp_path, tool, stdout, stderr, code, expected):
+    path = versions_file(tmp_path, [tool], {tool: (stdout, stderr, code)})
+    assert read_versions([path]) == {tool: expected}
 
 
-def test_missing_tool():
-    assert tool_version(["/nonexistent/tool-xyz"]) == "not found"
+def test_tool_without_a_version_stops_provenance_naming_the_file(tmp_path):
+    path = versions_file(tmp_path, ["sometool"], {"sometool": ("no digits here\\n", "", 0)})
+    with pytest.raises(ProvenanceError, match=r"versions.yml: no version read for sometool"):
+        read_versions([path])
+
+
+def test_missing_tool_is_never_recorded_as_a_version(tmp_path):
+    path = versions_file(tmp_path, ["tool-that-is-not-installed"], {})
+    with pytest.raises(ProvenanceError, match="is tool-that-is-not-installed on the PATH"):
+        read_versions([path])
+
+
+def test_merged_versions_keep_every_version_that_ran(tmp_path):
+    a, b, c = (tmp_path / n for n in ("a.yml", "b.yml", "c.yml"))
+    a.write_text('samtools: "1.16.1"\nminimap2: "2.24-r1122"\n')
+    b.write_text('samtools: "1.16.1"\n')
+    c.write_text('samtools: "1.17"\n')
+    assert read_versions([str(a), str(b)]) == {"minimap2": "2.24-r1122", "samtools": "1.16.1"}
+    assert read_versions([str(a), str(c)])["samtools"] == "1.16.1 / 1.17"
 
 
 def test_record_is_deterministic_and_path_free(tmp_path):
     check = tmp_path / "c.json"
     check.write_text(json.dumps({"read_pairs": 3, "sha256_r1": "a" * 64, "sha256_r2": "b" * 64}))
     cfg = {"samples": "config/samples.tsv", "seed": 1}
+    versions = tmp_path / "t.yml"
+    versions.write_text('t: "1.0"\n')
     rec = collect(
         cfg,
         [{"sample_id": "S1", "unit": "1", "check": str(check)}],
-        tools={"t": fake_tool(tmp_path, "t 1.0\\n")},
+        versions=[str(versions)],
+        snakemake_version="9.27.1",
     )
+    assert rec["tools"] == {"snakemake": "9.27.1", "t": "1.0"}
+    assert list(rec["python_packages"]) == list(PYTHON_PACKAGES)
     assert rec["config_sha256"] == sha256_of_config({"seed": 1, "samples": "config/samples.tsv"})
     assert rec["inputs"] == [
         {

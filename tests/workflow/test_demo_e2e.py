@@ -3,6 +3,7 @@
 import gzip
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -55,6 +56,28 @@ def test_demo_multiqc_and_provenance(demo_run):
     shotgun = set(sheet.sample_id[sheet.assay == "shotgun"])  # Kraken2 reports
     assert set(stats.Sample) == units | host | shotgun
     prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    # every tool that ran, its version recorded by the rules that ran it (from inside their
+    # environments) and never "not found"; bwa did not run (aligner minimap2)
+    assert set(prov["tools"]) == {
+        "fastp", "cutadapt", "minimap2", "samtools", "bcftools", "tabix", "vsearch", "mafft",
+        "FastTree", "kraken2", "kraken2-build", "multiqc", "snakemake",
+    }  # fmt: skip
+    assert all(re.fullmatch(r"\d+\.\d+[0-9A-Za-z.+-]*", v) for v in prov["tools"].values())
+    versions = run / "results/provenance/versions"
+    by_assay = {a: set(sheet.sample_id[sheet.assay.str.startswith(a)]) for a in ("host", "16s")}
+    by_assay["shotgun"] = set(sheet.sample_id[sheet.assay == "shotgun"])
+    for rule, assay in [
+        ("align_host", "host"), ("call_variants", "host"), ("call_pgx_sites", "host"),
+        ("shotgun_host_align", "shotgun"), ("shotgun_split_host", "shotgun"),
+        ("kraken2", "shotgun"), ("amplicon_merge_filter", "16s"), ("amplicon_map", "16s"),
+    ]:  # fmt: skip
+        assert {f.stem for f in (versions / rule).glob("*.yml")} == by_assay[assay], rule
+    fastp_units = {
+        f"{s}.{u}"
+        for s, u, a in zip(sheet.sample_id, sheet.unit, sheet.assay, strict=True)
+        if a != "16s"
+    }
+    assert {f.stem for f in (versions / "fastp").glob("*.yml")} == fastp_units
     # input checksums agree with the demo manifest written by the generator
     manifest = {}
     for line in (ROOT / "resources/demo/MANIFEST.sha256").read_text().splitlines():

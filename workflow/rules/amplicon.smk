@@ -15,6 +15,7 @@ rule amplicon_merge_filter:
         merged_uniques="results/16s/work/{sample}/merged_uniques.fasta",
         filtered=temp("results/16s/work/{sample}/filtered.fasta"),
         uniques="results/16s/work/{sample}/filtered_uniques.fasta",
+        versions=f"{VERSIONS}/amplicon_merge_filter/{{sample}}.yml",
     log:
         merge="logs/16s/merge_pairs/{sample}.log",
         filter="logs/16s/filter/{sample}.log",
@@ -22,7 +23,7 @@ rule amplicon_merge_filter:
         "logs/benchmarks/amplicon_merge_filter/{sample}.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=sized(1024, 4),
         runtime=sized(10, 3 / 20),
@@ -34,7 +35,8 @@ rule amplicon_merge_filter:
         maxns=lookup(dpath="amplicon/max_ns", within=config),
     shell:
         # Labels carry ;sample=<id>.
-        "(vsearch --fastq_mergepairs {input.r1} --reverse {input.r2}"
+        tool_versions("vsearch")
+        + "(vsearch --fastq_mergepairs {input.r1} --reverse {input.r2}"
         " --fastq_maxdiffs {params.maxdiffs} --fastq_minovlen {params.minovlen}"
         " --relabel {wildcards.sample}. --label_suffix ';sample={wildcards.sample}'"
         " --threads {threads} --fastqout {output.merged}"
@@ -55,13 +57,14 @@ rule amplicon_denoise:
         centroids="results/16s/work/unoise_centroids.fasta",
         nonchimeras="results/16s/work/nonchimeras.fasta",
         uchime="results/16s/work/uchime3.tsv",
+        versions=f"{VERSIONS}/amplicon_denoise.yml",
     log:
         "logs/16s/denoise.log",
     benchmark:
         "logs/benchmarks/amplicon_denoise.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=lambda wc, input: max(2000, int(10 * input.size_mb)),
         runtime=lambda wc, input: max(10, int(input.size_mb)),
@@ -71,7 +74,8 @@ rule amplicon_denoise:
     shell:
         # Pool the samples' unique sequences (abundances add up), then denoise and remove
         # chimeras. Every sample may be empty: then the outputs are empty too.
-        "(cat {input} | vsearch --derep_fulllength - --sizein --sizeout --relabel_md5"
+        tool_versions("vsearch")
+        + "(cat {input} | vsearch --derep_fulllength - --sizein --sizeout --relabel_md5"
         " --fasta_width 0 --output {output.pooled}"
         " && if [ -s {output.pooled} ]; then"
         " vsearch --cluster_unoise {output.pooled} --sizein --sizeout"
@@ -104,14 +108,15 @@ rule amplicon_map:
         reads="results/16s/work/{sample}/merged_uniques.fasta",
         database="results/16s/work/mapping_db.fasta",
     output:
-        "results/16s/work/{sample}/hits.tsv",
+        hits="results/16s/work/{sample}/hits.tsv",
+        versions=f"{VERSIONS}/amplicon_map/{{sample}}.yml",
     log:
         "logs/16s/map/{sample}.log",
     benchmark:
         "logs/benchmarks/amplicon_map/{sample}.tsv"
     conda:
         "../../envs/vsearch.yaml"
-    threads: 2
+    threads: threads_of("vsearch")
     resources:
         mem_mb=sized(1024, 4),
         runtime=sized(10, 1 / 2),
@@ -119,12 +124,13 @@ rule amplicon_map:
         identity=lookup(dpath="amplicon/map_identity", within=config),
     shell:
         # Best hit of every unique merged read among ASVs and chimeras (exhaustive search).
-        "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
+        tool_versions("vsearch")
+        + "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
         " vsearch --usearch_global {input.reads} --db {input.database} --id {params.identity}"
         " --strand plus --maxaccepts 0 --maxrejects 0 --maxhits 1 --threads {threads}"
-        " --userout {output}.unsorted --userfields query+target"
-        " && LC_ALL=C sort {output}.unsorted > {output} && rm {output}.unsorted;"  # thread order
-        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output}; fi"
+        " --userout {output.hits}.unsorted --userfields query+target"
+        " && LC_ALL=C sort {output.hits}.unsorted > {output.hits} && rm {output.hits}.unsorted;"  # thread order
+        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output.hits}; fi"
         ") > {log} 2>&1"
 
 
@@ -133,7 +139,8 @@ rule amplicon_sintax:
         asvs="results/16s/asv_seqs.fasta",
         database=get_amplicon_sintax_reference,
     output:
-        "results/16s/work/sintax.tsv",
+        tsv="results/16s/work/sintax.tsv",
+        versions=f"{VERSIONS}/amplicon_sintax.yml",
     log:
         "logs/16s/sintax.log",
     conda:
@@ -146,16 +153,18 @@ rule amplicon_sintax:
         cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
         seed=lambda wc: config["seed"] or 1,
     shell:
-        "vsearch --sintax {input.asvs} --db {input.database} --sintax_cutoff {params.cutoff}"
+        tool_versions("vsearch")
+        + "vsearch --sintax {input.asvs} --db {input.database} --sintax_cutoff {params.cutoff}"
         " --strand both --randseed {params.seed} --threads {threads}"
-        " --tabbedout {output} > {log} 2>&1"
+        " --tabbedout {output.tsv} > {log} 2>&1"
 
 
 rule amplicon_align:
     input:
         "results/16s/asv_seqs.fasta",
     output:
-        "results/16s/work/asv_aligned.fasta",
+        fasta="results/16s/work/asv_aligned.fasta",
+        versions=f"{VERSIONS}/amplicon_align.yml",
     log:
         "logs/16s/mafft.log",
     conda:
@@ -167,15 +176,17 @@ rule amplicon_align:
         mem_mb=lambda wc, input: max(1024, int(200 * input.size_mb)),
         runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
     shell:
-        "(if [ -s {input} ]; then mafft --auto --thread 1 {input} > {output};"
-        " else echo 'No ASVs: nothing to align.'; : > {output}; fi) 2> {log}"
+        tool_versions("mafft")
+        + "(if [ -s {input} ]; then mafft --auto --thread 1 {input} > {output.fasta};"
+        " else echo 'No ASVs: nothing to align.'; : > {output.fasta}; fi) 2> {log}"
 
 
 rule amplicon_tree:
     input:
         "results/16s/work/asv_aligned.fasta",
     output:
-        "results/16s/work/asv_unrooted.nwk",
+        tree="results/16s/work/asv_unrooted.nwk",
+        versions=f"{VERSIONS}/amplicon_tree.yml",
     log:
         "logs/16s/fasttree.log",
     conda:
@@ -185,8 +196,9 @@ rule amplicon_tree:
         runtime=lambda wc, input: max(10, int(20 * input.size_mb)),
     shell:
         # No support values: midpoint rooting re-orients branches, their labels would not follow.
-        "(if [ -s {input} ]; then FastTree -nt -gtr -nosupport -quiet {input} > {output};"
-        " else echo 'No ASVs: no tree.'; : > {output}; fi) 2> {log}"
+        tool_versions("FastTree")
+        + "(if [ -s {input} ]; then FastTree -nt -gtr -nosupport -quiet {input} > {output.tree};"
+        " else echo 'No ASVs: no tree.'; : > {output.tree}; fi) 2> {log}"
 
 
 rule amplicon_root_tree:

@@ -9,9 +9,20 @@ from types import SimpleNamespace
 
 import yaml
 
+from snakemake.common import __version__ as SNAKEMAKE_VERSION
 from snakemake.exceptions import WorkflowError
 
-sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+# The project's own folder, from this file's location: workflow.basedir would be the folder of
+# the importing workflow when Holobiont is used as a module (or deployed with snakedeploy).
+try:
+    PROJECT = Path(workflow.current_basedir).parents[1]
+except TypeError:  # a remote source (github(...), a URL) has no local path
+    raise WorkflowError(
+        f"Holobiont's rules are read from {workflow.current_basedir}, not a local folder: its "
+        "Python package (scripts/holobiont) is imported while the workflow is parsed. Use a "
+        'local clone: module holobiont: snakefile: "<clone>/workflow/Snakefile" (README).'
+    ) from None
+sys.path.insert(0, str(PROJECT / "scripts"))
 
 from holobiont.config import ConfigError, validate_config  # noqa: E402
 from holobiont.sheet import (
@@ -23,7 +34,7 @@ from holobiont.sheet import (
 )  # noqa: E402
 from holobiont.sheet import check_workflow_needs  # noqa: E402
 
-SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+SCHEMAS = PROJECT / "workflow" / "schemas"
 
 # The tools installed beside this Python (the project's .venv: cutadapt, multiqc, ...) are
 # found by every rule even when Snakemake was started as `.venv/bin/snakemake` without the
@@ -37,7 +48,7 @@ def _in_project(path):
     """A relative path absent from the working directory but present in the project (the
     demo defaults), made absolute: runs with --directory still find them."""
     if path and not os.path.isabs(path) and not os.path.exists(path):
-        candidate = Path(workflow.basedir) / path
+        candidate = PROJECT / path
         if candidate.exists():
             return str(candidate)
     return path
@@ -133,6 +144,28 @@ def qc_method(sample):
 
 
 # ---------------------------------------------------------------------------------------------
+# Threads of the heavy steps: config `threads`, at most the cores Snakemake was given
+# ---------------------------------------------------------------------------------------------
+def threads_of(step):
+    """Threads function of a heavy rule: config threads.<step>, capped by --cores.
+
+    Evaluated per job, so that the cap is the one of the Snakemake that runs the job. A
+    cluster run without --cores has no cap here: the SLURM profile's set-threads sizes the
+    jobs for the nodes instead (workflow/profiles/slurm/config.yaml).
+    """
+    wanted = config["threads"][step]
+
+    def threads(wildcards):
+        try:
+            cores = workflow.cores
+        except WorkflowError:  # no --cores (a cluster executor)
+            return wanted
+        return max(1, min(wanted, cores))
+
+    return threads
+
+
+# ---------------------------------------------------------------------------------------------
 # Resource sizing (mem_mb, runtime) for cluster submission
 # ---------------------------------------------------------------------------------------------
 # Per-sample jobs are sized from the sample's raw FASTQ files, which exist when the DAG is built:
@@ -192,19 +225,26 @@ def files_mb(paths):
     return _FILES_MB[key]
 
 
-def sized(floor, per_read_mb=0.0, fixed=None, fixed_factor=1.0, base=0):
-    """A resource function: max(floor, base + per_read_mb * reads + fixed_factor * fixed).
+SORT_MEM_MB = (
+    768  # samtools sort -m: buffer per sort thread (its default, set explicitly)
+)
+
+
+def sized(floor, per_read_mb=0.0, fixed=None, fixed_factor=1.0, base=0, per_thread=0):
+    """A resource function: max(floor, base + per_read_mb * reads + fixed_factor * fixed
+    + per_thread * threads).
 
     ``reads`` is the raw FASTQ size of the job's unit (``unit`` wildcard) or sample; ``fixed``
     is a function returning the paths of a fixed input whose size also counts (an index loaded
-    into memory).
+    into memory); ``per_thread`` is memory each thread adds (samtools sort buffers), so that a
+    job given more threads (config threads, the SLURM profile's set-threads) asks for it.
     """
 
-    def resource(wildcards):
+    def resource(wildcards, threads):
         value = base + per_read_mb * reads_mb(wildcards.sample, wildcards.get("unit"))
         if fixed is not None:
             value += fixed_factor * files_mb(fixed())
-        return max(floor, int(value))
+        return max(floor, int(value + per_thread * threads))
 
     return resource
 
@@ -381,7 +421,74 @@ def provenance_checks():
 
 
 def get_provenance_input(wildcards):
-    return [c["check"] for c in provenance_checks()]
+    return {
+        "checks": [c["check"] for c in provenance_checks()],
+        "versions": tool_version_files(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Tool versions, recorded where each tool runs (the nf-core versions.yml pattern)
+# ---------------------------------------------------------------------------------------------
+# The shell of every tool rule starts with tool_versions(...), which asks each tool it runs
+# for its version inside the rule's own environment (conda env, container or PATH) and writes
+# `tool: "version"` lines to its `versions` output; rule provenance merges them
+# (holobiont.provenance.read_versions) and so needs nothing but envs/python.yaml.
+# faidx_host_reference records nothing: it may write next to the user's FASTA, and a versions
+# file it had not written would make it run again; align_host records samtools.
+VERSIONS = "results/provenance/versions"
+HOST_ALIGNER = config["host"]["aligner"]
+# --- from here to the end of tool_versions: also run by tests/unit/test_provenance.py ---
+VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"  # = holobiont.provenance._VERSION
+# How each tool prints its version ("<tool> --version 2>&1" unless listed): bwa and FastTree
+# have no --version; vsearch prints a citation with a DOI on stdout, its version on stderr.
+_VERSION_COMMANDS = {
+    "bwa": "bwa 2>&1",
+    "FastTree": "FastTree -expert 2>&1",
+    "vsearch": "vsearch --version 2>&1 >/dev/null",
+}
+
+
+def tool_versions(*tools):
+    """Shell prefix of a tool rule: the version of each tool into {output.versions}."""
+    asks = "; ".join(
+        f"printf '%s: \"%s\"\\n' {tool}"
+        f" \"$({_VERSION_COMMANDS.get(tool, f'{tool} --version 2>&1')}"
+        f" | grep -m1 -oE '{VERSION_PATTERN}' | head -n1)\""
+        for tool in tools
+    )
+    return f"({asks}) > {{output.versions}} && "
+
+
+def tool_version_files():
+    """The versions file of every tool job of this run (inputs of rule provenance)."""
+    per_sample = {
+        "host": (host_samples(), ("align_host", "call_variants", "call_pgx_sites")),
+        "shotgun": (
+            shotgun_samples(),
+            ("shotgun_host_align", "shotgun_split_host", "kraken2"),
+        ),
+        "16s": (amplicon_samples(), ("amplicon_merge_filter", "amplicon_map")),
+    }
+    files = [f"{VERSIONS}/fastp/{s}.{u}.yml" for s, u in fastp_units()]
+    files += [f"{VERSIONS}/cutadapt_16s/{s}.{u}.yml" for s, u in cutadapt_units()]
+    for sample_ids, rule_names in per_sample.values():
+        files += [f"{VERSIONS}/{r}/{s}.yml" for r in rule_names for s in sample_ids]
+    once = ["multiqc_version"]
+    if shotgun_samples() or (host_samples() and HOST_ALIGNER == "minimap2"):
+        once.append("minimap2_index")
+    if host_samples() and HOST_ALIGNER == "bwa":
+        once.append("bwa_index")
+    if shotgun_samples() and not SHOTGUN["kraken2_db"]:
+        once.append("kraken2_build_db")
+    if amplicon_samples():
+        once += [
+            "amplicon_denoise",
+            "amplicon_sintax",
+            "amplicon_align",
+            "amplicon_tree",
+        ]
+    return files + [f"{VERSIONS}/{r}.yml" for r in once]
 
 
 MINIMAP2_INDEX = "results/host/reference/host.mmi"
@@ -406,7 +513,7 @@ def get_align_host_input(wildcards):
 
 
 def get_align_host_command(wildcards, input):
-    if config["host"]["aligner"] == "bwa":
+    if HOST_ALIGNER == "bwa":
         return "bwa mem -Y"
     return "minimap2 -ax sr"
 

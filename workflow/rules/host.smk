@@ -38,16 +38,18 @@ rule minimap2_index:
     input:
         HOST_FASTA,
     output:
-        "results/host/reference/host.mmi",
+        mmi="results/host/reference/host.mmi",
+        versions=f"{VERSIONS}/minimap2_index.yml",
     log:
         "logs/host/minimap2_index.log",
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(3 * input.size_mb) + 1000),
     shell:
-        "minimap2 -x sr -t {threads} -d {output} {input} 2> {log}"
+        tool_versions("minimap2")
+        + "minimap2 -x sr -t {threads} -d {output.mmi} {input} 2> {log}"
 
 
 rule bwa_index:
@@ -55,6 +57,7 @@ rule bwa_index:
         HOST_FASTA,
     output:
         multiext("results/host/reference/host", ".amb", ".ann", ".bwt", ".pac", ".sa"),
+        versions=f"{VERSIONS}/bwa_index.yml",
     log:
         "logs/host/bwa_index.log",
     conda:
@@ -64,7 +67,7 @@ rule bwa_index:
     params:
         prefix=lambda wc, output: os.path.splitext(output[0])[0],
     shell:
-        "bwa index -p {params.prefix} {input} 2> {log}"
+        tool_versions("bwa") + "bwa index -p {params.prefix} {input} 2> {log}"
 
 
 rule align_host:
@@ -77,24 +80,31 @@ rule align_host:
         # samtools stats of the final BAM (MultiQC, QC table); written here rather than by a
         # job of its own: one job fewer per sample in the DAG and on the cluster
         stats="results/host/stats/{sample}.samtools_stats.txt",
+        versions=f"{VERSIONS}/align_host/{{sample}}.yml",
     log:
         "logs/host/align/{sample}.log",
     benchmark:
         "logs/benchmarks/align_host/{sample}.tsv"
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("align")
     resources:
-        mem_mb=sized(0, 1, fixed=host_index_files, base=4000),
+        # index + reads + per thread: the sort buffer and minimap2's own working memory
+        mem_mb=sized(
+            0, 1, fixed=host_index_files, base=4000, per_thread=SORT_MEM_MB + 256
+        ),
         runtime=sized(20, 1 / 5),
     params:
         cmd=get_align_host_command,
         index=get_align_host_index,
         rg=get_read_group,
+        sort_mem=SORT_MEM_MB,
     shell:
-        "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
+        tool_versions(HOST_ALIGNER, "samtools")
+        + "({params.cmd} -t {threads} -R '{params.rg}' {params.index} {input.r1} {input.r2}"
         " | samtools fixmate --no-PG -m -u - -"
-        " | samtools sort --no-PG -u -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.sort -"
+        " | samtools sort --no-PG -u -@ {threads} -m {params.sort_mem}M"
+        " -T {resources.tmpdir}/{wildcards.sample}.sort -"
         " | samtools markdup --no-PG -f {output.dup} --write-index - {output.bam}##idx##{output.bai}"
         " && samtools stats --reference {input.fasta} {output.bam} > {output.stats}"
         ") 2> {log}"
@@ -108,6 +118,7 @@ rule call_variants:
         tbi="results/host/vcf/{sample}.vcf.gz.tbi",
         # bcftools stats of the VCF (MultiQC), written by the calling job itself
         stats="results/host/stats/{sample}.bcftools_stats.txt",
+        versions=f"{VERSIONS}/call_variants/{{sample}}.yml",
     log:
         "logs/host/call_variants/{sample}.log",
     benchmark:
@@ -126,7 +137,8 @@ rule call_variants:
         extra=lookup(dpath="host/mpileup_extra", within=config),
         filter=lookup(dpath="host/filter", within=config),
     shell:
-        "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        tool_versions("bcftools", "tabix")
+        + "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
         " | bcftools call --no-version -m -v -P {params.prior} -Ov"
         # REF/ALT upper case (a soft-masked reference gives 'a' > 'aCT'), then split,
@@ -161,7 +173,8 @@ rule call_pgx_sites:
         fai=HOST_FAI,
         positions="results/host/pgx/catalog_positions.tsv",
     output:
-        temp("results/host/pgx/{sample}.sites.vcf.gz"),
+        vcf=temp("results/host/pgx/{sample}.sites.vcf.gz"),
+        versions=f"{VERSIONS}/call_pgx_sites/{{sample}}.yml",
     log:
         "logs/host/call_pgx_sites/{sample}.log",
     conda:
@@ -174,9 +187,10 @@ rule call_pgx_sites:
         extra=lookup(dpath="host/mpileup_extra", within=config),
     shell:
         # All sites (no -v): reference calls are kept so that covered = 0/0.
-        "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        tool_versions("bcftools")
+        + "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output}) 2> {log}"
+        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output.vcf}) 2> {log}"
 
 
 rule pharmcat_vcf:

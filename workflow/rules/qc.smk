@@ -49,13 +49,14 @@ rule fastp:
         r2=temp("results/qc/fastp/{sample}/{sample}.{unit}_R2.fastq.gz"),
         json="results/qc/fastp/{sample}/{sample}.{unit}.fastp.json",
         html="results/qc/fastp/{sample}/{sample}.{unit}.fastp.html",
+        versions=f"{VERSIONS}/fastp/{{sample}}.{{unit}}.yml",
     log:
         "logs/qc/fastp/{sample}.{unit}.log",
     benchmark:
         "logs/benchmarks/fastp/{sample}.{unit}.tsv"
     conda:
         "../../envs/fastp.yaml"
-    threads: 2
+    threads: threads_of("fastp")
     resources:
         mem_mb=sized(1024, 2),
         runtime=sized(10, 1 / 20),
@@ -66,7 +67,7 @@ rule fastp:
         staged=staged_reads("fastp"),  # no input path in the reports (common.smk)
         stamp=get_fastq_stamp,
     shell:
-        "{params.staged.link}"
+        tool_versions("fastp") + "{params.staged.link}"
         " && fastp --in1 {params.staged.r1} --in2 {params.staged.r2}"
         " --out1 {output.r1} --out2 {output.r2}"
         " --detect_adapter_for_pe {params.trimming}"
@@ -84,11 +85,12 @@ rule cutadapt_16s:
         r2=temp("results/qc/cutadapt/{sample}/{sample}.{unit}_R2.fastq.gz"),
         json="results/qc/cutadapt/{sample}/{sample}.{unit}.cutadapt.json",
         report="results/qc/cutadapt/{sample}/{sample}.{unit}.cutadapt.log",
+        versions=f"{VERSIONS}/cutadapt_16s/{{sample}}.{{unit}}.yml",
     log:
         "logs/qc/cutadapt/{sample}.{unit}.log",
     conda:
         "../../envs/cutadapt.yaml"
-    threads: 2
+    threads: threads_of("cutadapt")
     resources:
         mem_mb=1024,
         runtime=sized(10, 1 / 20),
@@ -100,7 +102,7 @@ rule cutadapt_16s:
         staged=staged_reads("cutadapt"),  # no input path in the reports (common.smk)
         stamp=get_fastq_stamp,
     shell:
-        "{params.staged.link}"
+        tool_versions("cutadapt") + "{params.staged.link}"
         " && cutadapt {params.primers} -e {params.error_rate}"
         " -m {params.min_length} --cores {threads}"
         " --json {output.json} -o {output.r1} -p {output.r2} {params.extra}"
@@ -145,7 +147,7 @@ rule qc_summary:
 
 rule provenance:
     input:
-        get_provenance_input,
+        unpack(get_provenance_input),
     output:
         json="results/provenance/provenance.json",
         versions="results/provenance/software_mqc_versions.yml",
@@ -155,8 +157,22 @@ rule provenance:
         "../../envs/python.yaml"
     params:
         checks=lambda wc: provenance_checks(),
+        snakemake_version=SNAKEMAKE_VERSION,
     script:
         "../../scripts/provenance.py"
+
+
+rule multiqc_version:
+    # MultiQC reads the merged versions (rule provenance), so its own is asked by this job in
+    # its environment rather than by rule multiqc.
+    output:
+        versions=f"{VERSIONS}/multiqc_version.yml",
+    log:
+        "logs/qc/multiqc_version.log",
+    conda:
+        "../../envs/multiqc.yaml"
+    shell:
+        tool_versions("multiqc") + "echo 'multiqc version recorded' > {log}"
 
 
 rule multiqc:

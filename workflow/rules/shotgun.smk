@@ -14,23 +14,25 @@ rule shotgun_host_align:
         reference_check="results/host/reference_check.json",
     output:
         # name-grouped (minimap2 order): mates stay adjacent for samtools fastq
-        temp("results/shotgun/host/{sample}.namegrouped.bam"),
+        bam=temp("results/shotgun/host/{sample}.namegrouped.bam"),
+        versions=f"{VERSIONS}/shotgun_host_align/{{sample}}.yml",
     log:
         "logs/shotgun/host_align/{sample}.log",
     benchmark:
         "logs/benchmarks/shotgun_host_align/{sample}.tsv"
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("align")
     resources:
-        mem_mb=sized(0, 1, fixed=lambda: [MINIMAP2_INDEX], base=4000),
+        mem_mb=sized(0, 1, fixed=lambda: [MINIMAP2_INDEX], base=4000, per_thread=256),
         runtime=sized(20, 1 / 5),
     params:
         # as the host BAMs: SM = pseudonymous patient ID, for the identity check
         rg=get_read_group,
     shell:
-        "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
-        " | samtools view --no-PG -u -o {output} -) 2> {log}"
+        tool_versions("minimap2", "samtools")
+        + "(minimap2 -ax sr -t {threads} -R '{params.rg}' {input.index} {input.r1} {input.r2}"
+        " | samtools view --no-PG -u -o {output.bam} -) 2> {log}"
 
 
 rule shotgun_split_host:
@@ -42,21 +44,26 @@ rule shotgun_split_host:
         bam="results/shotgun/human/{sample}.bam",
         bai="results/shotgun/human/{sample}.bam.bai",
         counts="results/shotgun/host/{sample}.host_fraction.tsv",
+        versions=f"{VERSIONS}/shotgun_split_host/{{sample}}.yml",
     log:
         "logs/shotgun/split_host/{sample}.log",
     conda:
         "../../envs/align.yaml"
-    threads: 2
+    threads: threads_of("sort")
     resources:
-        mem_mb=2000,
+        mem_mb=sized(2000, base=1000, per_thread=SORT_MEM_MB),
         runtime=sized(10, 1 / 20),
+    params:
+        sort_mem=SORT_MEM_MB,
     shell:
         # microbial: both mates unmapped (-f 12); human: at least one mate mapped (-G 12),
         # primary records only (-F 2304: no secondary, no supplementary)
-        "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
+        tool_versions("samtools")
+        + "(samtools fastq -f 12 -F 2304 -n -1 {output.r1} -2 {output.r2} -0 /dev/null"
         " -s /dev/null {input}"
         " && samtools view --no-PG -u -G 12 -F 2304 {input}"
-        " | samtools sort --no-PG -@ {threads} -T {resources.tmpdir}/{wildcards.sample}.human"
+        " | samtools sort --no-PG -@ {threads} -m {params.sort_mem}M"
+        " -T {resources.tmpdir}/{wildcards.sample}.human"
         " --write-index -o {output.bam}##idx##{output.bai} -"
         " && pairs=$(samtools view -c -f 64 -F 2304 {input})"
         " && microbial=$(samtools view -c -f 76 -F 2304 {input})"
@@ -105,13 +112,14 @@ rule kraken2_build_db:
         opts=f"{KRAKEN2_DB_BUILT}/opts.k2d",
         taxo=f"{KRAKEN2_DB_BUILT}/taxo.k2d",
         seqid2taxid=f"{KRAKEN2_DB_BUILT}/seqid2taxid.map",
+        versions=f"{VERSIONS}/kraken2_build_db.yml",
     log:
         "logs/shotgun/kraken2_build_db.log",
     benchmark:
         "logs/benchmarks/kraken2_build_db.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb) + 1000),
         runtime=lambda wc, input: max(20, int(input.size_mb)),
@@ -126,7 +134,8 @@ rule kraken2_build_db:
     shell:
         # the library is added as one taxid-tagged FASTA (kraken2_library), then built; the
         # copy kraken2-build makes of it is removed afterwards (library.fna stays)
-        "(rm -rf {params.db}/library {params.db}/taxonomy"
+        tool_versions("kraken2-build")
+        + "(rm -rf {params.db}/library {params.db}/taxonomy"
         " && mkdir -p {params.db}/taxonomy && cp {input.names} {input.nodes} {params.db}/taxonomy/"
         " && kraken2-build --db {params.db} --add-to-library {input.library} {params.masking}"
         " && kraken2-build --db {params.db} --build --threads {threads} {params.extra}"
@@ -145,7 +154,7 @@ rule bracken_build:
         "logs/benchmarks/bracken_build.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("build")
     resources:
         mem_mb=lambda wc, input: max(2000, int(1.5 * input.size_mb) + 1000),
         runtime=lambda wc, input: max(
@@ -167,13 +176,14 @@ rule kraken2:
     output:
         report=temp("results/shotgun/kraken2/{sample}.kraken2.raw_report.txt"),
         reads=temp("results/shotgun/kraken2/{sample}.kraken2.out"),
+        versions=f"{VERSIONS}/kraken2/{{sample}}.yml",
     log:
         "logs/shotgun/kraken2/{sample}.log",
     benchmark:
         "logs/benchmarks/kraken2/{sample}.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: 2
+    threads: threads_of("kraken2")
     resources:
         # the whole hash table is loaded: memory follows the database size
         mem_mb=sized(1000, 1.2, fixed=kraken2_db_files, fixed_factor=1.2, base=500),
@@ -184,7 +194,8 @@ rule kraken2:
         extra=lookup(dpath="shotgun/kraken2/extra", within=config),
     shell:
         # kraken2 writes neither file for a sample without reads: touch keeps the DAG whole
-        "(kraken2 --db {params.db} --threads {threads} --paired --gzip-compressed"
+        tool_versions("kraken2")
+        + "(kraken2 --db {params.db} --threads {threads} --paired --gzip-compressed"
         " --confidence {params.confidence} --report {output.report} --output {output.reads}"
         " {params.extra} {input.r1} {input.r2}"
         " && touch {output.report} {output.reads}) > {log} 2>&1"
