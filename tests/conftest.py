@@ -174,9 +174,10 @@ def _shared_dir(tmp_path_factory, name: str, build) -> Path:
 def _build_demo_sheet(tmp: Path) -> None:
     sheet = pd.read_csv(ROOT / "config" / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
     (tmp / IDENTIFYING_DIR).symlink_to(DEMO)
-    for col in ("fastq_1", "fastq_2"):
+    for col in ("fastq_1", "fastq_2", "pgx_outside_calls"):
         sheet[col] = [
-            str(tmp / IDENTIFYING_DIR / p.split("resources/demo/data/", 1)[1]) for p in sheet[col]
+            str(tmp / IDENTIFYING_DIR / p.split("resources/demo/data/", 1)[1]) if p else ""
+            for p in sheet[col]
         ]
     sheet.to_csv(tmp / "samples.tsv", sep="\t", index=False)
 

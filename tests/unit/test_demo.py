@@ -113,7 +113,11 @@ def test_sample_sheet_modalities_units_and_schema(demo):
         "fastq_2",
         "group",
         "sex",
+        "pgx_outside_calls",
     ]
+    outside = {r["patient_id"] for r in rows if r["pgx_outside_calls"]}
+    assert outside == {"P01", "P05"}  # CYP2D6 (+ HLA-B) "from another assay"
+    assert all(r["assay"].startswith("host_") for r in rows if r["pgx_outside_calls"])
     assays = {}
     for r in rows:
         kind = "host" if r["assay"].startswith("host_") else r["assay"]

@@ -90,7 +90,7 @@ COMMAND_PACKAGES = {
 #: POSIX tools of every Linux node (not provided by conda environments), and shell builtins
 SYSTEM_COMMANDS = {
     "awk", "cat", "cp", "grep", "head", "ln", "mkdir", "mv", "realpath", "rm", "sort",
-    "touch", "echo", "printf", "test", "[", ":", "true", "cd",
+    "touch", "echo", "printf", "test", "[", ":", "true", "cd", "gzip",
 }  # fmt: skip
 #: Python module (top-level import name) -> conda package
 MODULE_PACKAGES = {
