@@ -79,7 +79,7 @@ def _copy(tmp_path) -> Path:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("VERSION", "2.0.0", "two", "MAJOR.MINOR.PATCH"),
+        ("VERSION", "2.1.0", "two", "MAJOR.MINOR.PATCH"),
         ("genes.tsv", "\tdpyd\t", "\tfancy\t", "matcher 'fancy'"),
         ("positions.tsv", "\tdefinition\t", "\tsometimes\t", "role 'sometimes'"),
         ("allele_definitions.tsv", "TPMT\t*2\tchr6\t18143724\trs1800462\tC\tG",
@@ -224,6 +224,20 @@ def test_ugt1a1_combination_allele():
     assert call("UGT1A1", gts).diplotype == "*1/*80+*28"
     gts = ref("UGT1A1", p233759924="C|T", p233760233="CATAT|CAT")
     assert call("UGT1A1", gts).diplotype == "*28/*80"
+
+
+def test_suballeles_are_reported_under_their_core_allele():
+    # PharmCAT's SLCO1B1 *45.001 / *45.002 define the ambiguous core *45: the call, its
+    # function and the phenotype lookup use *45 (PipelineTest.testSlco1b1Test4: *5/*45)
+    g = CAT.genes["SLCO1B1"]
+    assert g.allele("*45.001").core == "*45" and g.allele("*45").function == "No function"
+    r = call("SLCO1B1", ref("SLCO1B1", p21178615="T/C", p21222355="C/T"))
+    assert r.status == "called" and r.diplotypes == [("*5", "*45")]
+    assert r.phenotype == "Poor Function"
+    # both sub-alleles explain a *45/*45 sample; it is listed once
+    r = call("SLCO1B1", ref("SLCO1B1", p21176804="A/G", p21178615="T/C", p21222355="T/T"))
+    assert ("*45", "*45") in r.diplotypes and len(set(r.diplotypes)) == len(r.diplotypes)
+    assert all(n != "*45.001" and n != "*45.002" for d in r.diplotypes for n in d)
 
 
 def test_dpyd_unphased_lowest_function_and_hapb3():

@@ -244,6 +244,9 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
                         activity[n] = r["ActivityScore"]
         names = []
         ref_name = None
+        # PharmCAT sub-alleles (e.g. SLCO1B1 *45.001/*45.002 for the ambiguous core *45) are
+        # matched as definitions but reported, phenotyped and looked up under their core name
+        cores = dict(d.get("suballelesMap") or {})
         for a in d["namedAlleles"]:
             name = a["name"]
             if len(a["alleles"]) != len(variants):
@@ -258,13 +261,16 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
                 flags.append("structural_variant")
             if name in ignored_alleles:
                 flags.append("ignored")
-            act = activity.get(name, "")
+            core = cores.get(name)
+            if core:
+                flags.append(f"suballele_of={core}")
+            act = activity.get(name, activity.get(core, "") if core else "")
             allele_rows.append(
                 [
                     gene,
                     name,
                     "yes" if a.get("reference") else "no",
-                    functions.get(name, ""),
+                    functions.get(name, functions.get(core, "") if core else ""),
                     _fmt_num(act) if act not in ("", None) else "",
                     ",".join(flags),
                 ]
