@@ -62,7 +62,8 @@ def test_catalog_covers_every_pharmcat_gene_and_position():
     assert CAT.genes["G6PD"].sex_chromosome and CAT.genes["G6PD"].undocumented_as_reference
     assert not CAT.genes["CYP2C19"].undocumented_as_reference
     assert [p.role for p in CAT.genes["CYP2C9"].all_positions].count("extra") == 1
-    assert {p.pos for p in CAT.genes["G6PD"].all_positions if p.role == "ignored"} == {154532990}
+    # PharmCAT's exempted G6PD/RYR1 variants are absent from its definitions: nothing is ignored
+    assert not [p for g in CAT.genes.values() for p in g.all_positions if p.role == "ignored"]
     assert all(p.required for p in CAT.genes["NAT2"].positions if p.pos == 18400194)
     assert CAT.genes["NAT2"].priorities
     # functions / activity values from the phenotype maps
@@ -238,6 +239,23 @@ def test_suballeles_are_reported_under_their_core_allele():
     r = call("SLCO1B1", ref("SLCO1B1", p21176804="A/G", p21178615="T/C", p21222355="T/T"))
     assert ("*45", "*45") in r.diplotypes and len(set(r.diplotypes)) == len(r.diplotypes)
     assert all(n != "*45.001" and n != "*45.002" for d in r.diplotypes for n in d)
+
+
+def test_exempted_position_is_a_variant_not_a_coordinate():
+    # PharmCAT's G6PD exemption ignores g.154532991_154532993delGGT at 154532990; its shipped
+    # definitions have Chatham (rs5030869 C>T) at that coordinate, which PharmCAT calls
+    # (ToxicGenesTest.testG6pd_chatham_*): it must not be ignored (was: B (reference), normal)
+    g = CAT.genes["G6PD"]
+    p = next(p for p in g.all_positions if p.pos == 154532990)
+    assert p.role == "definition" and p.rsid == "rs5030869"
+    r = call("G6PD", ref("G6PD", p154532990="C/T"), sex="female")
+    assert r.status == "called" and r.diplotypes == [("B (reference)", "Chatham")]
+    r = call("G6PD", ref("G6PD", p154532990="T/T"), sex="male")
+    assert r.diplotypes == [("Chatham",)] and r.haploid
+    assert r.phenotype == "G6PD Deficient"
+    # the same rule keeps RYR1 c.14509C>G (38580126, where the ignored CA>C deletion was)
+    r = call("RYR1", ref("RYR1", p38580126="C/G"))
+    assert r.status == "called" and r.diplotypes == [("Reference", "c.14509C>G")]
 
 
 def test_dpyd_unphased_lowest_function_and_hapb3():

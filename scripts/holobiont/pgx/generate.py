@@ -172,7 +172,15 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
         versions.add(f"{d.get('source', '')} {d.get('version', '')}".strip())
         chrom = d["chromosome"]
         ex = exemptions.get(gene, {})
-        ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", [])}
+        # an ignored position is a variant (position + REF + ALTs): PharmCAT's shipped definitions
+        # already omit the ones it ignores, and another variant at the same coordinate (G6PD
+        # Chatham rs5030869 C>T where the ignored g.154532991_154532993delGGT was) is matched
+        ignored_var = {
+            (_pos(v), v.get("ref"), tuple(sorted(v.get("alts") or ())))
+            for v in ex.get("ignoredPositions", [])
+            if isinstance(v, dict)
+        }
+        ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", []) if not isinstance(v, dict)}
         required_pos = {_pos(v) for v in ex.get("requiredPositions", [])}
         ignored_alleles = set(ex.get("ignoredAlleles", []))
         variants = d["variants"]
@@ -182,7 +190,10 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
         roles = []
         for v in variants:
             pos = int(v["position"])
-            role = "ignored" if pos in ignored_pos else "definition"
+            ignored = pos in ignored_pos or (
+                (pos, v["ref"], tuple(sorted(v.get("alts") or ()))) in ignored_var
+            )
+            role = "ignored" if ignored else "definition"
             if gene in OUTSIDE_GENES:
                 role = "outside_call"
             roles.append((v, role))
