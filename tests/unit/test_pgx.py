@@ -23,6 +23,7 @@ from holobiont.pgx import (
 )
 from holobiont.pgx.__main__ import main
 from holobiont.pgx.generate import build, pypgx_data_dir, readme_section
+from holobiont.pgx.phenotyper import phenotype
 
 PHARMCAT_DIR = SHARED / "data" / "pgx_pharmcat_definitions"
 CAT = load_catalog()
@@ -256,6 +257,24 @@ def test_exempted_position_is_a_variant_not_a_coordinate():
     # the same rule keeps RYR1 c.14509C>G (38580126, where the ignored CA>C deletion was)
     r = call("RYR1", ref("RYR1", p38580126="C/G"))
     assert r.status == "called" and r.diplotypes == [("Reference", "c.14509C>G")]
+
+
+def test_slco1b1_no_call_reports_pharmcats_rs4149056_lookup_but_stays_not_called():
+    # PipelineTest.testSlco1b1UncalledOverride: the matcher makes no call; PharmCAT's reporter
+    # looks recommendations up from rs4149056 alone (C/T -> *1/*5)
+    gts = ref("SLCO1B1", p21176804="G/G", p21178615="T/C", p21196976="A/A", p21205921="G/G")
+    r = call("SLCO1B1", gts)
+    assert r.status != "called" and not r.callable and r.diplotype == ""
+    assert r.phenotype == pgx.NOT_CALLED and r.confidence == "none"
+    fb = r.to_dict()["reporter_fallback"]
+    assert fb["lookup_diplotype"] == "*1/*5" and fb["genotype"] == "T/C"
+    assert fb["phenotype"] == phenotype(CAT.genes["SLCO1B1"], ("*1", "*5"))[0] != pgx.NOT_CALLED
+    # a called gene, a gene without data and a missing rs4149056 have no fallback
+    assert call("SLCO1B1", ref("SLCO1B1")).reporter_fallback is None
+    assert call("SLCO1B1", {}).reporter_fallback is None
+    nocall = {k: v for k, v in gts.items() if k[1] != 21178615}
+    r = call("SLCO1B1", nocall)
+    assert r.status != "called" and r.reporter_fallback is None
 
 
 def test_dpyd_unphased_lowest_function_and_hapb3():

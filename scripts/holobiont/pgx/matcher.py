@@ -347,7 +347,7 @@ def match_gene(
 ) -> Match:
     """Match one gene's named alleles to the sample (see module docstring)."""
     sample, missing, unmatched, blocking, male_het = _sample(gdef, genotypes, sex)
-    res = Match(gdef.gene, "called", missing=missing, unmatched=unmatched)
+    res = Match(gdef.gene, "called", missing=missing, unmatched=unmatched, sample=dict(sample))
     for p in gdef.all_positions:
         if p.role == "extra":
             sa = parse_genotype(lookup(genotypes, p))
