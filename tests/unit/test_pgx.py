@@ -465,6 +465,31 @@ def test_right_shifted_indel_is_reanchored(tmp_path):
     assert call("UGT1A1", full).diplotype == "*28/*37"
 
 
+@pytest.mark.parametrize(
+    ("record", "expect"),
+    [
+        # PharmCAT's NUDT15 s2ref: the *2/*6 insertion written at the last repeat copy
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCG\t.\tPASS\t.\tGT\t0/1",
+         ("AGGAGTC", "AGGAGTCGGAGTC")),
+        # its *9 deletion record, not carried: the position is genotyped as reference
+        ("chr13\t48037795\trs746071566\tGGAGTCG\tG\t.\tPASS\t.\tGT\t0/0",
+         ("AGGAGTC", "AGGAGTC")),
+        # another rsid, or a sequence that is not the repeat unit moved along: not used
+        ("chr13\t48037801\trs1\tG\tGGAGTCG\t.\tPASS\t.\tGT\t0/1", None),
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCC\t.\tPASS\t.\tGT\t0/1", None),
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCG,GA\t.\tPASS\t.\tGT\t0/0", None),
+    ],
+)  # fmt: skip
+def test_repeat_wobble_indel_downstream_with_the_catalog_rsid(tmp_path, record, expect):
+    path = tmp_path / "w.vcf"
+    path.write_text(HEADER + record + "\n")
+    sa = genotypes_from_vcf(path, CAT, genes=["NUDT15"])[("chr13", 48037782)]
+    assert (sa.alleles if sa else None) == expect
+    if expect == ("AGGAGTC", "AGGAGTCGGAGTC"):
+        gts = ref("NUDT15") | {("chr13", 48037782): sa, ("chr13", 48045719): "C/T"}
+        assert call("NUDT15", gts).diplotype == "*1/*2"
+
+
 def test_outputs_and_cli(tmp_path, capsys):
     path = tmp_path / "t.vcf"
     path.write_text(LENIENT)
