@@ -23,6 +23,7 @@ from holobiont.pgx import (
 )
 from holobiont.pgx.__main__ import main
 from holobiont.pgx.generate import build, pypgx_data_dir, readme_section
+from holobiont.pgx.phenotyper import phenotype
 
 PHARMCAT_DIR = SHARED / "data" / "pgx_pharmcat_definitions"
 CAT = load_catalog()
@@ -62,7 +63,8 @@ def test_catalog_covers_every_pharmcat_gene_and_position():
     assert CAT.genes["G6PD"].sex_chromosome and CAT.genes["G6PD"].undocumented_as_reference
     assert not CAT.genes["CYP2C19"].undocumented_as_reference
     assert [p.role for p in CAT.genes["CYP2C9"].all_positions].count("extra") == 1
-    assert {p.pos for p in CAT.genes["G6PD"].all_positions if p.role == "ignored"} == {154532990}
+    # PharmCAT's exempted G6PD/RYR1 variants are absent from its definitions: nothing is ignored
+    assert not [p for g in CAT.genes.values() for p in g.all_positions if p.role == "ignored"]
     assert all(p.required for p in CAT.genes["NAT2"].positions if p.pos == 18400194)
     assert CAT.genes["NAT2"].priorities
     # functions / activity values from the phenotype maps
@@ -79,7 +81,7 @@ def _copy(tmp_path) -> Path:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("VERSION", "2.0.0", "two", "MAJOR.MINOR.PATCH"),
+        ("VERSION", "2.1.0", "two", "MAJOR.MINOR.PATCH"),
         ("genes.tsv", "\tdpyd\t", "\tfancy\t", "matcher 'fancy'"),
         ("positions.tsv", "\tdefinition\t", "\tsometimes\t", "role 'sometimes'"),
         ("allele_definitions.tsv", "TPMT\t*2\tchr6\t18143724\trs1800462\tC\tG",
@@ -224,6 +226,55 @@ def test_ugt1a1_combination_allele():
     assert call("UGT1A1", gts).diplotype == "*1/*80+*28"
     gts = ref("UGT1A1", p233759924="C|T", p233760233="CATAT|CAT")
     assert call("UGT1A1", gts).diplotype == "*28/*80"
+
+
+def test_suballeles_are_reported_under_their_core_allele():
+    # PharmCAT's SLCO1B1 *45.001 / *45.002 define the ambiguous core *45: the call, its
+    # function and the phenotype lookup use *45 (PipelineTest.testSlco1b1Test4: *5/*45)
+    g = CAT.genes["SLCO1B1"]
+    assert g.allele("*45.001").core == "*45" and g.allele("*45").function == "No function"
+    r = call("SLCO1B1", ref("SLCO1B1", p21178615="T/C", p21222355="C/T"))
+    assert r.status == "called" and r.diplotypes == [("*5", "*45")]
+    assert r.phenotype == "Poor Function"
+    # both sub-alleles explain a *45/*45 sample; it is listed once
+    r = call("SLCO1B1", ref("SLCO1B1", p21176804="A/G", p21178615="T/C", p21222355="T/T"))
+    assert ("*45", "*45") in r.diplotypes and len(set(r.diplotypes)) == len(r.diplotypes)
+    assert all(n != "*45.001" and n != "*45.002" for d in r.diplotypes for n in d)
+
+
+def test_exempted_position_is_a_variant_not_a_coordinate():
+    # PharmCAT's G6PD exemption ignores g.154532991_154532993delGGT at 154532990; its shipped
+    # definitions have Chatham (rs5030869 C>T) at that coordinate, which PharmCAT calls
+    # (ToxicGenesTest.testG6pd_chatham_*): it must not be ignored (was: B (reference), normal)
+    g = CAT.genes["G6PD"]
+    p = next(p for p in g.all_positions if p.pos == 154532990)
+    assert p.role == "definition" and p.rsid == "rs5030869"
+    r = call("G6PD", ref("G6PD", p154532990="C/T"), sex="female")
+    assert r.status == "called" and r.diplotypes == [("B (reference)", "Chatham")]
+    r = call("G6PD", ref("G6PD", p154532990="T/T"), sex="male")
+    assert r.diplotypes == [("Chatham",)] and r.haploid
+    assert r.phenotype == "G6PD Deficient"
+    # the same rule keeps RYR1 c.14509C>G (38580126, where the ignored CA>C deletion was)
+    r = call("RYR1", ref("RYR1", p38580126="C/G"))
+    assert r.status == "called" and r.diplotypes == [("Reference", "c.14509C>G")]
+
+
+def test_slco1b1_no_call_reports_pharmcats_rs4149056_lookup_but_stays_not_called():
+    # PipelineTest.testSlco1b1UncalledOverride: the matcher makes no call; PharmCAT's reporter
+    # looks recommendations up from rs4149056 alone (C/T -> *1/*5)
+    gts = ref("SLCO1B1", p21176804="G/G", p21178615="T/C", p21196976="A/A", p21205921="G/G")
+    r = call("SLCO1B1", gts)
+    assert r.status != "called" and not r.callable and r.diplotype == ""
+    assert r.phenotype == pgx.NOT_CALLED and r.confidence == "none"
+    fb = r.to_dict()["reporter_fallback"]
+    assert fb["lookup_diplotype"] == "*1/*5" and fb["genotype"] == "T/C"
+    assert fb["phenotype"] == phenotype(CAT.genes["SLCO1B1"], ("*1", "*5"))[0] != pgx.NOT_CALLED
+    # a called gene, a gene without data and a missing rs4149056 have no fallback
+    assert call("SLCO1B1", ref("SLCO1B1")).reporter_fallback is None
+    assert call("SLCO1B1", {}).reporter_fallback is None
+    nocall = {k: v for k, v in gts.items() if k[1] != 21178615}
+    r = call("SLCO1B1", nocall)
+    assert r.status != "called" and r.reporter_fallback is None
 
 
 def test_dpyd_unphased_lowest_function_and_hapb3():
@@ -412,6 +463,31 @@ def test_right_shifted_indel_is_reanchored(tmp_path):
     assert gts[("chr1", 97450065)] is None
     full = ref("UGT1A1") | {("chr2", 233760233): gts[("chr2", 233760233)]}
     assert call("UGT1A1", full).diplotype == "*28/*37"
+
+
+@pytest.mark.parametrize(
+    ("record", "expect"),
+    [
+        # PharmCAT's NUDT15 s2ref: the *2/*6 insertion written at the last repeat copy
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCG\t.\tPASS\t.\tGT\t0/1",
+         ("AGGAGTC", "AGGAGTCGGAGTC")),
+        # its *9 deletion record, not carried: the position is genotyped as reference
+        ("chr13\t48037795\trs746071566\tGGAGTCG\tG\t.\tPASS\t.\tGT\t0/0",
+         ("AGGAGTC", "AGGAGTC")),
+        # another rsid, or a sequence that is not the repeat unit moved along: not used
+        ("chr13\t48037801\trs1\tG\tGGAGTCG\t.\tPASS\t.\tGT\t0/1", None),
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCC\t.\tPASS\t.\tGT\t0/1", None),
+        ("chr13\t48037801\trs746071566\tG\tGGAGTCG,GA\t.\tPASS\t.\tGT\t0/0", None),
+    ],
+)  # fmt: skip
+def test_repeat_wobble_indel_downstream_with_the_catalog_rsid(tmp_path, record, expect):
+    path = tmp_path / "w.vcf"
+    path.write_text(HEADER + record + "\n")
+    sa = genotypes_from_vcf(path, CAT, genes=["NUDT15"])[("chr13", 48037782)]
+    assert (sa.alleles if sa else None) == expect
+    if expect == ("AGGAGTC", "AGGAGTCGGAGTC"):
+        gts = ref("NUDT15") | {("chr13", 48037782): sa, ("chr13", 48045719): "C/T"}
+        assert call("NUDT15", gts).diplotype == "*1/*2"
 
 
 def test_outputs_and_cli(tmp_path, capsys):

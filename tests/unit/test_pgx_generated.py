@@ -75,14 +75,15 @@ def _truth_name(g, name):
     # PharmCAT calls DPYD HapB3 from the intronic variant: the intronic-only allele is HapB3
     if g.matcher == "dpyd" and name == "c.1129-5923C>G":
         return next(a.name for a in g.alleles if "HapB3" in a.name)
-    return name
+    # a sub-allele (SLCO1B1 *45.001) is reported under its core name (*45)
+    return g.allele(name).reported
 
 
 def _equivalents(g, haps):
     """name -> names with the same haplotype at the definition positions."""
     by_hap: dict[tuple, list[str]] = {}
     for n, h in haps.items():
-        by_hap.setdefault(tuple(sorted(h.items())), []).append(n)
+        by_hap.setdefault(tuple(sorted(h.items())), []).append(g.allele(n).reported)
     return {n: set(v) for v in by_hap.values() for n in v}
 
 

@@ -8,7 +8,9 @@ phenotype is ``Indeterminate``), ``none`` (not called; ``reason`` says why). A g
 called when none of its positions was genotyped (``no_data``), fewer than
 ``min_called_fraction`` were (``insufficient_data``), no named alleles explain the genotypes
 (``no_match``), an undocumented allele blocks the call (``undocumented_variant``) or a
-required position is missing (``missing_required``).
+required position is missing (``missing_required``). A not-called SLCO1B1 carries
+``reporter_fallback``: PharmCAT's reporter lookup from rs4149056 alone (its Slco1b1AlleleMatcher),
+reported beside the no call, never as the call.
 """
 
 from __future__ import annotations
@@ -100,6 +102,9 @@ class GeneResult:
     rule: str = ""
     source: str = "vcf"
     extra_positions: list[dict] = field(default_factory=list)
+    #: PharmCAT's reporter-side lookup for a gene the matcher does not call (SLCO1B1 from
+    #: rs4149056 alone); never the call itself: ``status`` / ``diplotype`` stay "not called"
+    reporter_fallback: dict | None = None
 
     @property
     def diplotype(self) -> str:
@@ -179,6 +184,7 @@ class GeneResult:
             "rule": self.rule,
             "source": self.source,
             "extra_positions": list(self.extra_positions),
+            "reporter_fallback": self.reporter_fallback,
         }
 
 
@@ -200,6 +206,33 @@ def _missing(gdef: GeneDefinition, p: Position, called: bool) -> MissingPosition
         for n in names
     )
     return MissingPosition(p.chrom, p.pos, p.rsid, names, bool(names), changes_ph)
+
+
+#: PharmCAT's Slco1b1AlleleMatcher: when the matcher makes no SLCO1B1 call, the reporter looks
+#: recommendations up from rs4149056 alone (T = *1, C = *5)
+_FALLBACKS = {"SLCO1B1": ("rs4149056", {"T": "*1", "C": "*5"})}
+
+
+def _reporter_fallback(gdef: GeneDefinition, m: Match) -> dict | None:
+    """PharmCAT's single-position lookup for a not-called gene, or None (position not fully called)."""
+    if gdef.gene not in _FALLBACKS:
+        return None
+    rsid, names = _FALLBACKS[gdef.gene]
+    p = next((p for p in gdef.positions if p.rsid == rsid), None)
+    sa = m.sample.get(p.pos) if p is not None else None
+    if sa is None or len(sa.called) != 2 or any(a not in names for a in sa.called):
+        return None
+    dip = tuple(sorted((names[a] for a in sa.called), key=gdef.sort_key))
+    return {
+        "position": rsid,
+        "genotype": sa.text(),
+        "lookup_diplotype": "/".join(dip),
+        "phenotype": phenotype(gdef, dip)[0],
+        "message": (
+            f"{gdef.gene} not called; PharmCAT's reporter looks recommendations up from {rsid} "
+            f"alone ({sa.text()} -> {'/'.join(dip)}); the other positions are not used"
+        ),
+    }
 
 
 def _result(gdef: GeneDefinition, m: Match, min_called_fraction: float) -> GeneResult:
@@ -238,6 +271,9 @@ def _result(gdef: GeneDefinition, m: Match, min_called_fraction: float) -> GeneR
             notes=[*notes, reason],
             missing_positions=[_missing(gdef, p, False) for p in m.missing],
             score=m.score,
+            reporter_fallback=(
+                _reporter_fallback(gdef, m) if m.status not in ("called", "no_data") else None
+            ),
             **base,
         )
     calls = [phenotype(gdef, d) for d in m.diplotypes]

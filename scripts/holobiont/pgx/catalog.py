@@ -125,10 +125,17 @@ class Allele:
     variants: Mapping[int, str]
     structural: bool = False
     ignored: bool = False
+    #: PharmCAT core allele of a sub-allele definition (SLCO1B1 ``*45.001`` -> ``*45``)
+    core: str | None = None
 
     @property
     def is_reference(self) -> bool:
         return self.reference
+
+    @property
+    def reported(self) -> str:
+        """The name a call reports: the core allele for a sub-allele, else the allele name."""
+        return self.core or self.name
 
     def accepts(self, pos: int, allele: str) -> bool:
         """True when this haplotype can carry ``allele`` at ``pos`` (it must specify ``pos``)."""
@@ -222,9 +229,12 @@ class GeneDefinition:
         return self.allele(self.reference_allele)
 
     def allele(self, name: str) -> Allele:
-        """The allele called ``name`` (exact catalog name)."""
+        """The allele called ``name`` (exact catalog name, or the core name of sub-alleles)."""
         for a in self.all_alleles:
             if a.name == name:
+                return a
+        for a in self.all_alleles:
+            if a.core == name:
                 return a
         raise KeyError(f"{self.gene} has no allele {name!r}")
 
@@ -507,6 +517,10 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
                 dict(sorted(g["defs"][aname].items())),
                 "structural_variant" in a["flags"],
                 "ignored" in a["flags"],
+                next(
+                    (f.split("=", 1)[1] for f in a["flags"] if f.startswith("suballele_of=")),
+                    None,
+                ),
             )
             if al.reference:
                 refs.append(aname)

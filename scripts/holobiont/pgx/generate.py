@@ -178,7 +178,15 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
         versions.add(f"{d.get('source', '')} {d.get('version', '')}".strip())
         chrom = d["chromosome"]
         ex = exemptions.get(gene, {})
-        ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", [])}
+        # an ignored position is a variant (position + REF + ALTs): PharmCAT's shipped definitions
+        # already omit the ones it ignores, and another variant at the same coordinate (G6PD
+        # Chatham rs5030869 C>T where the ignored g.154532991_154532993delGGT was) is matched
+        ignored_var = {
+            (_pos(v), v.get("ref"), tuple(sorted(v.get("alts") or ())))
+            for v in ex.get("ignoredPositions", [])
+            if isinstance(v, dict)
+        }
+        ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", []) if not isinstance(v, dict)}
         required_pos = {_pos(v) for v in ex.get("requiredPositions", [])}
         ignored_alleles = set(ex.get("ignoredAlleles", []))
         variants = d["variants"]
@@ -188,7 +196,10 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
         roles = []
         for v in variants:
             pos = int(v["position"])
-            role = "ignored" if pos in ignored_pos else "definition"
+            ignored = pos in ignored_pos or (
+                (pos, v["ref"], tuple(sorted(v.get("alts") or ()))) in ignored_var
+            )
+            role = "ignored" if ignored else "definition"
             if gene in OUTSIDE_GENES:
                 role = "outside_call"
             roles.append((v, role))
@@ -250,6 +261,9 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
                         activity[n] = r["ActivityScore"]
         names = []
         ref_name = None
+        # PharmCAT sub-alleles (e.g. SLCO1B1 *45.001/*45.002 for the ambiguous core *45) are
+        # matched as definitions but reported, phenotyped and looked up under their core name
+        cores = dict(d.get("suballelesMap") or {})
         for a in d["namedAlleles"]:
             name = a["name"]
             if len(a["alleles"]) != len(variants):
@@ -264,13 +278,16 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
                 flags.append("structural_variant")
             if name in ignored_alleles:
                 flags.append("ignored")
-            act = activity.get(name, "")
+            core = cores.get(name)
+            if core:
+                flags.append(f"suballele_of={core}")
+            act = activity.get(name, activity.get(core, "") if core else "")
             allele_rows.append(
                 [
                     gene,
                     name,
                     "yes" if a.get("reference") else "no",
-                    functions.get(name, ""),
+                    functions.get(name, functions.get(core, "") if core else ""),
                     _fmt_num(act) if act not in ("", None) else "",
                     ",".join(flags),
                 ]

@@ -46,6 +46,9 @@ Each rule below is also described in ``resources/pgx/README.md``.
     with more the two of lowest activity are reported as the diplotype used for the
     phenotype (CPIC's recommendation for unphased DPYD), with moderate confidence.
 11. **Structural-variant alleles** (none among the VCF-callable genes) are skipped.
+12. **Sub-alleles** (PharmCAT's ``suballelesMap``: SLCO1B1 ``*45.001`` / ``*45.002`` define the
+    ambiguous core ``*45``) compete as separate definitions but a call reports, phenotypes and
+    looks up the core name (``*5/*45``); diplotypes that become equal are listed once.
 """
 
 from __future__ import annotations
@@ -287,6 +290,15 @@ def _sorted(gdef: GeneDefinition, names) -> tuple[str, ...]:
     return tuple(sorted(names, key=gdef.sort_key))
 
 
+def _reported(gdef: GeneDefinition, dips: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Sub-allele names -> their core allele (PharmCAT's ``suballelesMap``), deduplicated."""
+    cores = {a.name: a.core for a in gdef.all_alleles if a.core}
+    if not cores:
+        return dips
+    out = dict.fromkeys(_sorted(gdef, (cores.get(n, n) for n in d)) for d in dips)
+    return sorted(out, key=lambda d: [gdef.sort_key(x) for x in d])
+
+
 def _top_diplotypes(gdef, idx: _Index, positions, sample, haploid, blocks):
     """(best score, sorted top diplotypes, exact pairs) over all permutations."""
     if haploid:
@@ -335,7 +347,7 @@ def match_gene(
 ) -> Match:
     """Match one gene's named alleles to the sample (see module docstring)."""
     sample, missing, unmatched, blocking, male_het = _sample(gdef, genotypes, sex)
-    res = Match(gdef.gene, "called", missing=missing, unmatched=unmatched)
+    res = Match(gdef.gene, "called", missing=missing, unmatched=unmatched, sample=dict(sample))
     for p in gdef.all_positions:
         if p.role == "extra":
             sa = parse_genotype(lookup(genotypes, p))
@@ -440,6 +452,7 @@ def match_gene(
             )
             res.rule = "unphased_priority"
             top = [tuple(pick.split("/"))]
+    top = _reported(gdef, top)
     res.diplotypes = top
     if len(top) > 1:
         res.notes.append(

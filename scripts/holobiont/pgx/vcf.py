@@ -11,7 +11,10 @@ back as ``"REF>ALT"`` text, which the matcher reports as undocumented. Overlappi
 reference blocks count as ``0/0``. Several records at one position (bcftools' SNV-style record
 next to an indel record, or a split multi-allelic site) are merged by :func:`combine_calls`.
 A variant record starting inside a catalog REF span (a right-shifted indel) is re-anchored
-with the catalog's REF bases when it then expresses a catalog allele there.
+with the catalog's REF bases when it then expresses a catalog allele there. A record carrying
+the rsid of a catalog indel up to ``WOBBLE_BP`` downstream of it (the same indel written at
+another copy of its tandem repeat, PharmCAT's "repeat wobble", NUDT15 rs746071566) is used
+when each of its ALTs inserts / deletes the catalog sequence rotated by the distance.
 Positions absent from the VCF are *not called* (``None``): the pipeline writes an explicit
 ``0/0`` wherever the sample is covered. Chromosome names with or without ``chr`` are accepted;
 the VCF may be unsorted and unindexed. Indels must be left-aligned and normalised
@@ -149,6 +152,7 @@ class Record:
     phased: bool
     phase_set: int | None
     end: int | None = None  # INFO END (gVCF reference blocks)
+    ids: tuple[str, ...] = ()  # the ID column (rsids)
 
     @property
     def alleles(self) -> tuple[str, ...]:
@@ -215,6 +219,7 @@ def _text_records(path, sample: str | None):
                 phased,
                 int(ps) if ps not in (None, ".", "") and ps.lstrip("-").isdigit() else None,
                 int(end.group(1)) if end else None,
+                tuple(i for i in f[2].split(";") if i not in (".", "")),
             )
 
 
@@ -233,6 +238,7 @@ def _pysam_record(rec, sample: str) -> Record | None:
         bool(call.phased) and len(gt) == 2,
         ps if isinstance(ps, int) else None,
         rec.stop,
+        tuple(i for i in (rec.id or "").split(";") if i not in (".", "")),
     )
 
 
@@ -260,6 +266,52 @@ def _reanchor(p: Position, rec: Record) -> tuple | None:
     return out
 
 
+#: how far downstream of a catalog indel the same indel may be written inside its repeat
+WOBBLE_BP = 100
+
+
+def _indel(ref: str, alt: str, pos: int) -> tuple[str, str, int] | None:
+    """``(kind, sequence, anchor)`` of a simple insertion / deletion after ``anchor``."""
+    if len(alt) > len(ref) and alt.startswith(ref):
+        return "ins", alt[len(ref) :], pos + len(ref) - 1
+    if len(ref) > len(alt) and ref.startswith(alt):
+        return "del", ref[len(alt) :], pos + len(alt) - 1
+    return None
+
+
+def _is_wobble_site(p: Position) -> bool:
+    return p.rsid not in ("", ".") and any(_indel(p.ref, a, p.pos) for a in p.alts)
+
+
+def _wobble(p: Position, rec: Record) -> tuple | None:
+    """A record carrying ``p``'s rsid downstream of its REF span, in the same tandem repeat:
+    the same insertion / deletion written at another copy of the repeat (PharmCAT's NUDT15
+    "repeat wobble": ``G>GGAGTCG`` at 48037801 is ``AGGAGTC>AGGAGTCGGAGTC`` at 48037782). An
+    allele is the catalog's only if it inserts / deletes the catalog sequence rotated by the
+    distance (what shifting an indel along a repeat does); anything else -> None (not used)."""
+    if p.rsid not in rec.ids or not rec.alts or _is_ref_block_rec(rec):
+        return None
+    cat = [(a, c) for a in p.alts if (c := _indel(p.ref, a, p.pos)) is not None]
+
+    def same(alt: str) -> str | None:
+        mine = _indel(rec.ref, alt, rec.pos)
+        for a, c in cat:
+            if mine is None or c[0] != mine[0] or len(c[1]) != len(mine[1]):
+                continue
+            d = mine[2] - c[2]
+            k = d % len(c[1])
+            if d > 0 and c[1][k:] + c[1][:k] == mine[1]:
+                return a
+        return None
+
+    # every ALT of the record must be a catalog allele moved along the repeat (so that its
+    # reference calls, too, are calls at this position)
+    alleles = [p.ref, *(same(a) for a in rec.alts)]
+    if any(a is None for a in alleles) or any(g is not None and g >= len(alleles) for g in rec.gt):
+        return None
+    return tuple(None if g is None else alleles[g] for g in rec.gt)
+
+
 def _sample_allele_at(p: Position, records: list[Record]) -> SampleAllele | None:
     calls: list[tuple] = []
     phased = False
@@ -267,6 +319,15 @@ def _sample_allele_at(p: Position, records: list[Record]) -> SampleAllele | None
     for rec in records:
         gt = rec.gt
         if len(gt) == 0 or all(g is None for g in gt):
+            continue
+        if rec.pos >= p.pos + len(p.ref):
+            # downstream of the REF span: the same indel at another copy of its repeat
+            shifted = _wobble(p, rec)
+            if shifted is not None:
+                calls.append(shifted)
+                if rec.phased:
+                    phased = True
+                    phase_set = rec.phase_set if rec.phase_set is not None else phase_set
             continue
         if rec.pos > p.pos:
             # starts inside the catalog REF span: a right-shifted (not normalised) indel
@@ -344,7 +405,8 @@ def genotypes_from_vcf(
                     )
                     if c is None:
                         continue
-                    for rec in vf.fetch(c, p.pos - 1, p.pos - 1 + len(p.ref)):
+                    stop = p.pos - 1 + len(p.ref) + (WOBBLE_BP if _is_wobble_site(p) else 0)
+                    for rec in vf.fetch(c, p.pos - 1, stop):
                         r = _pysam_record(rec, sample)
                         if r is not None:
                             records[p.key].append(r)
@@ -366,8 +428,13 @@ def _assign(stream, positions, records) -> None:
     for v in by_chrom.values():
         v.sort()
     longest = max(span.values(), default=1)
+    wobble = {(p.chrom, p.rsid): p for p in positions if _is_wobble_site(p)}
     for rec in stream:
         chrom = rec.chrom if rec.chrom.startswith("chr") else f"chr{rec.chrom}"
+        for rsid in rec.ids:
+            w = wobble.get((chrom, rsid))
+            if w is not None and w.pos + len(w.ref) <= rec.pos <= w.pos + WOBBLE_BP:
+                records[w.key].append(rec)
         plist = by_chrom.get(chrom)
         if not plist:
             continue
