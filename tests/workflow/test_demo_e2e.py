@@ -222,6 +222,25 @@ def test_demo_patient_reports(demo_run):
     p07 = json.loads((run / "results/reports/P07.json").read_text())
     assert p07["modalities"]["shotgun"] == "not sequenced"  # P07 has no shotgun library
     assert "not sequenced" in (run / "results/reports/P07.html").read_text()
+    # outside calls (sheet column pgx_outside_calls): CYP2D6 and HLA-B of P01, CYP2D6 of P05
+    genes = {
+        p: {
+            g["gene"]: g
+            for g in json.loads((run / f"results/reports/{p}.json").read_text())["host"]["genes"]
+        }
+        for p in ("P01", "P05", "P02")
+    }
+    d6 = genes["P01"]["CYP2D6"]
+    assert (d6["diplotype"], d6["phenotype"]) == ("*1/*4", "Intermediate Metabolizer")
+    assert d6["source"] == "outside call: P01.tsv" and d6["activity_score"] == 1.0
+    assert "codeine" in {d["drug"] for d in d6["drugs"]}
+    assert genes["P01"]["HLA-B"]["phenotype"] == "*57:01 negative"
+    assert genes["P05"]["CYP2D6"]["phenotype"] == "Poor Metabolizer"
+    assert genes["P05"]["CYP2D6"]["light"] == "red"
+    assert "CYP2D6" not in genes["P02"]  # never called from a VCF, and P02 has no outside call
+    assert all(g["source"] == "vcf" for g in genes["P02"].values())
+    html = (run / "results/reports/P01.html").read_text()
+    assert "outside call: P01.tsv" in html
 
 
 def test_demo_cohort_report(demo_run):
