@@ -320,18 +320,11 @@ def _sample_allele_at(p: Position, records: list[Record]) -> SampleAllele | None
         gt = rec.gt
         if len(gt) == 0 or all(g is None for g in gt):
             continue
-        if rec.pos >= p.pos + len(p.ref):
-            # downstream of the REF span: the same indel at another copy of its repeat
-            shifted = _wobble(p, rec)
-            if shifted is not None:
-                calls.append(shifted)
-                if rec.phased:
-                    phased = True
-                    phase_set = rec.phase_set if rec.phase_set is not None else phase_set
-            continue
         if rec.pos > p.pos:
-            # starts inside the catalog REF span: a right-shifted (not normalised) indel
-            shifted = _reanchor(p, rec)
+            # downstream of the REF span: the same indel at another copy of its repeat;
+            # starting inside the catalog REF span: a right-shifted (not normalised) indel
+            downstream = rec.pos >= p.pos + len(p.ref)
+            shifted = _wobble(p, rec) if downstream else _reanchor(p, rec)
             if shifted is not None:
                 calls.append(shifted)
                 if rec.phased:
