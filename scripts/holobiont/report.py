@@ -411,7 +411,8 @@ def _drug_genes(pgx_drugs: Path_ | None) -> dict[str, set[str]]:
     genes: dict[str, set[str]] = {}
     if pgx_drugs:
         for r in _read_rows(pgx_drugs):
-            genes.setdefault(r["drug"], set()).add(r["gene"])
+            # two-gene guidelines (e.g. thiopurines: TPMT + NUDT15) name both genes
+            genes.setdefault(r["drug"], set()).update(g for g in (r["gene"], r.get("gene_2")) if g)
     return genes
 
 

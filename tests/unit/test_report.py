@@ -370,3 +370,12 @@ def test_traffic_light_knows_cpic_terms(phenotype, status, light):
     from holobiont.report import traffic_light
 
     assert traffic_light({"phenotype": phenotype, "status": status}) == light
+
+
+def test_drug_genes_name_both_genes_of_two_gene_guidelines():
+    from holobiont.report import _drug_genes
+
+    genes = _drug_genes(ROOT / "resources/pgx/drugs.tsv")
+    assert genes["azathioprine"] == {"NUDT15", "TPMT"}  # CPIC thiopurine guideline
+    assert genes["fluvastatin"] >= {"CYP2C9", "SLCO1B1"}
+    assert genes["clopidogrel"] == {"CYP2C19"}
