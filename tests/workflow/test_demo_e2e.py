@@ -264,11 +264,18 @@ def test_demo_cohort_report(demo_run):
         bc.pseudo_F
     )
     # the PGx matrix equals the patients' own calls
+    # (a gene a patient was not tested for, e.g. CYP2D6 without an outside call, is null)
     for p in doc["pgx"]["patients"]:
         mine = json.loads((run / f"results/reports/{p['patient_id']}.json").read_text())
-        assert [c["phenotype"] for c in p["calls"]] == [
-            g["phenotype"] or "not called" for g in mine["host"]["genes"]
-        ]
+        got = {
+            gene: c["phenotype"]
+            for gene, c in zip(doc["pgx"]["genes"], p["calls"], strict=True)
+            if c is not None
+        }
+        assert got == {g["gene"]: g["phenotype"] or "not called" for g in mine["host"]["genes"]}
+    cyp2d6 = doc["pgx"]["genes"].index("CYP2D6")
+    tested = {p["patient_id"] for p in doc["pgx"]["patients"] if p["calls"][cyp2d6] is not None}
+    assert tested == {"P01", "P05"}
     html = (run / "results/reports/cohort.html").read_text()
     assert "communities differ by <b>group</b>" in html
 

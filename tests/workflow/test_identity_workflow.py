@@ -14,8 +14,8 @@ def test_swapped_stool_libraries_are_flagged(tmp_path):
         sheet.patient_id.isin(["P01", "P03", "P04"])
         & sheet.assay.isin(["host_panel", "host_wgs", "shotgun"])
     ].copy()
-    for col in ("fastq_1", "fastq_2"):
-        sheet[col] = [str(ROOT / p) for p in sheet[col]]
+    for col in ("fastq_1", "fastq_2", "pgx_outside_calls"):
+        sheet[col] = [str(ROOT / p) if p else "" for p in sheet[col]]
     # the lab swapped the stool tubes of P01 and P03
     sg = sheet.assay == "shotgun"
     i1 = sheet.index[sg & (sheet.patient_id == "P01")][0]
