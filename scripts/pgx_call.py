@@ -2,17 +2,14 @@
 
 import sys
 
-from holobiont.pgx import call_vcf, load_catalog, parse_sex
-from holobiont.pgx.outside import read_outside_calls
+from holobiont.pgx import call_vcf, parse_sex
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
-catalog = load_catalog(snakemake.params.catalog)
-outside = [r for f in snakemake.input.outside for r in read_outside_calls(f, catalog)]
 results, _ = call_vcf(
     snakemake.input.vcf,
-    catalog=catalog,
-    outside_calls=outside,
+    catalog=snakemake.params.catalog,
+    outside_call_files=snakemake.input.outside,
     min_called_fraction=snakemake.params.min_called_fraction,
     json_out=snakemake.output.json,
     tsv_out=snakemake.output.tsv,

@@ -123,3 +123,22 @@ def test_cyp2d6_outside_call_gets_phenotype_and_guidance(tmp_path, catalog):
     assert r.phenotype == "Poor Metabolizer"
     # the VCF genes that are not in the outside file were still called (here: no data)
     assert results["TPMT"].source == "vcf" and not results["TPMT"].callable
+
+
+def test_call_vcf_reads_outside_call_files(tmp_path, catalog):
+    from holobiont.pgx import call_vcf
+
+    vcf = tmp_path / "s.vcf"
+    vcf.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr10>\n"
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS\n"
+        "chr10\t94781859\trs4244285\tG\tA\t.\tPASS\t.\tGT\t0/1\n"
+    )
+    calls = write(tmp_path, "CYP2D6\t*4/*4\n")
+    results, text = call_vcf(vcf, catalog=catalog, outside_call_files=[calls])
+    by_gene = {r.gene: r for r in results}
+    assert by_gene["CYP2D6"].phenotype == "Poor Metabolizer"
+    assert by_gene["CYP2D6"].source == "outside call: P01.outside.tsv"
+    assert by_gene["CYP2C19"].source == "vcf"
+    assert '"source": "outside call: P01.outside.tsv"' in text

@@ -442,15 +442,22 @@ def call_vcf(
     genes: Iterable[str] | None = None,
     sex: str | None = None,
     outside_calls: Sequence[GeneResult] = (),
+    outside_call_files: Iterable[str | PathLike] = (),
 ) -> tuple[list[GeneResult], str]:
     """Call every VCF-callable catalog gene of one VCF sample; optionally write JSON and TSV.
 
-    ``outside_calls`` (:func:`holobiont.pgx.outside.read_outside_calls`) replace the VCF call
-    of their genes and add the genes not called from a VCF (CYP2D6, HLA-B, ...).
+    ``outside_calls`` (results), and the calls of ``outside_call_files`` (PharmCAT's
+    outside-call TSVs, read by :func:`holobiont.pgx.outside.read_outside_calls`), replace the
+    VCF call of their genes and add the genes not called from a VCF (CYP2D6, HLA-B, ...).
     """
+    from .outside import read_outside_calls
     from .vcf import genotypes_from_vcf
 
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
+    outside_calls = [
+        *outside_calls,
+        *(r for f in outside_call_files for r in read_outside_calls(f, cat)),
+    ]
     genes = list(genes) if genes is not None else None
     gts = genotypes_from_vcf(vcf, cat, sample=sample, genes=genes)
     results = call_diplotypes(
