@@ -606,6 +606,7 @@ def all_outputs():
         + shotgun_outputs()
         + cohort_outputs()
         + report_outputs()
+        + export_outputs()
     )
 
 
@@ -976,6 +977,11 @@ def report_outputs():
         f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
     ]
     return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]
+
+
+def export_outputs():
+    """Per-patient exports (export.smk): the HL7 FHIR R4 bundle."""
+    return [f"results/reports/{p}.fhir.json" for p in patients()]
 
 
 # --- changed references (holobiont.stamps): checked once, by the process that plans the run ---
