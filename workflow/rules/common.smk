@@ -980,8 +980,17 @@ def report_outputs():
 
 
 def export_outputs():
-    """Per-patient exports (export.smk): the HL7 FHIR R4 bundle."""
-    return [f"results/reports/{p}.fhir.json" for p in patients()]
+    """Per-patient exports (export.smk): the HL7 FHIR R4 bundle; with report.compare_with,
+    the run diff against that earlier run."""
+    out = [f"results/reports/{p}.fhir.json" for p in patients()]
+    return out + (["results/reports/changes.tsv"] if config["report"]["compare_with"] else [])
+
+
+if config["report"]["compare_with"] and not Path(config["report"]["compare_with"]).is_dir():
+    raise WorkflowError(
+        f"config report.compare_with: {config['report']['compare_with']} is not a folder; set "
+        "it to an earlier run's folder (or its results/reports), or to null"
+    )
 
 
 # --- changed references (holobiont.stamps): checked once, by the process that plans the run ---

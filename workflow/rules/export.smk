@@ -16,3 +16,22 @@ rule patient_fhir:
         "../../envs/python.yaml"
     script:
         "../../scripts/patient_fhir.py"
+
+
+# Optional (config report.compare_with): every patient conclusion that changed since an
+# earlier run, e.g. before/after a catalog update (holobiont.rundiff; empty table = no change).
+rule run_diff:
+    input:
+        reports=expand("results/reports/{patient}.json", patient=patients()),
+    output:
+        tsv="results/reports/changes.tsv",
+    log:
+        "logs/reports/changes.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        old=lookup(dpath="report/compare_with", within=config),
+        scripts=PROJECT / "scripts",
+    shell:
+        "PYTHONPATH={params.scripts:q} python -m holobiont.rundiff {params.old:q} results/reports"
+        " --out {output.tsv:q} > {log:q} 2>&1"
