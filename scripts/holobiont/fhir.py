@@ -141,11 +141,22 @@ def _is_called(gene: Mapping) -> bool:
     return gene.get("status") == "called" and bool(gene.get("diplotype") or gene.get("phenotype"))
 
 
+#: why a gene has no call, by the caller's status (holobiont.pgx). The caller's free-text notes
+#: are not copied: like the HTML, the export shows only what the report renders.
+NOT_CALLED_WHY = {
+    "no_data": "none of the gene's catalog positions was genotyped",
+    "insufficient_data": "too few of the gene's catalog positions were genotyped",
+    "missing_required": "a position needed to tell the gene's alleles apart was not genotyped",
+    "no_match": "the genotypes match no diplotype of the catalog",
+    "undocumented_variant": "a variant outside the catalog's allele definitions was found",
+}
+
+
 def _absent_reason(gene: Mapping) -> str:
-    """Why a gene has no call, from the caller's notes (the last note is its reason)."""
-    notes = [n for n in gene.get("notes", []) if n]
-    why = notes[-1] if notes else gene.get("status", "")
-    return f"not called ({gene.get('status', '')}): {why}" if why else "not called"
+    """Why a gene has no call: its status and the meaning of that status."""
+    status = gene.get("status") or "unknown"
+    why = NOT_CALLED_WHY.get(status, "the gene was not called")
+    return f"not called ({status}): {why}"
 
 
 def _source_text(gene: Mapping) -> str:

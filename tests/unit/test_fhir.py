@@ -231,7 +231,12 @@ def test_not_called_gene_has_no_value_and_no_implication(report):
     ugt = next(o for o in by_profile(bundle, "genotype") if gene_of(o) == "UGT1A1")
     assert "valueCodeableConcept" not in ugt
     assert ugt["dataAbsentReason"]["coding"][0]["code"] == "unknown"
-    assert "no UGT1A1 position genotyped" in ugt["dataAbsentReason"]["text"]
+    assert ugt["dataAbsentReason"]["text"] == (
+        "not called (no_data): none of the gene's catalog positions was genotyped"
+    )
+    # the caller's free-text notes are not copied (like the HTML, which does not render them)
+    assert "no UGT1A1 position genotyped" not in json.dumps(bundle)
+    assert {"text": "positions not genotyped: chr2:233760233 (rs3064744)"} in ugt["note"]
     assert "normal" not in json.dumps(ugt).lower()
     text = json.dumps(bundle)
     assert "atazanavir" not in text and "must not be exported" not in text
