@@ -293,7 +293,9 @@ def _conclusion(report: Mapping) -> str:
             lines.append(f"{g['gene']}: {what}{src}")
         else:
             lines.append(f"{g['gene']}: not measured ({_absent_reason(g)})")
-    return "; ".join(lines) if lines else "No pharmacogene in the report."
+    body = "; ".join(lines) if lines else "No pharmacogene in the report."
+    version = host.get("catalog_version")
+    return f"PGx catalog {version} (CPIC guidance). {body}" if version else body
 
 
 def patient_bundle(report: Mapping) -> dict:
@@ -343,10 +345,6 @@ def patient_bundle(report: Mapping) -> dict:
         dr["result"] = results
     if tasks:
         dr["extension"] = [{"url": RECOMMENDED_ACTION, "valueReference": t} for t in tasks]
-    if "genes" in host and host.get("catalog_version"):
-        dr["identifier"] = [
-            {"system": "urn:holobiont:pgx_catalog_version", "value": host["catalog_version"]}
-        ]
     report_url = _uuid(pid, "DiagnosticReport")
     entries.insert(0, (report_url, dr))
     return {

@@ -284,6 +284,7 @@ def test_implications_and_recommendations(report):
     assert urls[t["reasonReference"]["reference"]] is clop
     dr = by_profile(bundle, "report")[0]
     assert len(dr["extension"]) == 3 and len(dr["result"]) == 5 + 5
+    assert dr["conclusion"].startswith("PGx catalog 2.1.0 (CPIC guidance). CYP2C19: *1/*2 ")
     assert "CYP2D6: *1/*4 Intermediate Metabolizer [outside call: PA.tsv]" in dr["conclusion"]
 
 
