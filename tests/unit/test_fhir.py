@@ -12,6 +12,7 @@ from holobiont.fhir import (
     HGNC,
     HGNC_IDS,
     PROFILE,
+    gene_concept,
     patient_bundle,
     write_bundle,
 )
@@ -318,7 +319,9 @@ def test_write_bundle_is_byte_identical_on_rerun(report, tmp_path):
 def test_every_catalog_gene_has_an_hgnc_id():
     with open(ROOT / "resources/pgx/genes.tsv", newline="") as fh:
         genes = {r["gene"] for r in csv.DictReader(fh, delimiter="\t")}
-    assert genes and genes <= set(HGNC_IDS), genes - set(HGNC_IDS)
+    # CYP4F2: no checked source for its ID (holobiont.fhir.HGNC_IDS), exported as text only
+    assert genes and genes - {"CYP4F2"} <= set(HGNC_IDS), genes - set(HGNC_IDS)
+    assert gene_concept("CYP4F2") == {"text": "CYP4F2"}
 
 
 def test_unknown_gene_gets_text_not_a_made_up_code(report):
