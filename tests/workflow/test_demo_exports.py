@@ -2,6 +2,7 @@
 (rule patient_fhir) and the run diff (python -m holobiont.rundiff, rule run_diff)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,29 @@ def test_demo_fhir_bundles_validate_and_follow_the_reports(demo_run):
     assert "CYP2D6" not in _genotypes(
         json.loads((run / "results/reports/P02.fhir.json").read_text())
     )
+
+
+def test_demo_fhir_bundles_are_offline_and_pseudonymous(demo_run):
+    # the only URIs are the code systems, profiles and extensions the bundle uses (no link to
+    # fetch), and nothing of the sheet's paths reaches a bundle
+    from conftest import IDENTIFYING_DIR
+
+    run, sheet, sheet_path = demo_run
+    allowed = {
+        "http://hl7.org/fhir/uv/genomics-reporting/",
+        "http://hl7.org/fhir/StructureDefinition/workflow-relatedArtifact",
+        "http://loinc.org",
+        "http://www.genenames.org/geneId",
+        "http://terminology.hl7.org/CodeSystem/",
+    }
+    bundles = sorted((run / "results/reports").glob("*.fhir.json"))
+    assert len(bundles) == sheet.patient_id.nunique()
+    for path in bundles:
+        text = path.read_text()
+        assert IDENTIFYING_DIR not in text and str(sheet_path.parent) not in text, path
+        assert str(ROOT) not in text and "fastq" not in text.lower(), path
+        for uri in re.findall(r"https?://[^\s\"]+", text):
+            assert any(uri.startswith(a) for a in allowed), (path, uri)
 
 
 def _earlier_run(run, tmp_path):
