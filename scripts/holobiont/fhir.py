@@ -153,10 +153,14 @@ NOT_CALLED_WHY = {
 }
 
 
+def _why(gene: Mapping) -> str:
+    status = gene.get("status") or "unknown"
+    return f"{status}: {NOT_CALLED_WHY.get(status, 'the gene was not called')}"
+
+
 def _absent_reason(gene: Mapping) -> str:
     """Why a gene has no call: its status and the meaning of that status."""
-    status = gene.get("status") or "unknown"
-    why = NOT_CALLED_WHY.get(status, "the gene was not called")
+    status, why = _why(gene).split(": ", 1)
     return f"not called ({status}): {why}"
 
 
@@ -293,7 +297,7 @@ def _conclusion(report: Mapping) -> str:
             src = "" if g.get("source", "vcf") == "vcf" else f" [{g['source']}]"
             lines.append(f"{g['gene']}: {what}{src}")
         else:
-            lines.append(f"{g['gene']}: not measured ({_absent_reason(g)})")
+            lines.append(f"{g['gene']}: not measured ({_why(g)})")
     body = "; ".join(lines) if lines else "No pharmacogene in the report."
     version = host.get("catalog_version")
     return f"PGx catalog {version} (CPIC guidance). {body}" if version else body
