@@ -158,3 +158,15 @@ def test_demo_run_diff_rule(demo_run, tmp_path):
     rows = (new / "results/reports/changes.tsv").read_text().splitlines()
     assert len(rows) == 4 and rows[1].startswith(f"P01\tphenotype\t{gene['gene']}\t")
     assert "3 changed conclusion(s)" in (new / "logs/reports/changes.log").read_text()
+
+
+def test_compare_with_that_is_not_a_folder_stops_naming_the_key(demo_sheet, tmp_path):
+    missing = tmp_path / "no_such_run"
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        config={"samples": demo_sheet[0]},
+        overrides={"report": {"compare_with": str(missing)}},
+    )
+    assert res.returncode != 0
+    assert f"config report.compare_with: {missing} is not a folder" in res.stdout + res.stderr
