@@ -606,6 +606,7 @@ def all_outputs():
         + shotgun_outputs()
         + cohort_outputs()
         + report_outputs()
+        + export_outputs()
     )
 
 
@@ -976,6 +977,20 @@ def report_outputs():
         f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
     ]
     return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]
+
+
+def export_outputs():
+    """Per-patient exports (export.smk): the HL7 FHIR R4 bundle; with report.compare_with,
+    the run diff against that earlier run."""
+    out = [f"results/reports/{p}.fhir.json" for p in patients()]
+    return out + (["results/reports/changes.tsv"] if config["report"]["compare_with"] else [])
+
+
+if config["report"]["compare_with"] and not Path(config["report"]["compare_with"]).is_dir():
+    raise WorkflowError(
+        f"config report.compare_with: {config['report']['compare_with']} is not a folder; set "
+        "it to an earlier run's folder (or its results/reports), or to null"
+    )
 
 
 # --- changed references (holobiont.stamps): checked once, by the process that plans the run ---
