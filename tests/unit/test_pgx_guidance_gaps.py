@@ -104,3 +104,14 @@ def test_pharmcat_vcf_keeps_read_backed_phase(tmp_path):
     i28 = list(CAT.genes["UGT1A1"].positions[1].alts).index("CATAT") + 1
     assert s28.phased and s28["GT"] == (i28, 0) and s28["PS"] == p80.pos
     assert not s6.phased and s6["GT"] == (0, 1)
+
+
+def test_ugt1a1_80_28_needs_phase_to_be_called_in_trans():
+    """Why the demo phases: unphased *80 + *28 heterozygotes get the most specific pair
+    *1/*80+*28 (PharmCAT's score rule); only phased data give *28/*80 for a trans carrier."""
+    unphased = ref("UGT1A1", p233759924="C/T", p233760233="CAT/CATAT")
+    assert call("UGT1A1", unphased).diplotype == "*1/*80+*28"
+    trans = ref("UGT1A1", p233759924="C|T", p233760233="CATAT|CAT")
+    cis = ref("UGT1A1", p233759924="C|T", p233760233="CAT|CATAT")
+    assert call("UGT1A1", trans).diplotype == "*28/*80"
+    assert call("UGT1A1", cis).diplotype == "*1/*80+*28"

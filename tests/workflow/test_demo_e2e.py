@@ -156,7 +156,7 @@ def test_demo_pgx_diplotypes_equal_planted_truth(demo_run):
 
 def test_demo_pgx_phasing_undocumented_and_combinations(demo_run):
     """WhatsHap phases UGT1A1 *28 and *80 (309 bp apart: one read pair) -- in trans in P03,
-    in cis in P05 -- which unphased reads cannot tell apart; undocumented ALTs follow
+    in cis in P05; unphased, both would be *1/*80+*28; undocumented ALTs follow
     PharmCAT's per-gene rule and are reported; DPYD HapB3 + *2A; male G6PD hemizygous."""
     import pysam
 
