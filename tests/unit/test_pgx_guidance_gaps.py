@@ -115,3 +115,29 @@ def test_ugt1a1_80_28_needs_phase_to_be_called_in_trans():
     cis = ref("UGT1A1", p233759924="C|T", p233760233="CAT|CATAT")
     assert call("UGT1A1", trans).diplotype == "*28/*80"
     assert call("UGT1A1", cis).diplotype == "*1/*80+*28"
+
+
+def test_report_says_no_cpic_recommendation_not_not_called(tmp_path):
+    """The HTML report's drug cell of a called gene without recommendations names the gap;
+    "no guidance (gene not called)" stays for genes that were not called."""
+    from holobiont import report
+    from holobiont.pgx import results_to_json
+
+    genes = {
+        "VKORC1": ref("VKORC1", p31096368="C/T"),
+        "CYP3A5": ref("CYP3A5", p99672916="T/C"),
+    }
+    gts = {k: v for g in genes.values() for k, v in g.items()}
+    results = call_diplotypes(gts, CAT, gene=["VKORC1", "CYP3A5", "UGT1A1"])
+    pj = tmp_path / "p.pgx.json"
+    pj.write_text(results_to_json(results, CAT, patient_id="PA"))
+    host = report._host(pj, None)
+    by_gene = {g["gene"]: g for g in host["genes"]}
+    assert by_gene["VKORC1"]["guidance_note"].startswith("no CPIC recommendation in catalog")
+    html = report._section_pgx({"host": host})
+    rows = {r.split("</b>", 1)[0].rsplit("<b>", 1)[-1]: r for r in html.split("<tr>")[2:]}
+    assert "no CPIC recommendation in catalog source pypgx 0.27.0" in rows["VKORC1"]
+    assert "not called" not in rows["VKORC1"]
+    assert "tacrolimus" in rows["CYP3A5"]
+    assert "no guidance (gene not called)" in rows["UGT1A1"]
+    assert "CPIC level (gene–drug pair)" in html and "CPIC level A (gene-drug pair)" in html
