@@ -172,9 +172,13 @@ def test_demo_pgx_phasing_undocumented_and_combinations(demo_run):
         s80, s28 = recs[233759924], recs[233760233]
         assert s80.phased and s28.phased and s80["PS"] == s28["PS"], patient
         g = gene(patient, "UGT1A1")
-        assert g["phased"] and g["diplotypes"] == [dip] and g["confidence"] == "high", g
-    # P01 UGT1A1 *1/*28: one heterozygous call, nothing to phase
-    assert not gene("P01", "UGT1A1")["phased"]
+        assert g["phased"] and g["diplotypes"] == [dip], g
+    # and the phase changes the phenotype: *80 has unknown function (CPIC), *80+*28 decreased
+    assert gene("P03", "UGT1A1")["phenotype"] == "Indeterminate"
+    assert gene("P05", "UGT1A1")["phenotype"] == "Intermediate Metabolizer"
+    assert gene("P03", "UGT1A1")["guidance_note"] == (
+        "no CPIC recommendation for this phenotype in catalog source pypgx 0.27.0"
+    )
     tpmt = gene("P05", "TPMT")  # TPMT: undocumented ALT matched as reference, reported
     assert tpmt["diplotypes"] == ["*1/*1"] and tpmt["confidence"] == "moderate", tpmt
     assert any(u["pos"] == 18130729 and u["allele"] == "A" for u in tpmt["unmatched_variants"])
