@@ -298,6 +298,7 @@ def _host(pgx_json: Path_ | None, coverage: Path_ | None) -> dict:
                     for m in g.get("missing_positions", [])
                 ],
                 "notes": list(g.get("notes", [])),
+                "guidance_note": g.get("guidance_note", ""),
                 "drugs": [
                     {
                         "drug": d["drug"],
@@ -744,6 +745,8 @@ def _section_pgx(r: dict) -> str:
         )
         if g["drugs"]:
             drugs = ", ".join(_e(d["drug"]) for d in g["drugs"])
+        elif g.get("guidance_note"):  # called, but the catalog's source has no CPIC row
+            drugs = f'<span class="ns">{_e(g["guidance_note"])}</span>'
         else:
             drugs = '<span class="ns">no guidance (gene not called)</span>'
         missing = (
@@ -770,7 +773,9 @@ def _section_pgx(r: dict) -> str:
         f"{''.join(rows)}</table>{_guidance_tables(host['genes'])}"
         f'<p class="small">Catalog version {_e(host["catalog_version"])}. Guidance text is '
         "from the pipeline's catalog (resources/pgx); verify against the current CPIC "
-        "guideline.</p>"
+        "guideline. CPIC level: CPIC's level of the gene–drug pair; CPIC's strength of each "
+        "recommendation (strong / moderate / optional) is not in the catalog source and is "
+        "not shown.</p>"
     )
 
 
@@ -787,7 +792,7 @@ def _guidance_rows(genes: Sequence[dict]) -> str:
 def _guidance_tables(genes: Sequence[dict]) -> str:
     """Guidance of altered genes in full, of normal-function genes folded away."""
     head = (
-        "<table><tr><th>gene and phenotype</th><th>drug</th><th>CPIC strength</th>"
+        "<table><tr><th>gene and phenotype</th><th>drug</th><th>CPIC level (gene–drug pair)</th>"
         "<th>guidance</th></tr>"
     )
     altered = [g for g in genes if g["light"] in ("amber", "red") and g["drugs"]]

@@ -86,6 +86,7 @@ COMMAND_PACKAGES = {
     "kraken2": "kraken2",
     "kraken2-build": "kraken2",
     "python": "python",
+    "whatshap": "whatshap",
 }
 #: POSIX tools of every Linux node (not provided by conda environments), and shell builtins
 SYSTEM_COMMANDS = {

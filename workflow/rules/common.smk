@@ -463,7 +463,11 @@ def tool_versions(*tools):
 def tool_version_files():
     """The versions file of every tool job of this run (inputs of rule provenance)."""
     per_sample = {
-        "host": (host_samples(), ("align_host", "call_variants", "call_pgx_sites")),
+        "host": (
+            host_samples(),
+            ("align_host", "call_variants", "call_pgx_sites")
+            + (("phase_host",) if config["host"].get("phase", False) else ()),
+        ),
         "shotgun": (
             shotgun_samples(),
             ("shotgun_host_align", "shotgun_split_host", "kraken2"),
@@ -549,6 +553,12 @@ def get_pgx_outside_calls(wildcards):
     """The patient's PharmCAT outside-call file, if the sheet gives one (else no input)."""
     f = _OUTSIDE_CALLS.get(wildcards.sample)
     return [f] if f else []
+
+
+def get_pharmcat_vcf_sites(wildcards):
+    """Calls at the catalog positions, read-backed phased by WhatsHap when host.phase is on."""
+    suffix = "sites.phased" if config["host"].get("phase", False) else "sites"
+    return f"results/host/pgx/{wildcards.sample}.{suffix}.vcf.gz"
 
 
 def get_call_variants_input(wildcards):
