@@ -407,6 +407,9 @@ def get_multiqc_input(wildcards):
         "tracking_16s": (
             ["results/16s/read_tracking_mqc.tsv"] if amplicon_samples() else []
         ),
+        # custom content of rule multiqc_custom_content / export_shotgun_profiles
+        "custom": [f"results/qc/mqc/{n}_mqc.tsv" for n in multiqc_custom_sections()]
+        + (["results/qc/mqc/species_mqc.tsv"] if shotgun_samples() else []),
     }
 
 
@@ -617,6 +620,7 @@ def all_outputs():
         + cohort_outputs()
         + report_outputs()
         + export_outputs()
+        + exports_outputs()
     )
 
 
@@ -1001,6 +1005,52 @@ if config["report"]["compare_with"] and not Path(config["report"]["compare_with"
         f"config report.compare_with: {config['report']['compare_with']} is not a folder; set "
         "it to an earlier run's folder (or its results/reports), or to null"
     )
+
+
+# --- exports stage (holobiont.exports) ---
+def get_export_shotgun_input(wildcards):
+    return {
+        "bracken": [
+            f"results/shotgun/bracken/{s}.bracken.tsv" for s in shotgun_samples()
+        ],
+        "taxonomy": shotgun_taxonomy_files(),
+    }
+
+
+def multiqc_custom_sections():
+    """MultiQC custom-content sections of rule multiqc_custom_content, for the assays the
+    sheet has (a section without a measured sample is not written)."""
+    sections = ["pgx_coverage"] if host_samples() else []
+    if shotgun_samples():
+        sections += (["identity"] if host_samples() else []) + ["human_fraction"]
+    return sections
+
+
+def get_multiqc_custom_input(wildcards):
+    inputs = {
+        "coverage": [
+            f"results/host/coverage/{s}.pgx_coverage.tsv" for s in host_samples()
+        ]
+    }
+    if shotgun_samples():
+        inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
+        if host_samples():
+            inputs["identity"] = "results/identity/identity.tsv"
+    return inputs
+
+
+def exports_outputs():
+    out = ["results/exports/16s/taxonomy_qiime2.tsv"] if amplicon_samples() else []
+    if shotgun_samples():
+        out += [
+            "results/exports/shotgun/taxpasta_bracken.tsv",
+            "results/exports/shotgun/metaphlan_table.tsv",
+        ]
+        out += [f"results/exports/shotgun/cami/{s}.profile" for s in shotgun_samples()]
+        out += [
+            f"results/shotgun/bracken/{s}.bracken_report.txt" for s in shotgun_samples()
+        ]
+    return out
 
 
 # --- changed references (holobiont.stamps): checked once, by the process that plans the run ---

@@ -194,4 +194,4 @@ rule multiqc:
         "multiqc --force --no-ansi --config {input.config} --outdir results/qc/multiqc"
         " --filename multiqc_report.html {input.fastp} {input.cutadapt} {input.host_stats}"
         " {input.versions}"
-        " {input.counts} {input.tracking_16s} {input.kraken} > {log} 2>&1"
+        " {input.counts} {input.tracking_16s} {input.kraken} {input.custom} > {log} 2>&1"

@@ -220,7 +220,9 @@ rule bracken:
     input:
         unpack(get_bracken_input),
     output:
-        "results/shotgun/bracken/{sample}.bracken.tsv",
+        table="results/shotgun/bracken/{sample}.bracken.tsv",
+        # the Bracken-corrected Kraken report (bracken -w; holobiont.exports)
+        report="results/shotgun/bracken/{sample}.bracken_report.txt",
     log:
         "logs/shotgun/bracken/{sample}.log",
     conda:
