@@ -57,14 +57,43 @@ def job_counts(stdout: str) -> dict[str, int]:
     [
         (
             ["host"],
-            {"check_fastq": 3, "fastp": 3, "merge_units": 2, "multiqc": 1},
-            ["cutadapt_16s"],
+            {
+                "check_fastq": 3,
+                "fastp": 3,
+                "merge_units": 2,
+                "multiqc": 1,
+                "multiqc_custom_content": 1,
+            },
+            ["cutadapt_16s", "export_qiime2_taxonomy", "export_shotgun_profiles"],
         ),
-        (["16s"], {"check_fastq": 2, "cutadapt_16s": 2, "merge_units": 2}, ["fastp"]),
-        (["shotgun"], {"check_fastq": 2, "fastp": 2, "merge_units": 2}, ["cutadapt_16s"]),
+        (
+            ["16s"],
+            {"check_fastq": 2, "cutadapt_16s": 2, "merge_units": 2, "export_qiime2_taxonomy": 1},
+            ["fastp", "multiqc_custom_content", "export_shotgun_profiles"],
+        ),
+        (
+            ["shotgun"],
+            {
+                "check_fastq": 2,
+                "fastp": 2,
+                "merge_units": 2,
+                "export_shotgun_profiles": 1,
+                "multiqc_custom_content": 1,
+            },
+            ["cutadapt_16s", "export_qiime2_taxonomy"],
+        ),
         (
             ["host", "16s", "shotgun"],
-            {"check_fastq": 7, "fastp": 5, "cutadapt_16s": 2, "merge_units": 6, "qc_summary": 1},
+            {
+                "check_fastq": 7,
+                "fastp": 5,
+                "cutadapt_16s": 2,
+                "merge_units": 6,
+                "qc_summary": 1,
+                "export_qiime2_taxonomy": 1,
+                "export_shotgun_profiles": 1,
+                "multiqc_custom_content": 1,
+            },
             [],
         ),
     ],
