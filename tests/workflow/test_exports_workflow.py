@@ -5,6 +5,7 @@ est_abundance.py on the same reports and distribution, and the custom content in
 output data. "Not measured" is checked too: no CAMI file and no column for a sample without a
 shotgun library."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -131,3 +132,40 @@ def test_multiqc_report_has_the_custom_content(demo_run):
     host_fraction = pd.read_csv(run / "results/shotgun/host_fraction.tsv", sep="\t", index_col=0)
     plot = pd.read_csv(data / "multiqc_holobiont_human_fraction_plot.txt", sep="\t", index_col=0)
     assert (plot.human_pairs == host_fraction.human_pairs[plot.index]).all()
+
+
+#: The real taxpasta, when a developer has one: it cannot join the project's environment
+#: (taxpasta 0.7.0 pins numpy~=1.20 and pandas~=1.4; requirements.lock has numpy 2.4.6 and
+#: pandas 3.1.1), so it lives in a venv of its own, e.g. ``python3 -m venv /tmp/tp &&
+#: /tmp/tp/bin/pip install taxpasta==0.7.0 pandera==0.20.4`` (newer pandera lacks
+#: ``DataFrameModel`` where taxpasta looks for it), then ``HOLOBIONT_TAXPASTA=/tmp/tp/bin/taxpasta``.
+TAXPASTA = os.environ.get("HOLOBIONT_TAXPASTA") or shutil.which("taxpasta")
+
+
+@pytest.mark.skipif(
+    not TAXPASTA,
+    reason="taxpasta is not installed (its pins conflict with requirements.lock; set "
+    "HOLOBIONT_TAXPASTA to a taxpasta in a venv of its own)",
+)
+def test_taxpasta_export_equals_taxpasta_merge(demo_run, tmp_path):
+    run, sheet, _ = demo_run
+    samples = shotgun_samples(sheet)
+    sheet_tsv = tmp_path / "sheet.tsv"
+    sheet_tsv.write_text(
+        "sample\tprofile\n"
+        + "".join(f"{s}\t{run}/results/shotgun/bracken/{s}.bracken.tsv\n" for s in samples)
+    )
+    dump = ROOT / CONFIG["shotgun"]["build_db"]["taxonomy"]  # the demo run's default
+    res = subprocess.run(
+        [TAXPASTA, "merge", "--profiler", "bracken", "--samplesheet", str(sheet_tsv),
+         "--taxonomy", str(dump), "--add-name", "--add-rank", "--add-lineage",
+         "--output", str(tmp_path / "taxpasta.tsv")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    theirs = pd.read_csv(tmp_path / "taxpasta.tsv", sep="\t", keep_default_na=False)
+    ours = pd.read_csv(run / "results/exports/shotgun/taxpasta_bracken.tsv", sep="\t",
+                       keep_default_na=False)  # fmt: skip
+    # the same table; taxpasta orders the rows as its first input, we by taxid
+    theirs = theirs.sort_values("taxonomy_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(ours, theirs)
