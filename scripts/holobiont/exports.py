@@ -37,7 +37,7 @@ import yaml
 from holobiont.atomic import write_text
 from holobiont.bracken import BrackenResult, KrakenReport, read_bracken
 from holobiont.shotgun import Taxonomy
-from holobiont.table import RANKS
+from holobiont.table import PREFIX_RANK, RANKS
 
 __all__ = [
     "CAMI_RANKS",
@@ -136,10 +136,9 @@ def qiime2_taxonomy(taxonomy: pd.DataFrame) -> pd.DataFrame:
             taxon, rank = _UNASSIGNED, RANKS[0]
         else:
             taxon = lineage
-            prefix = ranked[-1][0].lower()
-            rank = {"d": "domain", "k": "domain"}.get(prefix) or next(
-                r for r in RANKS if r[0] == prefix
-            )
+            rank = PREFIX_RANK.get(ranked[-1][0].lower())
+            if rank is None:
+                raise ValueError(f"ASV {rec['asv']}: unknown rank prefix in {lineage!r}.")
         conf = rec[f"{rank}_confidence"]
         conf = "" if conf is None or (isinstance(conf, float) and math.isnan(conf)) else conf
         rows.append({"Feature ID": rec["asv"], "Taxon": taxon, "Confidence": conf})

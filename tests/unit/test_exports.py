@@ -33,7 +33,7 @@ from holobiont.exports import (
     write_taxpasta,
 )
 from holobiont.shotgun import Taxonomy
-from holobiont.table import FeatureTable, write_biom
+from holobiont.table import RANKS, FeatureTable, write_biom
 
 BRACKEN = SHARED / "tools" / "bracken"
 requires_bracken = pytest.mark.skipif(
@@ -93,6 +93,13 @@ def test_qiime2_taxonomy_confident_lineage_and_lowest_rank_confidence(tmp_path):
     assert back["asv2"] == ("d__Bacteria; p__Bacteroidota", 0.81)
     assert back["asv3"] == ("Unassigned", 0.42)
     assert back["asv4"] == ("Unassigned", None)  # not measured, not 0
+
+
+def test_qiime2_taxonomy_strain_rank_confidence():
+    conf = {f"{r}_confidence": 0.99 for r in RANKS} | {"strain_confidence": 0.81}
+    lineage = "d__B; p__P; c__C; o__O; f__F; g__G; s__S; t__T"
+    q = qiime2_taxonomy(pd.DataFrame([{"asv": "a", "lineage": lineage, **conf}]))
+    assert q.to_dict("records") == [{"Feature ID": "a", "Taxon": lineage, "Confidence": 0.81}]
 
 
 def test_qiime2_taxonomy_names_missing_columns():
