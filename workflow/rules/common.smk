@@ -1026,12 +1026,13 @@ def multiqc_custom_sections():
     return sections
 
 
+def multiqc_pgx_coverage_files():
+    """Host sample -> its PGx coverage table (rows of the PGx coverage section)."""
+    return {s: f"results/host/coverage/{s}.pgx_coverage.tsv" for s in host_samples()}
+
+
 def get_multiqc_custom_input(wildcards):
-    inputs = {
-        "coverage": [
-            f"results/host/coverage/{s}.pgx_coverage.tsv" for s in host_samples()
-        ]
-    }
+    inputs = {"coverage": list(multiqc_pgx_coverage_files().values())}
     if shotgun_samples():
         inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
         if host_samples():

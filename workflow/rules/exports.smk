@@ -46,9 +46,7 @@ rule multiqc_custom_content:
     conda:
         "../../envs/python.yaml"
     params:
-        host=lambda wc: {
-            s: f"results/host/coverage/{s}.pgx_coverage.tsv" for s in host_samples()
-        },
+        host=lambda wc: multiqc_pgx_coverage_files(),
         sections=multiqc_custom_sections(),
     script:
         "../../scripts/multiqc_custom_content.py"
