@@ -620,7 +620,7 @@ def all_outputs():
         + cohort_outputs()
         + report_outputs()
         + export_outputs()
-        + exports_outputs()
+        + standard_export_outputs()
     )
 
 
@@ -1007,7 +1007,7 @@ if config["report"]["compare_with"] and not Path(config["report"]["compare_with"
     )
 
 
-# --- exports stage (holobiont.exports) ---
+# --- standard data exports (standard_exports.smk, holobiont.exports) ---
 def get_export_shotgun_input(wildcards):
     return {
         "bracken": [
@@ -1040,7 +1040,8 @@ def get_multiqc_custom_input(wildcards):
     return inputs
 
 
-def exports_outputs():
+def standard_export_outputs():
+    """Standard data exports (standard_exports.smk) of the assays the sheet has."""
     out = ["results/exports/16s/taxonomy_qiime2.tsv"] if amplicon_samples() else []
     if shotgun_samples():
         out += [
