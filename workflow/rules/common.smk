@@ -639,7 +639,9 @@ SINTAX_GREENGENES = (
 def sintax_reference_path():
     """The SINTAX FASTA of config references.sintax_16s (`demo`, `greengenes_13_8` or a path)."""
     ref = config["references"]["sintax_16s"]
-    return {"demo": _in_project(SINTAX_DEMO), "greengenes_13_8": SINTAX_GREENGENES}.get(ref, ref)
+    return {"demo": _in_project(SINTAX_DEMO), "greengenes_13_8": SINTAX_GREENGENES}.get(
+        ref, ref
+    )
 
 
 def get_amplicon_sintax_reference(wildcards):
@@ -704,6 +706,7 @@ def amplicon_outputs():
             "taxonomy.tsv",
             "tree.nwk",
             "read_tracking.tsv",
+            "abundance_floor.tsv",
         )
     ]
 
