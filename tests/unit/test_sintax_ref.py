@@ -216,3 +216,30 @@ def test_vsearch_sintax_reads_the_converted_reference(tmp_path):
     got = {ln.split("\t")[0]: ln.split("\t")[1] for ln in out.read_text().splitlines()}
     assert "g:Enterococcus" in got["qa"] and "s:Enterococcus_faecalis" in got["qa"]
     assert "p:Bacteroidetes" in got["qb"] and "g:" not in got["qb"]
+
+
+def test_greengenes_13_8_build_from_the_package(tmp_path):
+    """The real Greengenes 13_8 97 % set of qiime-default-reference (about 10 s): every OTU
+    written, the record names the package version and the checksums, and an OTU whose
+    Greengenes genus is empty (`g__`) has no genus in the database."""
+    qdr = pytest.importorskip("qiime_default_reference")
+    import importlib.metadata
+
+    from holobiont.sintax_ref import build_greengenes_13_8
+
+    out = tmp_path / "gg.fasta"
+    version = importlib.metadata.version("qiime-default-reference")
+    rec = build_greengenes_13_8(
+        qdr.get_reference_sequences(), qdr.get_reference_taxonomy(), version, out,
+        tmp_path / "gg.json",
+    )  # fmt: skip
+    assert rec["sequences_in"] == rec["written"] == 99322 and rec["no_rank"] == 0
+    assert 0 < rec["with_species"] < rec["with_genus"] < rec["written"]
+    assert rec["source"]["package_version"] == version
+    assert rec["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert json.loads((tmp_path / "gg.json").read_text()) == rec
+    taxonomy = read_taxonomy_tsv(qdr.get_reference_taxonomy())
+    no_genus = next(k for k, t in taxonomy.items() if "; g__; " in t)
+    with open(out) as fh:
+        header = next(line for line in fh if line.startswith(f">{no_genus};"))
+    assert ",g:" not in header and header.startswith(f">{no_genus};tax=d:")

@@ -8,6 +8,8 @@ within max(5 reads, 2 %) of the pairs simulated for it (reads are lost only wher
 merging drop a pair, a handful per library)."""
 
 import gzip
+import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -236,3 +238,12 @@ def test_rank_columns_hold_only_the_confident_lineage(amplicon_run):
     # the demo holds ASVs whose genus SINTAX withholds: their genus is empty, not the top hit
     withheld = tax[(tax.genus == "") & tax.top_hit_unconfident.str.contains("g__")]
     assert all(float(c) < 0.8 for c in withheld.genus_confidence)
+
+
+def test_provenance_records_the_sintax_reference(amplicon_run):
+    run, _ = amplicon_run
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    ref = prov["references"]["sintax_16s"]
+    demo_ref = DEMO / "reference" / "16s_sintax.fasta"
+    assert ref["sha256"] == hashlib.sha256(demo_ref.read_bytes()).hexdigest()
+    assert "build" not in ref  # a shipped file: nothing was built

@@ -138,7 +138,7 @@ rule amplicon_map:
 
 
 rule amplicon_greengenes_reference:
-    # references.sintax_16s: greengenes_13_8. Built once into references.sintax_16s_cache
+    # references.sintax_16s: greengenes_13_8. Built once into amplicon.sintax_cache
     # (not committed, ~140 MB) with a JSON record of the inputs' and output's SHA-256 and the
     # package version, checked again by rule provenance.
     output:

@@ -631,7 +631,7 @@ if amplicon_samples() and not config["references"].get("sintax_16s"):
 #: Built-in SINTAX references (config references.sintax_16s), by keyword.
 SINTAX_DEMO = "resources/demo/data/reference/16s_sintax.fasta"
 SINTAX_GREENGENES = (
-    f"{config['references'].get('sintax_16s_cache', 'resources/cache/16s')}"
+    f"{config['amplicon']['sintax_cache']}"
     "/greengenes_13_8_97_sintax.fasta"
 )
 
