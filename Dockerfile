@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="c383229f2ef839d5a9b231b476d95e396f7f3a172373cb101abac5f24de2484a"
+LABEL io.github.snakemake.conda_env_hash="c6aa28445548198184e054ff1bfc122df6e255d75a2023e5558e34514b8a69d7"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -52,6 +52,21 @@ COPY envs/cutadapt.yaml /conda-envs/2f51459af26f298be0758c269f801224/environment
 #     - bioconda::fastp=0.23.2
 RUN mkdir -p /conda-envs/5cc547025ed701e3e41845358316552c
 COPY envs/fastp.yaml /conda-envs/5cc547025ed701e3e41845358316552c/environment.yaml
+# Conda environment:
+#   source: envs/greengenes.yaml
+#   prefix: /conda-envs/dd68b318a1206c9255bc93f2aeb33b98
+#   # Environment of rule amplicon_greengenes_reference: Python and the qiime-default-reference
+#   # package, which ships the Greengenes 13_8 97 % OTU sequences and taxonomy (version as in
+#   # requirements.lock). The conversion itself needs only the standard library.
+#   channels:
+#     - conda-forge
+#     - bioconda
+#     - nodefaults
+#   dependencies:
+#     - conda-forge::python=3.11
+#     - bioconda::qiime-default-reference=0.1.3
+RUN mkdir -p /conda-envs/dd68b318a1206c9255bc93f2aeb33b98
+COPY envs/greengenes.yaml /conda-envs/dd68b318a1206c9255bc93f2aeb33b98/environment.yaml
 # Conda environment:
 #   source: envs/kraken2.yaml
 #   prefix: /conda-envs/148ba44df10734bd35b067fa683470fb
@@ -159,6 +174,7 @@ RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --fil
     conda env create --prefix /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936 --file /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment.yaml && \
     conda env create --prefix /conda-envs/2f51459af26f298be0758c269f801224 --file /conda-envs/2f51459af26f298be0758c269f801224/environment.yaml && \
     conda env create --prefix /conda-envs/5cc547025ed701e3e41845358316552c --file /conda-envs/5cc547025ed701e3e41845358316552c/environment.yaml && \
+    conda env create --prefix /conda-envs/dd68b318a1206c9255bc93f2aeb33b98 --file /conda-envs/dd68b318a1206c9255bc93f2aeb33b98/environment.yaml && \
     conda env create --prefix /conda-envs/148ba44df10734bd35b067fa683470fb --file /conda-envs/148ba44df10734bd35b067fa683470fb/environment.yaml && \
     conda env create --prefix /conda-envs/4926010781984cac8dc8c832cf1cf395 --file /conda-envs/4926010781984cac8dc8c832cf1cf395/environment.yaml && \
     conda env create --prefix /conda-envs/3b5aa1857934da3700bf7e229967fb89 --file /conda-envs/3b5aa1857934da3700bf7e229967fb89/environment.yaml && \

@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import tempfile
 from collections import defaultdict
@@ -63,7 +64,10 @@ from holobiont.demo import amplicon as amp  # noqa: E402
 from holobiont.demo import reads as rd  # noqa: E402
 from holobiont.table import parse_lineage, read_tsv  # noqa: E402
 
-MOCKS = ROOT.parent / "shared" / "data" / "16s_zymo_mock_refs"
+#: ../shared beside the project; HOLOBIONT_SHARED points elsewhere (a worktree)
+MOCKS = (
+    Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared")) / "data" / "16s_zymo_mock_refs"
+)
 DEMO = ROOT / "resources" / "demo" / "data"
 RANK_LETTERS = "dpcofgs"
 #: ZymoBIOMICS D6300 theoretical 16S composition (%), Zymo protocol, "16S only" column.

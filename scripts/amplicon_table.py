@@ -1,4 +1,4 @@
-"""Snakemake shim: ASV table, taxonomy and read tracking (holobiont.amplicon)."""
+"""Snakemake shim: ASV table, taxonomy, read tracking and abundance floor (holobiont.amplicon)."""
 
 import sys
 
@@ -16,5 +16,8 @@ summarise_amplicon(
     taxonomy_tsv=snakemake.output.taxonomy,
     tracking_tsv=snakemake.output.tracking,
     tracking_mqc=snakemake.output.mqc,
+    floor_tsv=snakemake.output.floor,
+    min_reads=snakemake.params.min_reads,
+    min_fraction=snakemake.params.min_fraction,
     log=log,
 )

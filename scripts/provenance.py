@@ -10,6 +10,7 @@ record = provenance.collect(
     config=snakemake.config,
     checks=snakemake.params.checks,
     versions=snakemake.input.versions,
+    sintax_16s=snakemake.params.sintax_16s,
     snakemake_version=snakemake.params.snakemake_version,
 )
 provenance.write(record, json_out=snakemake.output.json, versions_out=snakemake.output.versions)

@@ -9,9 +9,12 @@ this module does the bookkeeping around them:
   (UCHIME3) into the ASV FASTA and the mapping database (ASVs and chimeras, so that reads of a
   chimera are not credited to one of its parents).
 - :func:`count_hits` sums the reads of one sample per target from ``vsearch --usearch_global``
-  output; :func:`build_asv_table` makes the cohort :class:`~holobiont.table.FeatureTable`.
-- :func:`parse_sintax` reads ``vsearch --sintax`` output into a lineage and per-rank
-  confidences.
+  output (reads that passed the expected-error filter only);
+  :func:`apply_abundance_floor` then drops, per sample, the ASVs below an absolute and a
+  relative abundance floor (cross-talk: reads of another sample's ASVs);
+  :func:`build_asv_table` makes the cohort :class:`~holobiont.table.FeatureTable`.
+- :func:`parse_sintax` reads ``vsearch --sintax`` output into the confident lineage (ranks at
+  or above the cutoff), per-rank confidences and the unconfident top hit.
 - :func:`read_tracking` follows the reads of every sample from the raw pairs to the ASV table.
 - :func:`root_tree` midpoint-roots the FastTree tree (:func:`holobiont.tree.midpoint_root`).
 - :func:`summarise_amplicon` writes the stage's tables (the Snakemake shim calls it).
@@ -49,10 +52,13 @@ from holobiont.tree import midpoint_root, read_newick, write_newick
 
 __all__ = [
     "CHIMERA_PREFIX",
+    "FLOOR_COLUMNS",
     "TAXONOMY_COLUMNS",
     "TRACKING_COLUMNS",
     "UNASSIGNED",
     "Asv",
+    "FloorResult",
+    "apply_abundance_floor",
     "asv_id",
     "build_asv_table",
     "count_hits",
@@ -71,12 +77,30 @@ __all__ = [
 CHIMERA_PREFIX = "chimera_"
 #: Lineage of an ASV that SINTAX cannot place even at the domain rank at the cutoff.
 UNASSIGNED = "Unassigned"
-#: Columns of ``taxonomy.tsv``: the lineage (ranks at or above the cutoff) and, for every
-#: rank, SINTAX's best name and its bootstrap confidence (whatever the cutoff).
+#: Columns of ``taxonomy.tsv``: the confident lineage (ranks at or above the cutoff, from the
+#: domain down to the first rank below it), for every rank its confident name (empty when the
+#: rank is below the cutoff or under a rank that is) and the bootstrap confidence of SINTAX's
+#: top hit at that rank; the cutoff used; and SINTAX's whole top hit, unconfident ranks
+#: included (``top_hit_unconfident``: never to be read as an assignment).
 TAXONOMY_COLUMNS: tuple[str, ...] = (
     "asv",
     "lineage",
     *(c for r in RANKS for c in (r, f"{r}_confidence")),
+    "sintax_cutoff",
+    "top_hit_unconfident",
+)
+#: Columns of ``abundance_floor.tsv`` (one row per sample, :func:`apply_abundance_floor`).
+FLOOR_COLUMNS: tuple[str, ...] = (
+    "sample_id",
+    "reads_mapped_to_asvs",
+    "min_reads",
+    "min_fraction",
+    "floor_reads",
+    "asvs_before",
+    "asvs_removed",
+    "reads_removed",
+    "asvs_kept",
+    "reads_kept",
 )
 #: Columns of ``read_tracking.tsv``.
 TRACKING_COLUMNS: tuple[str, ...] = (
@@ -89,6 +113,8 @@ TRACKING_COLUMNS: tuple[str, ...] = (
     "filtered",
     "mapped_to_asvs",
     "mapped_to_chimeras",
+    "removed_by_floor",
+    "in_table",
     "nonchimeric_fraction",
     "pct_pairs_in_table",
     "primers",
@@ -339,6 +365,63 @@ def build_asv_table(
     return FeatureTable(counts, tuple(sample_ids), tuple(asv_ids), tax)
 
 
+@dataclass(frozen=True)
+class FloorResult:
+    """What :func:`apply_abundance_floor` did to one sample."""
+
+    kept: dict[str, int]
+    removed: dict[str, int]
+    floor_reads: int  # fewest reads an ASV needs in this sample to stay
+    total: int  # reads of the sample mapped to ASVs, before the floor
+
+
+def apply_abundance_floor(
+    counts: Mapping[str, int], min_reads: int, min_fraction: float
+) -> FloorResult:
+    """Per-sample abundance floor: drop the ASVs a sample has too few reads of.
+
+    An ASV stays in a sample when its reads there are at least ``min_reads`` and at least
+    ``min_fraction`` of the sample's reads mapped to ASVs (chimera targets, prefixed
+    :data:`CHIMERA_PREFIX`, neither count towards the total nor are filtered; they never
+    reach the table). This removes cross-talk: reads of another sample's ASVs (index
+    misassignment, or a read that resembles a pooled ASV) that mapping credits to a sample in
+    which that ASV does not occur. It also removes true members below the floor: the floor is
+    the detection limit of the table.
+
+    Parameters
+    ----------
+    counts : mapping
+        ``{target: reads}`` of one sample (:func:`count_hits`).
+    min_reads : int
+        Absolute floor (reads); 1 keeps every ASV with a read.
+    min_fraction : float
+        Relative floor, in ``[0, 1)``; 0 disables it.
+
+    Returns
+    -------
+    FloorResult
+        ``floor_reads = max(min_reads, ceil(min_fraction * total))``; an ASV is kept iff its
+        count is at least that.
+
+    Examples
+    --------
+    >>> r = apply_abundance_floor({"A": 990, "B": 8, "C": 2, "chimera_x": 5}, 2, 0.005)
+    >>> r.floor_reads, r.kept, r.removed
+    (5, {'A': 990, 'B': 8}, {'C': 2})
+    """
+    if min_reads < 1 or int(min_reads) != min_reads:
+        raise ValueError(f"abundance floor min_reads must be an integer >= 1, got {min_reads}.")
+    if not 0.0 <= min_fraction < 1.0:
+        raise ValueError(f"abundance floor min_fraction must be within [0, 1), got {min_fraction}.")
+    asv_counts = {t: int(n) for t, n in counts.items() if not t.startswith(CHIMERA_PREFIX)}
+    total = sum(asv_counts.values())
+    # round(): 0.07 * 100 is 7.000000000000001 in binary floating point, whose ceil is 8
+    floor_reads = max(int(min_reads), math.ceil(round(min_fraction * total, 9)))
+    kept = {t: n for t, n in asv_counts.items() if n >= floor_reads}
+    removed = {t: n for t, n in asv_counts.items() if 0 < n < floor_reads}
+    return FloorResult(kept, removed, floor_reads, total)
+
+
 # --------------------------------------------------------------------------------------------
 # SINTAX
 # --------------------------------------------------------------------------------------------
@@ -414,8 +497,13 @@ def parse_sintax(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TAXONOMY_COLUMNS`; a rank without a prediction has an empty name and a
-        missing (NaN) confidence.
+        Columns :data:`TAXONOMY_COLUMNS`. The rank columns (``genus`` etc.) hold the confident
+        name only: the name of a rank below the cutoff, or under a rank that is, is empty, so
+        an ASV without a confident genus has an empty ``genus`` ("unassigned at genus").
+        ``{rank}_confidence`` is the bootstrap confidence of SINTAX's top hit at that rank
+        (NaN without a prediction), and ``top_hit_unconfident`` SINTAX's whole top hit
+        (:func:`holobiont.table.format_lineage`; empty without a prediction), kept to show
+        what the cutoff withheld, never as an assignment.
     """
     if not 0.0 <= cutoff <= 1.0:
         raise ValueError(f"SINTAX cutoff must be within [0, 1], got {cutoff}.")
@@ -432,11 +520,16 @@ def parse_sintax(
     rows = []
     for a in order:
         pred = predictions.get(a, {})
-        row: dict[str, object] = {"asv": a, "lineage": lineage_at_cutoff(pred, cutoff)}
+        lineage = lineage_at_cutoff(pred, cutoff)
+        confident = parse_lineage(lineage) if lineage != UNASSIGNED else {}
+        row: dict[str, object] = {"asv": a, "lineage": lineage}
         for r in RANKS:
-            name, conf = pred.get(r, ("", math.nan))
-            row[r] = name
-            row[f"{r}_confidence"] = conf
+            row[r] = confident.get(r, "")
+            row[f"{r}_confidence"] = pred[r][1] if r in pred else math.nan
+        row["sintax_cutoff"] = cutoff
+        row["top_hit_unconfident"] = (
+            format_lineage({r: name for r, (name, _) in pred.items()}) if pred else ""
+        )
         rows.append(row)
     return pd.DataFrame(rows, columns=list(TAXONOMY_COLUMNS))
 
@@ -484,11 +577,16 @@ def tracking_row(
     filtered: int,
     mapped_to_asvs: int,
     mapped_to_chimeras: int,
+    removed_by_floor: int = 0,
     primers: str = PRIMERS_TRIMMED,
 ) -> dict:
     """One row of the read tracking (:data:`TRACKING_COLUMNS`).
 
-    ``nonchimeric_fraction`` is the share of the mapped merged reads that went to ASVs rather
+    ``mapped_to_asvs`` and ``mapped_to_chimeras`` count the reads that passed the
+    expected-error filter and map to an ASV or a chimera; ``removed_by_floor`` those of ASVs
+    the per-sample abundance floor removed (:func:`apply_abundance_floor`); ``in_table`` is
+    what the ASV table counts (``mapped_to_asvs - removed_by_floor``).
+    ``nonchimeric_fraction`` is the share of the mapped reads that went to ASVs rather
     than to chimeras (NaN when nothing mapped); ``pct_pairs_in_table`` is the share of the raw
     pairs counted in the ASV table. ``status`` is ``EMPTY`` when no read reached the table.
     ``pairs_primer_trimmed`` (the pairs cutadapt wrote) is reported only when ``primers`` is
@@ -497,11 +595,12 @@ def tracking_row(
     Examples
     --------
     >>> r = tracking_row("s", "p", pairs_in=100, pairs_primer_trimmed=98, merged=95,
-    ...                  filtered=90, mapped_to_asvs=92, mapped_to_chimeras=2)
+    ...                  filtered=90, mapped_to_asvs=88, mapped_to_chimeras=2, removed_by_floor=1)
     >>> r["unmerged"], round(r["nonchimeric_fraction"], 4), r["pct_pairs_in_table"], r["status"]
-    (3, 0.9787, 92.0, 'PASS')
+    (3, 0.9778, 87.0, 'PASS')
     """
     mapped = mapped_to_asvs + mapped_to_chimeras
+    in_table = mapped_to_asvs - removed_by_floor
     return {
         "sample_id": sample_id,
         "patient_id": patient_id,
@@ -512,10 +611,12 @@ def tracking_row(
         "filtered": filtered,
         "mapped_to_asvs": mapped_to_asvs,
         "mapped_to_chimeras": mapped_to_chimeras,
+        "removed_by_floor": removed_by_floor,
+        "in_table": in_table,
         "nonchimeric_fraction": round(mapped_to_asvs / mapped, 6) if mapped else math.nan,
-        "pct_pairs_in_table": round(100.0 * mapped_to_asvs / pairs_in, 2) if pairs_in else 0.0,
+        "pct_pairs_in_table": round(100.0 * in_table / pairs_in, 2) if pairs_in else 0.0,
         "primers": primers,
-        "status": "PASS" if mapped_to_asvs > 0 else "EMPTY",
+        "status": "PASS" if in_table > 0 else "EMPTY",
     }
 
 
@@ -529,13 +630,6 @@ def read_tracking(rows: Iterable[Mapping], log: TextIO | None = None) -> pd.Data
     if log is not None:
         for r in df.itertuples(index=False):
             if r.status == "PASS":
-                if r.filtered == 0:
-                    print(
-                        f"WARNING: {r.sample_id}: no merged read passed the expected-error "
-                        "filter, so the sample added nothing to denoising; its "
-                        f"{r.mapped_to_asvs} merged reads still map to ASVs.",
-                        file=log,
-                    )
                 continue
             if r.primers == PRIMERS_NOT_FOUND:
                 step = "primer trimming (cutadapt found none of the configured primers)"
@@ -546,13 +640,19 @@ def read_tracking(rows: Iterable[Mapping], log: TextIO | None = None) -> pd.Data
             elif r.merged == 0:
                 step = "pair merging (no pair merged)"
             elif r.filtered == 0:
-                step = "the expected-error filter (no merged read passed; none matches an ASV)"
+                step = "the expected-error filter (no merged read passed)"
+            elif r.mapped_to_asvs == 0:
+                step = "mapping (no read that passed the expected-error filter matches an ASV)"
             else:
-                step = "mapping (no merged read matches an ASV)"
+                step = (
+                    f"the abundance floor (all {r.mapped_to_asvs} mapped reads belong to ASVs "
+                    "below the sample's floor; see abundance_floor.tsv)"
+                )
             print(
                 f"WARNING: {r.sample_id} has no reads in the ASV table: all were lost at "
                 f"{step} ({r.pairs_in} pairs in, {r.unmerged + r.merged} after cutadapt "
-                f"(primers {r.primers}), {r.merged} merged, {r.filtered} passing the expected-error filter). "
+                f"(primers {r.primers}), {r.merged} merged, {r.filtered} passing the expected-error "
+                f"filter, {r.mapped_to_asvs} mapped to ASVs). "
                 "It is kept as an all-zero column.",
                 file=log,
             )
@@ -561,7 +661,7 @@ def read_tracking(rows: Iterable[Mapping], log: TextIO | None = None) -> pd.Data
 
 _MQC_HEADER = """# id: 'holobiont_16s_tracking'
 # section_name: '16S reads through the ASV pipeline'
-# description: 'Read pairs of each 16S library from the raw reads to the ASV table (Holobiont): primer trimming (cutadapt), merging, expected-error filter, mapping to ASVs (vsearch).'
+# description: 'Read pairs of each 16S library from the raw reads to the ASV table (Holobiont): primer trimming (cutadapt), merging, expected-error filter, mapping to ASVs (vsearch), per-sample abundance floor.'
 # plot_type: 'table'
 # pconfig:
 #     id: 'holobiont_16s_tracking_table'
@@ -636,9 +736,12 @@ def summarise_amplicon(
     taxonomy_tsv: str | os.PathLike,
     tracking_tsv: str | os.PathLike,
     tracking_mqc: str | os.PathLike | None = None,
+    floor_tsv: str | os.PathLike | None = None,
+    min_reads: int = 1,
+    min_fraction: float = 0.0,
     log: TextIO = sys.stderr,
 ) -> FeatureTable:
-    """Write the ASV table (TSV and BIOM), the taxonomy and the read tracking.
+    """Write the ASV table (TSV and BIOM), the taxonomy, the read tracking and the floor table.
 
     Parameters
     ----------
@@ -646,14 +749,19 @@ def summarise_amplicon(
         One per sample, in table order, with ``sample_id``, ``patient_id``, ``cutadapt``
         (paths of its units' cutadapt JSON reports), ``merged`` (dereplicated merged reads,
         FASTA with ``;size=``), ``filtered`` (dereplicated reads passing the expected-error
-        filter) and ``hits`` (``--usearch_global`` query/target table of the merged reads).
+        filter) and ``hits`` (``--usearch_global`` query/target table of the reads that
+        passed the expected-error filter).
     asv_fasta : path-like
         ASV sequences (:func:`write_asvs`).
     sintax : path-like
         ``vsearch --sintax`` tabbed output for the ASVs.
     sintax_cutoff : float
-    table_tsv, table_biom, taxonomy_tsv, tracking_tsv, tracking_mqc : path-like
-        Outputs; ``tracking_mqc`` is the tracking as MultiQC custom content.
+    table_tsv, table_biom, taxonomy_tsv, tracking_tsv, tracking_mqc, floor_tsv : path-like
+        Outputs; ``tracking_mqc`` is the tracking as MultiQC custom content, ``floor_tsv``
+        what the abundance floor removed per sample (:data:`FLOOR_COLUMNS`).
+    min_reads, min_fraction : int, float
+        Per-sample abundance floor (:func:`apply_abundance_floor`); the defaults (1, 0.0)
+        keep every ASV with a read.
     log : file-like
 
     Returns
@@ -666,16 +774,41 @@ def summarise_amplicon(
     lineage = dict(zip(taxonomy["asv"], taxonomy["lineage"], strict=True))
     hits: dict[str, dict[str, int]] = {}
     rows = []
+    floor_rows = []
     for s in samples:
         sid = s["sample_id"]
-        hits[sid] = count_hits(s["hits"])
+        raw = count_hits(s["hits"])
+        floor = apply_abundance_floor(raw, min_reads, min_fraction)
+        hits[sid] = floor.kept
+        floor_rows.append(
+            {
+                "sample_id": sid,
+                "reads_mapped_to_asvs": floor.total,
+                "min_reads": min_reads,
+                "min_fraction": min_fraction,
+                "floor_reads": floor.floor_reads,
+                "asvs_before": len(floor.kept) + len(floor.removed),
+                "asvs_removed": len(floor.removed),
+                "reads_removed": sum(floor.removed.values()),
+                "asvs_kept": len(floor.kept),
+                "reads_kept": sum(floor.kept.values()),
+            }
+        )
+        if floor.removed:
+            print(
+                f"{sid}: abundance floor {floor.floor_reads} reads (max of {min_reads} reads "
+                f"and {min_fraction:g} of {floor.total}) removed {len(floor.removed)} ASVs "
+                f"with {sum(floor.removed.values())} reads: "
+                + ", ".join(f"{t} ({n})" for t, n in sorted(floor.removed.items())),
+                file=log,
+            )
         reports = []
         for path in s["cutadapt"]:
             with open(path) as fh:
                 reports.append(json.load(fh))
         pairs_in, trimmed = cutadapt_pairs(reports)
         primers = cutadapt_primers(reports)
-        to_asvs = sum(n for t, n in hits[sid].items() if not t.startswith(CHIMERA_PREFIX))
+        to_asvs = floor.total
         rows.append(
             tracking_row(
                 sid,
@@ -685,7 +818,8 @@ def summarise_amplicon(
                 merged=fasta_abundance(s["merged"]),
                 filtered=fasta_abundance(s["filtered"]),
                 mapped_to_asvs=to_asvs,
-                mapped_to_chimeras=sum(hits[sid].values()) - to_asvs,
+                mapped_to_chimeras=sum(raw.values()) - to_asvs,
+                removed_by_floor=sum(floor.removed.values()),
                 primers=primers,
             )
         )
@@ -698,12 +832,16 @@ def summarise_amplicon(
     if tracking_mqc is not None:
         mqc = tracking.rename(columns={"sample_id": "Sample"}).drop(columns=["patient_id"])
         _write_tsv_atomic(mqc, tracking_mqc, _MQC_HEADER)
+    if floor_tsv is not None:
+        _write_tsv_atomic(pd.DataFrame(floor_rows, columns=list(FLOOR_COLUMNS)), floor_tsv)
     n_assigned = sum(lin != UNASSIGNED for lin in lineage.values())
     n_genus = sum("genus" in parse_lineage(lin) for lin in lineage.values())
     print(
         f"ASV table: {table.n_samples} samples x {table.n_taxa} ASVs, "
         f"{int(table.counts.sum())} reads; at SINTAX cutoff {sintax_cutoff}, {n_assigned} ASVs "
-        f"have a lineage and {n_genus} a genus; "
+        f"have a lineage and {n_genus} a confident genus; the abundance floor removed "
+        f"{sum(r['reads_removed'] for r in floor_rows)} reads of "
+        f"{sum(r['asvs_removed'] for r in floor_rows)} sample x ASV cells; "
         f"{int((tracking['status'] == 'EMPTY').sum())} empty samples.",
         file=log,
     )

@@ -21,6 +21,7 @@ import yaml
 
 from holobiont import __version__
 from holobiont.atomic import write_text
+from holobiont.sintax_ref import sha256_of_file
 
 #: Python packages whose versions are recorded: those of envs/python.yaml, the environment the
 #: Python steps (and this one) run in (tests/unit/test_envs.py keeps the two lists equal).
@@ -74,11 +75,34 @@ def sha256_of_config(config: Mapping) -> str:
     return hashlib.sha256(canon.encode()).hexdigest()
 
 
+def reference_record(ref: Mapping) -> dict:
+    """Provenance of one reference: its choice, path and SHA-256, and its build record if built.
+
+    ``ref`` has ``choice`` (the config value), ``path`` (the file used) and ``build_record``
+    (path of the JSON the pipeline wrote when it built the file, or None for a user's file).
+    A built file whose checksum differs from the one its build recorded stops here: the file
+    was changed after the build (delete it to rebuild).
+    """
+    out = {"choice": ref["choice"], "path": ref["path"], "sha256": sha256_of_file(ref["path"])}
+    if ref.get("build_record"):
+        with open(ref["build_record"]) as fh:
+            build = json.load(fh)
+        if build.get("sha256") != out["sha256"]:
+            raise ProvenanceError(
+                f"{ref['path']}: SHA-256 {out['sha256']} differs from the one recorded when it "
+                f"was built ({build.get('sha256')}, {ref['build_record']}); the file changed "
+                "after the build. Delete both files to rebuild it."
+            )
+        out["build"] = build
+    return out
+
+
 def collect(
     config: Mapping,
     checks: Iterable[Mapping],
     versions: Iterable[str] = (),
     snakemake_version: str | None = None,
+    sintax_16s: Mapping | None = None,
 ) -> dict:
     """Gather the provenance record.
 
@@ -93,6 +117,9 @@ def collect(
         The versions files of every tool job of the run (:func:`read_versions`).
     snakemake_version : str, optional
         Version of the Snakemake that ran the workflow (recorded with the tools).
+    sintax_16s : mapping, optional
+        The 16S SINTAX reference used (:func:`reference_record`); recorded under
+        ``references``.
     """
     tools = read_versions(versions)
     if snakemake_version:
@@ -119,6 +146,7 @@ def collect(
         "config_sha256": sha256_of_config(config),
         "config": config,
         "inputs": sorted(inputs, key=lambda r: (r["sample_id"], r["unit"])),
+        "references": {"sintax_16s": reference_record(sintax_16s)} if sintax_16s else {},
     }
 
 

@@ -50,6 +50,9 @@ PALETTE = (
     "#bcbd22",
 )
 OTHER_COLOUR = "#c7c7c7"
+UNASSIGNED_COLOUR = "#e8e8e8"
+#: Parts of a genus composition that are no genus.
+OTHER_GENERA, UNASSIGNED_GENUS = "other genera", "unassigned at genus"
 LIGHT = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828", "grey": "#9e9e9e"}
 
 Path_ = str | PathLike
@@ -331,9 +334,14 @@ def _genus_composition(table: FeatureTable, sample: str, top: int) -> list[dict]
     order = [k for k in np.argsort(-rel, kind="stable") if rel[k] > 0]
     named = [k for k in order if genus.taxa[k] != "unassigned"][:top]
     out = [{"genus": names[k], "relative": float(rel[k])} for k in named]
-    rest = float(rel.sum() - sum(d["relative"] for d in out))
+    # ASVs without a confident genus (SINTAX lineage cut at the cutoff) are their own part,
+    # never lumped with the genera left out of the top list
+    unassigned = float(sum(rel[k] for k, t in enumerate(genus.taxa) if t == "unassigned"))
+    rest = float(rel.sum() - sum(d["relative"] for d in out) - unassigned)
     if rest > 1e-9:
-        out.append({"genus": "other / unassigned", "relative": rest})
+        out.append({"genus": OTHER_GENERA, "relative": rest})
+    if unassigned > 1e-9:
+        out.append({"genus": UNASSIGNED_GENUS, "relative": unassigned})
     return out
 
 
@@ -565,7 +573,10 @@ def svg_stacked_bar(parts: Sequence[dict], width: int = 560, height: int = 34) -
     """Horizontal 100 % bar plus a legend; ``parts`` = [{"genus", "relative"}]."""
     x, rects, legend = 0.0, [], []
     for k, p in enumerate(parts):
-        colour = OTHER_COLOUR if p["genus"].startswith("other") else PALETTE[k % len(PALETTE)]
+        colour = {OTHER_GENERA: OTHER_COLOUR, UNASSIGNED_GENUS: UNASSIGNED_COLOUR}.get(
+            p["genus"], PALETTE[k % len(PALETTE)]
+        )
+        style = "normal" if p["genus"] in (OTHER_GENERA, UNASSIGNED_GENUS) else "italic"
         w = p["relative"] * width
         rects.append(
             f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" fill="{colour}">'
@@ -575,7 +586,7 @@ def svg_stacked_bar(parts: Sequence[dict], width: int = 560, height: int = 34) -
         legend.append(
             f'<rect x="{col * 190}" y="{height + 10 + row * 18}" width="11" height="11" '
             f'fill="{colour}"/><text x="{col * 190 + 15}" y="{height + 20 + row * 18}" '
-            f'font-size="12"><tspan font-style="italic">{_e(p["genus"])}</tspan> '
+            f'font-size="12"><tspan font-style="{style}">{_e(p["genus"])}</tspan> '
             f"{100 * p['relative']:.1f} %</text>"
         )
         x += w

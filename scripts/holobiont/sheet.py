@@ -552,6 +552,8 @@ def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
         needs.append(("sintax_16s", "16s libraries"))
     for key, why in needs:
         value = refs.get(key)
+        if key == "sintax_16s" and value in SINTAX_BUILT_IN:
+            continue  # shipped (demo) or built by the pipeline on first use (greengenes_13_8)
         if not value:
             problems.append(
                 SheetProblem(
@@ -574,6 +576,10 @@ def check_workflow_needs(df: pd.DataFrame, config: dict) -> None:
             problems += [SheetProblem(None, None, m) for m in fasta_index_problems(value)]
     if problems:
         raise SampleSheetError("the sample sheet and config", problems)
+
+
+#: Keywords of config references.sintax_16s that name a reference the pipeline provides.
+SINTAX_BUILT_IN = ("demo", "greengenes_13_8")
 
 
 def fasta_index_problems(fasta: str, key: str = "references.host_fasta") -> list[str]:

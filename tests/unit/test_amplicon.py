@@ -12,9 +12,11 @@ import pytest
 
 from holobiont.amplicon import (
     CHIMERA_PREFIX,
+    FLOOR_COLUMNS,
     TAXONOMY_COLUMNS,
     TRACKING_COLUMNS,
     UNASSIGNED,
+    apply_abundance_floor,
     asv_id,
     build_asv_table,
     count_hits,
@@ -222,9 +224,20 @@ def test_parse_sintax_file(tmp_path):
         UNASSIGNED,
         UNASSIGNED,
     ]
-    row = df.set_index("asv").loc["ASV_b"]
-    assert row.phylum == "Bacteroidetes" and row.phylum_confidence == 0.5
+    rows = df.set_index("asv")
+    row = rows.loc["ASV_b"]
+    # the phylum is below the cutoff: not in the rank column, only in the unconfident top hit
+    assert row.domain == "Bacteria" and row.phylum == "" and row.phylum_confidence == 0.5
+    assert row.top_hit_unconfident == "d__Bacteria; p__Bacteroidetes"
     assert row.genus == "" and math.isnan(row.genus_confidence)
+    row = rows.loc["ASV_a"]
+    assert (row.phylum, row.genus, row.genus_confidence) == ("Firmicutes", "Enterococcus", 0.85)
+    assert (df.sintax_cutoff == 0.8).all()
+    assert rows.loc["ASV_c"].top_hit_unconfident == "" and rows.loc["ASV_c"].domain == ""
+    # at a stricter cutoff the genus of ASV_a is withheld from every rank column
+    strict = parse_sintax(p, 0.9, ["ASV_a"]).iloc[0]
+    assert strict.lineage == "d__Bacteria; p__Firmicutes" and strict.genus == ""
+    assert strict.top_hit_unconfident.endswith("g__Enterococcus")
     with pytest.raises(ValueError, match="cutoff"):
         parse_sintax(p, 1.5)
 
@@ -289,19 +302,51 @@ def test_read_tracking_warns_about_empty_samples(counts, where, capsys):
     assert "all-zero column" in out
 
 
-def test_read_tracking_notes_a_sample_that_only_maps(capsys):
+def test_read_tracking_names_the_floor_when_it_removed_every_read(capsys):
     row = tracking_row(
         "s",
         "p",
         pairs_in=5,
         pairs_primer_trimmed=5,
         merged=5,
-        filtered=0,
-        mapped_to_asvs=5,
+        filtered=4,
+        mapped_to_asvs=3,
         mapped_to_chimeras=0,
+        removed_by_floor=3,
     )
-    assert read_tracking([row], log=sys.stdout).status.tolist() == ["PASS"]
-    assert "added nothing to denoising" in capsys.readouterr().out
+    assert row["in_table"] == 0 and row["pct_pairs_in_table"] == 0.0
+    assert read_tracking([row], log=sys.stdout).status.tolist() == ["EMPTY"]
+    assert "the abundance floor" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------- floor
+
+
+def test_abundance_floor_absolute_and_relative():
+    counts = {"A": 9000, "B": 950, "C": 9, "D": 10, "E": 1, "chimera_x": 30}
+    # relative floor 0.1 % of the 9,970 ASV reads (chimeras not counted) = 9.97 -> 10 reads
+    r = apply_abundance_floor(counts, 2, 0.001)
+    assert r.total == 9970 and r.floor_reads == 10
+    assert r.kept == {"A": 9000, "B": 950, "D": 10} and r.removed == {"C": 9, "E": 1}
+    # absolute floor alone (relative disabled)
+    r = apply_abundance_floor(counts, 2, 0.0)
+    assert r.floor_reads == 2 and r.removed == {"E": 1}
+    # the absolute floor wins on a shallow sample
+    r = apply_abundance_floor({"A": 40, "B": 3}, 5, 0.001)
+    assert r.floor_reads == 5 and r.removed == {"B": 3}
+    # disabled: every ASV with a read stays
+    r = apply_abundance_floor(counts, 1, 0.0)
+    assert r.removed == {} and set(r.kept) == set("ABCDE")
+    # exact boundary in binary floating point: 0.07 * 100 = 7.000000000000001
+    r = apply_abundance_floor({"A": 93, "B": 7}, 1, 0.07)
+    assert r.floor_reads == 7 and r.kept == {"A": 93, "B": 7}
+    assert apply_abundance_floor({}, 2, 0.001).floor_reads == 2
+
+
+@pytest.mark.parametrize(("min_reads", "min_fraction"), [(0, 0.001), (2, 1.0), (2, -0.1), (1.5, 0)])
+def test_abundance_floor_rejects_bad_settings(min_reads, min_fraction):
+    with pytest.raises(ValueError, match="abundance floor"):
+        apply_abundance_floor({"A": 3}, min_reads, min_fraction)
 
 
 # ------------------------------------------------------------------------------- tree
@@ -375,7 +420,7 @@ def test_summarise_amplicon_writes_every_table(tmp_path, capsys):
                 "hits": h,
             }
         )
-    out = {k: tmp_path / f"out.{k}" for k in ("tsv", "biom", "tax", "track", "mqc")}
+    out = {k: tmp_path / f"out.{k}" for k in ("tsv", "biom", "tax", "track", "mqc", "floor")}
     table = summarise_amplicon(
         samples,
         asv_fa,
@@ -386,6 +431,7 @@ def test_summarise_amplicon_writes_every_table(tmp_path, capsys):
         taxonomy_tsv=out["tax"],
         tracking_tsv=out["track"],
         tracking_mqc=out["mqc"],
+        floor_tsv=out["floor"],
         log=sys.stdout,
     )
     assert table.sample_ids == ("s1", "s0") and table.taxa == (asv_id(B), asv_id(A))
@@ -408,6 +454,50 @@ def test_summarise_amplicon_writes_every_table(tmp_path, capsys):
     assert [ln.split("\t")[0] for ln in mqc if not ln.startswith("#")] == ["Sample", "s1", "s0"]
     log = capsys.readouterr().out
     assert "WARNING: s0 has no reads in the ASV table" in log
+    floor = pd.read_csv(out["floor"], sep="\t").set_index("sample_id")
+    assert list(floor.reset_index().columns) == list(FLOOR_COLUMNS)
+    assert floor.loc["s1", "asvs_removed"] == 0 and floor.loc["s1", "floor_reads"] == 1
+
+
+def test_summarise_amplicon_applies_the_floor_and_reports_it(tmp_path, capsys):
+    """s1 holds a cross-talk read of s2's ASV B (1 of 1,000 reads); s2 keeps B."""
+    asv_fa = tmp_path / "asv.fa"
+    write_fasta([(asv_id(A), A), (asv_id(B), B)], asv_fa)
+    sintax = tmp_path / "sintax.tsv"
+    sintax.write_text(f"{asv_id(A)}\td:Bacteria(1.00)\t+\td:Bacteria\n")
+    samples = []
+    for sid, hits in (("s1", {asv_id(A): 999, asv_id(B): 1}), ("s2", {asv_id(B): 500})):
+        n = sum(hits.values())
+        cut = tmp_path / f"{sid}.cutadapt.json"
+        cut.write_text(json.dumps(_cutadapt_report(n, n, found=n)))
+        h = tmp_path / f"{sid}.hits.tsv"
+        h.write_text("".join(f"q{i};size={c}\t{t}\n" for i, (t, c) in enumerate(hits.items())))
+        fa = tmp_path / f"{sid}.fa"
+        fa.write_text(f">m;size={n}\n{A}\n")
+        samples.append(
+            {"sample_id": sid, "patient_id": sid, "cutadapt": [cut], "merged": fa,
+             "filtered": fa, "hits": h}
+        )  # fmt: skip
+    out = {k: tmp_path / f"out.{k}" for k in ("tsv", "biom", "tax", "track", "floor")}
+    table = summarise_amplicon(
+        samples, asv_fa, sintax, 0.8, table_tsv=out["tsv"], table_biom=out["biom"],
+        taxonomy_tsv=out["tax"], tracking_tsv=out["track"], floor_tsv=out["floor"],
+        min_reads=2, min_fraction=0.001, log=sys.stdout,
+    )  # fmt: skip
+    assert table.counts.tolist() == [[999, 0], [0, 500]]
+    floor = pd.read_csv(out["floor"], sep="\t").set_index("sample_id")
+    assert floor.loc["s1"].to_dict() == {
+        "reads_mapped_to_asvs": 1000, "min_reads": 2, "min_fraction": 0.001, "floor_reads": 2,
+        "asvs_before": 2, "asvs_removed": 1, "reads_removed": 1, "asvs_kept": 1,
+        "reads_kept": 999,
+    }  # fmt: skip
+    assert floor.loc["s2", "reads_removed"] == 0
+    track = pd.read_csv(out["track"], sep="\t").set_index("sample_id")
+    assert track.loc["s1", ["mapped_to_asvs", "removed_by_floor", "in_table"]].tolist() == [
+        1000, 1, 999,
+    ]  # fmt: skip
+    assert track.loc["s1", "pct_pairs_in_table"] == 99.9
+    assert "s1: abundance floor 2 reads" in capsys.readouterr().out
 
 
 def _cutadapt_report(n_in, n_out, found=None):

@@ -104,10 +104,12 @@ MODULE_PACKAGES = {
     "h5py": "h5py",
     "pysam": "pysam",
     "skbio": "scikit-bio",
+    "qiime_default_reference": "qiime-default-reference",
 }
 #: PyPI distribution (importlib.metadata) -> conda package
 DISTRIBUTION_PACKAGES = {**MODULE_PACKAGES, "PyYAML": "pyyaml"}
 del DISTRIBUTION_PACKAGES["yaml"], DISTRIBUTION_PACKAGES["biom"], DISTRIBUTION_PACKAGES["skbio"]
+del DISTRIBUTION_PACKAGES["qiime_default_reference"]
 DISTRIBUTION_PACKAGES.update({"biom-format": "biom-format", "scikit-bio": "scikit-bio"})
 #: commands that holobiont functions run themselves (subprocess): module -> {function: commands}
 #: (a shim that calls the function needs them in its rule's environment)

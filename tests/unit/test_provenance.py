@@ -163,3 +163,25 @@ def test_disk_full_is_named_with_its_folder(tmp_path):
     msg = disk_full_message(tmp_path / "results/x.tsv", exc.value)
     assert msg.startswith("disk full: the filesystem holding ") and str(tmp_path) in msg
     assert disk_full_message(tmp_path / "x.tsv") == ""  # plenty of space: nothing to say
+
+
+def test_sintax_reference_is_checksummed_and_a_changed_build_stops(tmp_path):
+    import hashlib
+
+    from holobiont.provenance import reference_record
+
+    ref = tmp_path / "ref.fasta"
+    ref.write_text(">a;tax=d:Bacteria;\nACGT\n")
+    digest = hashlib.sha256(ref.read_bytes()).hexdigest()
+    user = {"choice": str(ref), "path": str(ref), "build_record": None}
+    assert reference_record(user) == {"choice": str(ref), "path": str(ref), "sha256": digest}
+    build = tmp_path / "ref.fasta.json"
+    build.write_text(json.dumps({"sha256": digest, "source": {"package_version": "0.1.3"}}))
+    built = {"choice": "greengenes_13_8", "path": str(ref), "build_record": str(build)}
+    rec = collect({}, [], sintax_16s=built)
+    assert rec["references"]["sintax_16s"]["sha256"] == digest
+    assert rec["references"]["sintax_16s"]["build"]["source"]["package_version"] == "0.1.3"
+    assert collect({}, [])["references"] == {}
+    ref.write_text(">a;tax=d:Bacteria,g:Changed;\nACGT\n")
+    with pytest.raises(ProvenanceError, match="changed after the build"):
+        reference_record(built)

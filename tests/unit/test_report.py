@@ -379,3 +379,25 @@ def test_drug_genes_name_both_genes_of_two_gene_guidelines():
     assert genes["azathioprine"] == {"NUDT15", "TPMT"}  # CPIC thiopurine guideline
     assert genes["fluvastatin"] >= {"CYP2C9", "SLCO1B1"}
     assert genes["clopidogrel"] == {"CYP2C19"}
+
+
+def test_genus_composition_keeps_unassigned_apart_from_other_genera():
+    """An ASV without a confident genus (lineage cut above the genus) is "unassigned at genus",
+    never its SINTAX top hit and never lumped with the genera left out of the top list."""
+    from holobiont.report import OTHER_GENERA, UNASSIGNED_GENUS, _genus_composition, svg_stacked_bar
+    from holobiont.table import FeatureTable
+
+    lineages = {
+        "a": "d__Bacteria; p__Bacteroidetes; c__; o__; f__; g__Bacteroides",
+        "b": "d__Bacteria; p__Firmicutes; c__; o__; f__; g__Blautia",
+        "c": "d__Bacteria; p__Firmicutes; c__; o__; f__; g__Dorea",
+        "d": "d__Bacteria; p__Firmicutes",  # no confident genus
+    }
+    table = FeatureTable([[50, 20, 10, 20]], ["s"], list(lineages), lineages)
+    parts = _genus_composition(table, "s", top=2)
+    assert [(p["genus"], round(p["relative"], 6)) for p in parts] == [
+        ("Bacteroides", 0.5), ("Blautia", 0.2), (OTHER_GENERA, 0.1), (UNASSIGNED_GENUS, 0.2),
+    ]  # fmt: skip
+    svg = svg_stacked_bar(parts)
+    assert '<tspan font-style="normal">unassigned at genus</tspan>' in svg
+    assert '<tspan font-style="italic">Bacteroides</tspan>' in svg

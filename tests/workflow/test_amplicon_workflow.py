@@ -1,5 +1,6 @@
-"""16S stage with the real tools (cutadapt, vsearch, MAFFT, FastTree) on three demo libraries
-and a synthetic library that loses every read at the expected-error filter.
+"""16S stage with the real tools (cutadapt, vsearch, MAFFT, FastTree) on three demo libraries,
+a synthetic library that loses every read at the expected-error filter and one of three demo
+amplicons, one of them a single cross-talk read (removed by the abundance floor).
 
 Truth: resources/demo/data/truth/16s_composition.tsv (reads simulated per member and sample,
 chimeras marked) and 16s_asvs.fasta. Count tolerance: every member's count in the ASV table is
@@ -7,6 +8,8 @@ within max(5 reads, 2 %) of the pairs simulated for it (reads are lost only wher
 merging drop a pair, a handful per library)."""
 
 import gzip
+import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -40,6 +43,27 @@ def low_quality_library(reads, n=200, seed=3):
     return paths
 
 
+def cross_talk_library(reads, truth, main=400, other=3, leak=1):
+    """Error-free 2x250 pairs (Q40) of three of P01's members: ``main`` pairs of its most
+    abundant, ``other`` of its second (0.7 %: above the default floor) and ``leak`` of its
+    third (0.25 % but 1 read: below the default 2-read floor, like the 1-2-read cross-talk
+    ASVs of the MiSeq mock)."""
+    p01 = truth[(truth.sample_id == "P01-16S") & ~truth.is_chimera]
+    p01 = p01.sort_values(["reads_simulated", "otu_id"], ascending=[False, True])
+    members = [(p01.iloc[k].amplicon, n) for k, n in enumerate((main, other, leak))]
+    paths = reads / "X2-16S_R1.fastq.gz", reads / "X2-16S_R2.fastq.gz"
+    with gzip.open(paths[0], "wt") as r1, gzip.open(paths[1], "wt") as r2:
+        i = 0
+        for amplicon, n in members:
+            frag = FWD + amplicon + REV.translate(COMP)[::-1]
+            a, b = frag[:250], frag.translate(COMP)[::-1][:250]
+            for _ in range(n):
+                r1.write(f"@X2:{i} 1:N:0:A\n{a}\n+\n{'I' * len(a)}\n")
+                r2.write(f"@X2:{i} 2:N:0:A\n{b}\n+\n{'I' * len(b)}\n")
+                i += 1
+    return paths, [asv_id(m) for m, _ in members]
+
+
 @pytest.fixture(scope="module")
 def amplicon_run(tmp_path_factory):
     if not (DEMO / "samples.tsv").exists():
@@ -58,23 +82,24 @@ def amplicon_run(tmp_path_factory):
         }
         for p in PATIENTS
     ]
-    x1, x2 = low_quality_library(reads)
-    rows.append(
-        {
-            "patient_id": "X1",
-            "sample_id": "X1-16S",
-            "assay": "16s",
-            "unit": "1",
-            "fastq_1": x1,
-            "fastq_2": x2,
-        }
-    )
+    truth = pd.read_csv(DEMO / "truth" / "16s_composition.tsv", sep="\t", dtype={"otu_id": str})
+    truth = truth[truth.sample_id.isin([f"{p}-16S" for p in PATIENTS])]
+    (x1, x2), (y1, y2) = low_quality_library(reads), cross_talk_library(reads, truth)[0]
+    for patient, unit, r1, r2 in (("X1", "1", x1, x2), ("X2", "1", y1, y2)):
+        rows.append(
+            {
+                "patient_id": patient,
+                "sample_id": f"{patient}-16S",
+                "assay": "16s",
+                "unit": unit,
+                "fastq_1": r1,
+                "fastq_2": r2,
+            }
+        )
     sheet = write_sheet(tmp / "samples.tsv", rows)
     run = tmp / "run"
     res = run_snakemake(run, config={"samples": sheet})
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-4000:]
-    truth = pd.read_csv(DEMO / "truth" / "16s_composition.tsv", sep="\t", dtype={"otu_id": str})
-    truth = truth[truth.sample_id.isin([f"{p}-16S" for p in PATIENTS])]
     return run, truth
 
 
@@ -98,7 +123,7 @@ def test_chimeras_are_removed_not_credited_to_parents(amplicon_run):
     chimeras = set(truth.loc[truth.is_chimera, "amplicon"])
     assert chimeras and not chimeras & set(asv_seqs(run).values())
     tracking = pd.read_csv(run / "results/16s/read_tracking.tsv", sep="\t")
-    demo = tracking[tracking.sample_id != "X1-16S"]
+    demo = tracking[tracking.sample_id.isin([f"{p}-16S" for p in PATIENTS])]
     # 60 of 6,000 pairs per library are chimeric: their reads map to the chimeras
     assert (demo.mapped_to_chimeras >= 50).all() and (demo.mapped_to_chimeras <= 70).all()
     assert ((demo.nonchimeric_fraction > 0.985) & (demo.nonchimeric_fraction < 0.995)).all()
@@ -154,7 +179,7 @@ def test_tree_is_rooted_and_has_every_asv(amplicon_run):
 def test_empty_library_is_an_all_zero_column_with_a_warning(amplicon_run):
     run, _ = amplicon_run
     table = read_tsv(run / "results/16s/asv_table.tsv")
-    assert table.sample_ids == ("P01-16S", "P02-16S", "P03-16S", "X1-16S")
+    assert table.sample_ids == ("P01-16S", "P02-16S", "P03-16S", "X1-16S", "X2-16S")
     assert table.counts[3].sum() == 0 and (table.counts[:3].sum(axis=1) > 5800).all()
     tracking = pd.read_csv(run / "results/16s/read_tracking.tsv", sep="\t").set_index("sample_id")
     x1 = tracking.loc["X1-16S"]
@@ -167,3 +192,55 @@ def test_empty_library_is_an_all_zero_column_with_a_warning(amplicon_run):
     assert "WARNING: X1-16S has no reads in the ASV table" in log
     mqc = run / "results/qc/multiqc/multiqc_report_data/multiqc_holobiont_16s_tracking_table.txt"
     assert set(pd.read_csv(mqc, sep="\t").Sample) == set(tracking.index)
+
+
+def test_only_filtered_reads_are_mapped_and_the_floor_is_applied(amplicon_run):
+    """Mapped reads never exceed the reads that passed the expected-error filter; the X2
+    library's 1-read foreign ASV (cross-talk) is removed by the default floor (2 reads,
+    0.1 %) and reported, its 3-read member (0.7 %) is kept."""
+    run, truth = amplicon_run
+    tracking = pd.read_csv(run / "results/16s/read_tracking.tsv", sep="\t").set_index("sample_id")
+    assert (tracking.mapped_to_asvs + tracking.mapped_to_chimeras <= tracking.filtered).all()
+    floor = pd.read_csv(run / "results/16s/abundance_floor.tsv", sep="\t").set_index("sample_id")
+    assert list(floor.index) == list(tracking.index)
+    assert (floor.min_reads == 2).all() and (floor.min_fraction == 0.001).all()
+    expected = np.maximum(2, np.ceil(0.001 * floor.reads_mapped_to_asvs))
+    assert (floor.floor_reads == expected).all()
+    assert (floor.reads_kept + floor.reads_removed == floor.reads_mapped_to_asvs).all()
+    assert (floor.reads_removed == tracking.removed_by_floor).all()
+    assert (floor.reads_kept == tracking.in_table).all()
+    table = read_tsv(run / "results/16s/asv_table.tsv")
+    for i, sid in enumerate(table.sample_ids):
+        row = table.counts[i]
+        assert row.sum() == floor.loc[sid, "reads_kept"]
+        assert (row[row > 0] >= floor.loc[sid, "floor_reads"]).all(), sid
+    main, other, foreign = cross_talk_library(run.parent / "reads", truth)[1]
+    col = {t: j for j, t in enumerate(table.taxa)}
+    x2 = table.counts[table.sample_ids.index("X2-16S")]
+    assert x2[col[main]] == 400 and x2[col[other]] == 3 and x2[col[foreign]] == 0
+    assert floor.loc["X2-16S", ["asvs_removed", "reads_removed"]].tolist() == [1, 1]
+    assert table.counts[:, col[foreign]].sum() > 0  # still counted in P01
+    log = (run / "logs/16s/table.log").read_text()
+    assert "X2-16S: abundance floor 2 reads" in log and f"{foreign} (1)" in log
+
+
+def test_rank_columns_hold_only_the_confident_lineage(amplicon_run):
+    run, _ = amplicon_run
+    tax = pd.read_csv(run / "results/16s/taxonomy.tsv", sep="\t", keep_default_na=False)
+    assert (tax.sintax_cutoff == 0.8).all()
+    for r in tax.to_dict("records"):
+        ranks = parse_lineage(r["lineage"]) if r["lineage"] != "Unassigned" else {}
+        top = parse_lineage(r["top_hit_unconfident"]) if r["top_hit_unconfident"] else {}
+        for rank in ("domain", "phylum", "class", "order", "family", "genus", "species"):
+            assert r[rank] == ranks.get(rank, ""), (r["asv"], rank)
+            if r[rank]:
+                assert float(r[f"{rank}_confidence"]) >= 0.8 and top[rank] == r[rank]
+
+
+def test_provenance_records_the_sintax_reference(amplicon_run):
+    run, _ = amplicon_run
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    ref = prov["references"]["sintax_16s"]
+    demo_ref = DEMO / "reference" / "16s_sintax.fasta"
+    assert ref["sha256"] == hashlib.sha256(demo_ref.read_bytes()).hexdigest()
+    assert "build" not in ref  # a shipped file: nothing was built

@@ -110,6 +110,21 @@ def test_dry_run_branch(tmp_path, branches, expected, absent):
         assert rule not in counts
 
 
+@pytest.mark.parametrize(("choice", "built"), [("greengenes_13_8", True), ("demo", False)])
+def test_16s_reference_choice(tmp_path, choice, built):
+    """greengenes_13_8 schedules its build (once) into amplicon.sintax_cache; the demo
+    reference (keyword) is used as it is."""
+    sheet = sheet_for(tmp_path, ["16s"])
+    overrides = {"samples": str(sheet), "amplicon": {"sintax_cache": str(tmp_path / "cache")}}
+    if choice:
+        overrides["references"] = {"sintax_16s": choice}
+    res = run_snakemake(tmp_path / "run", "-n", "--quiet", "rules", overrides=overrides)
+    assert res.returncode == 0, res.stderr
+    counts = job_counts(res.stdout)
+    assert counts.get("amplicon_greengenes_reference") == (1 if built else None), counts
+    assert counts.get("amplicon_sintax") == 1
+
+
 def test_validation_can_be_switched_off(tmp_path):
     sheet = sheet_for(tmp_path, ["16s"])
     res = run_snakemake(

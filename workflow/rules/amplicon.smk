@@ -1,6 +1,7 @@
 # Stage 3 -- 16S amplicons: ASVs with vsearch (merge, expected-error filter, UNOISE3, UCHIME3),
-# reads mapped back per sample, SINTAX taxonomy, MAFFT + FastTree tree rooted at its midpoint,
-# and the read tracking of every library. Works on the primer-trimmed reads of the QC stage.
+# filtered reads mapped back per sample and a per-sample abundance floor, SINTAX taxonomy
+# (demo, Greengenes 13_8 built on first use, or the user's database), MAFFT + FastTree tree
+# rooted at its midpoint, and the read tracking of every library. Works on the primer-trimmed reads of the QC stage.
 # A library that loses every read stays in the outputs (all-zero column, status EMPTY).
 
 
@@ -104,8 +105,10 @@ rule amplicon_asvs:
 
 
 rule amplicon_map:
+    # Only reads that passed the expected-error filter are mapped back (as DADA2 counts only
+    # the filtered reads it denoises); merged_uniques.fasta stays for the read tracking.
     input:
-        reads="results/16s/work/{sample}/merged_uniques.fasta",
+        reads="results/16s/work/{sample}/filtered_uniques.fasta",
         database="results/16s/work/mapping_db.fasta",
     output:
         hits="results/16s/work/{sample}/hits.tsv",
@@ -123,15 +126,33 @@ rule amplicon_map:
     params:
         identity=lookup(dpath="amplicon/map_identity", within=config),
     shell:
-        # Best hit of every unique merged read among ASVs and chimeras (exhaustive search).
+        # Best hit of every unique filtered read among ASVs and chimeras (exhaustive search).
         tool_versions("vsearch")
         + "(if [ -s {input.reads} ] && [ -s {input.database} ]; then"
         " vsearch --usearch_global {input.reads} --db {input.database} --id {params.identity}"
         " --strand plus --maxaccepts 0 --maxrejects 0 --maxhits 1 --threads {threads}"
         " --userout {output.hits}.unsorted --userfields query+target"
         " && LC_ALL=C sort {output.hits}.unsorted > {output.hits} && rm {output.hits}.unsorted;"  # thread order
-        " else echo 'No merged reads or no ASVs: nothing to map.'; : > {output.hits}; fi"
+        " else echo 'No filtered reads or no ASVs: nothing to map.'; : > {output.hits}; fi"
         ") > {log} 2>&1"
+
+
+rule amplicon_greengenes_reference:
+    # references.sintax_16s: greengenes_13_8. Built once into amplicon.sintax_cache
+    # (not committed, ~140 MB) with a JSON record of the inputs' and output's SHA-256 and the
+    # package version, checked again by rule provenance.
+    output:
+        fasta=SINTAX_GREENGENES,
+        record=f"{SINTAX_GREENGENES}.json",
+    log:
+        "logs/16s/greengenes_reference.log",
+    conda:
+        "../../envs/greengenes.yaml"
+    resources:
+        mem_mb=2048,
+        runtime=20,
+    script:
+        "../../scripts/amplicon_greengenes_reference.py"
 
 
 rule amplicon_sintax:
@@ -224,6 +245,7 @@ rule amplicon_table:
         taxonomy="results/16s/taxonomy.tsv",
         tracking="results/16s/read_tracking.tsv",
         mqc="results/16s/read_tracking_mqc.tsv",
+        floor="results/16s/abundance_floor.tsv",
     log:
         "logs/16s/table.log",
     conda:
@@ -231,5 +253,9 @@ rule amplicon_table:
     params:
         samples=lambda wc: amplicon_table_records(),
         cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
+        min_reads=lookup(dpath="amplicon/abundance_floor/min_reads", within=config),
+        min_fraction=lookup(
+            dpath="amplicon/abundance_floor/min_fraction", within=config
+        ),
     script:
         "../../scripts/amplicon_table.py"

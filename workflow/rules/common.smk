@@ -424,9 +424,15 @@ def provenance_checks():
 
 
 def get_provenance_input(wildcards):
+    ref = sintax_reference_record()
     return {
         "checks": [c["check"] for c in provenance_checks()],
         "versions": tool_version_files(),
+        "sintax_16s": (
+            [ref["path"]] + ([ref["build_record"]] if ref["build_record"] else [])
+            if ref
+            else []
+        ),
     }
 
 
@@ -637,9 +643,38 @@ if amplicon_samples() and not config["references"].get("sintax_16s"):
     )
 
 
+#: Built-in SINTAX references (config references.sintax_16s), by keyword.
+SINTAX_DEMO = "resources/demo/data/reference/16s_sintax.fasta"
+SINTAX_GREENGENES = (
+    f"{config['amplicon']['sintax_cache']}"
+    "/greengenes_13_8_97_sintax.fasta"
+)
+
+
+def sintax_reference_path():
+    """The SINTAX FASTA of config references.sintax_16s (`demo`, `greengenes_13_8` or a path)."""
+    ref = config["references"]["sintax_16s"]
+    return {"demo": _in_project(SINTAX_DEMO), "greengenes_13_8": SINTAX_GREENGENES}.get(
+        ref, ref
+    )
+
+
 def get_amplicon_sintax_reference(wildcards):
     """SINTAX reference (set whenever the sheet has 16S libraries, see above)."""
-    return config["references"]["sintax_16s"]
+    return sintax_reference_path()
+
+
+def sintax_reference_record():
+    """Provenance of the SINTAX reference: its build record (built-in) or its path (file)."""
+    if not amplicon_samples():
+        return None
+    path = sintax_reference_path()
+    built = path == SINTAX_GREENGENES
+    return {
+        "choice": config["references"]["sintax_16s"],
+        "path": path,
+        "build_record": f"{path}.json" if built else None,
+    }
 
 
 def get_amplicon_denoise_input(wildcards):
@@ -686,6 +721,7 @@ def amplicon_outputs():
             "taxonomy.tsv",
             "tree.nwk",
             "read_tracking.tsv",
+            "abundance_floor.tsv",
         )
     ]
 

@@ -157,6 +157,7 @@ rule provenance:
         "../../envs/python.yaml"
     params:
         checks=lambda wc: provenance_checks(),
+        sintax_16s=lambda wc: sintax_reference_record(),
         snakemake_version=SNAKEMAKE_VERSION,
     script:
         "../../scripts/provenance.py"
