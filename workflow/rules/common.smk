@@ -645,9 +645,8 @@ if amplicon_samples() and not config["references"].get("sintax_16s"):
 
 #: Built-in SINTAX references (config references.sintax_16s), by keyword.
 SINTAX_DEMO = "resources/demo/data/reference/16s_sintax.fasta"
-SINTAX_GREENGENES = (
-    f"{config['amplicon']['sintax_cache']}"
-    "/greengenes_13_8_97_sintax.fasta"
+SINTAX_GREENGENES = os.path.join(
+    config["amplicon"]["sintax_cache"], "greengenes_13_8_97_sintax.fasta"
 )
 
 
@@ -1033,10 +1032,15 @@ def export_outputs():
     """Per-patient exports (export.smk): the HL7 FHIR R4 bundle; with report.compare_with,
     the run diff against that earlier run."""
     out = [f"results/reports/{p}.fhir.json" for p in patients()]
-    return out + (["results/reports/changes.tsv"] if config["report"]["compare_with"] else [])
+    return out + (
+        ["results/reports/changes.tsv"] if config["report"]["compare_with"] else []
+    )
 
 
-if config["report"]["compare_with"] and not Path(config["report"]["compare_with"]).is_dir():
+if (
+    config["report"]["compare_with"]
+    and not Path(config["report"]["compare_with"]).is_dir()
+):
     raise WorkflowError(
         f"config report.compare_with: {config['report']['compare_with']} is not a folder; set "
         "it to an earlier run's folder (or its results/reports), or to null"
