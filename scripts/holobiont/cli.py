@@ -33,6 +33,8 @@ from pathlib import Path
 
 import holobiont
 
+__all__ = ["DELEGATED", "diversity_main", "main"]
+
 #: subcommand -> (module whose ``main(argv, prog=...)`` runs it, one-line description)
 DELEGATED: dict[str, tuple[str, str]] = {
     "pgx": ("holobiont.pgx.__main__", "call PGx diplotypes, phenotypes and guidance from a VCF"),
@@ -113,7 +115,32 @@ def _fmt(value: float) -> str:
 
 
 def diversity_main(argv: Sequence[str] | None = None, prog: str = "holobiont diversity") -> int:
-    """Run ``holobiont diversity``; returns the exit code."""
+    """Run ``holobiont diversity``: alpha and beta diversity of a feature table.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Command-line arguments after ``diversity`` (default: ``sys.argv[1:]``); see
+        ``holobiont diversity --help``.
+    prog : str, optional
+        Program name shown in usage and error messages.
+
+    Returns
+    -------
+    int
+        Exit code: 0 on success, 2 on an error (the message names the file or option to
+        change; nothing is written under its final name).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.tsv").write_text("taxon_id\\ts1\\ts2\\nA\\t1\\t0\\nB\\t3\\t3\\n")
+    >>> diversity_main([str(d / "t.tsv"), "--beta", "braycurtis", "--out", str(d)])
+    0
+    >>> [line.split("\\t") for line in (d / "beta_braycurtis.tsv").read_text().splitlines()]
+    [['sample_id', 's1', 's2'], ['s1', '0.0', '0.14285714285714285'], ['s2', '0.14285714285714285', '0.0']]
+    """
     ap = _diversity_parser(prog)
     args = ap.parse_args(argv)
     if not args.alpha and not args.beta:
@@ -196,7 +223,23 @@ def _runner(command: str) -> Callable[..., int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``holobiont`` console script; returns the exit code."""
+    """Entry point of the ``holobiont`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        ``SUBCOMMAND [ARGS...]`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The subcommand's exit code (0 success; 2 usage error or unknown subcommand).
+
+    Examples
+    --------
+    >>> main(["no-such-command"])
+    2
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = _top_parser()
     if not argv or argv[0].startswith("-"):

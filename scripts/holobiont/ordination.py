@@ -34,6 +34,12 @@ class PCoAResult:
         Share of the total variation explained by each axis.
     ids : tuple of str or None
         Sample IDs of the rows of ``coordinates``, if given.
+
+    Examples
+    --------
+    >>> res = pcoa([[0, 1], [1, 0]], ids=["s1", "s2"])
+    >>> res.ids, res.coordinates.shape, res.proportion_explained.tolist()
+    (('s1', 's2'), (2, 2), [1.0, 0.0])
     """
 
     coordinates: np.ndarray
@@ -59,6 +65,13 @@ class PermanovaResult:
         ``"PERMANOVA"``.
     test_statistic_name : str
         ``"pseudo-F"``.
+
+    Examples
+    --------
+    >>> d = [[0, 1, 5, 5], [1, 0, 5, 5], [5, 5, 0, 1], [5, 5, 1, 0]]
+    >>> res = permanova(d, ["a", "a", "b", "b"], permutations=0)
+    >>> res.test_statistic_name, res.test_statistic, res.p_value
+    ('pseudo-F', 49.0, nan)
     """
 
     test_statistic: float

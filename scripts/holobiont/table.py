@@ -651,7 +651,13 @@ def read_biom(path: str | PathLike, *, sparse: bool = True) -> FeatureTable:
 
     Examples
     --------
-    See :func:`write_biom`.
+    >>> import tempfile, os
+    >>> t = FeatureTable(np.array([[3, 0], [1, 2]]), ("s1", "s2"), ("t1", "t2"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_biom(t, os.path.join(d, "t.biom"))
+    ...     back = read_biom(os.path.join(d, "t.biom"), sparse=False)
+    >>> back.sample_ids, back.counts.tolist()
+    (('s1', 's2'), [[3, 0], [1, 2]])
     """
     import biom
 
@@ -824,6 +830,13 @@ class Rarefied(NamedTuple):
         The kept samples, each with exactly ``depth`` counts.
     dropped : dict of str to int
         Samples whose total was below ``depth``, with their totals (in input order).
+
+    Examples
+    --------
+    >>> t = FeatureTable(np.array([[5, 5], [1, 0]]), ("deep", "shallow"), ("a", "b"))
+    >>> res = rarefy(t, 4, seed=0)
+    >>> res.table.sample_ids, res.table.depths.tolist(), res.dropped
+    (('deep',), [4], {'shallow': 1})
     """
 
     table: FeatureTable
