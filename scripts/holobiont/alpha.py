@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -190,7 +191,11 @@ class _DenseRows:
     def __init__(self, x: np.ndarray) -> None:
         self.x = x
         self.integer = x.dtype.kind in "iu"
-        self.top = int(x.max()) if x.size else 0
+
+    @functools.cached_property
+    def top(self) -> int:
+        """Largest count (one more pass: only the metrics that need it ask)."""
+        return int(self.x.max()) if self.x.size else 0
 
     def count(self, value: float | None = None) -> np.ndarray:
         """Positive entries (``value`` None; validated: no negatives) or entries == value."""
