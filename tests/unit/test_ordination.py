@@ -201,13 +201,14 @@ def test_permanova_statistic_matches_skbio(grouping):
     assert (ours.method_name, ours.test_statistic_name) == ("PERMANOVA", "pseudo-F")
 
 
-def test_permanova_vectorised_within_sum_of_squares():
+@pytest.mark.parametrize("sizes", [[5, 5, 7, 8], [12, 13], [3, 4, 18]])
+def test_permanova_vectorised_within_sum_of_squares(sizes):
     d = braycurtis(6, 25)
     rng = np.random.default_rng(0)
-    codes = np.repeat(np.arange(4), [5, 5, 7, 8])
+    codes = np.repeat(np.arange(len(sizes)), sizes)
     perms = np.array([rng.permutation(codes) for _ in range(37)])
     sizes = np.bincount(codes).astype(float)
-    got = O._s_within_many(d * d, perms, sizes, 4, block_size=200)  # several chunks
+    got = O._s_within_many(d * d, perms, sizes, len(sizes), block_size=200)  # several chunks
     want = [O._s_within(d * d, p, sizes) for p in perms]
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
