@@ -8,7 +8,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export PYTHONPATH := $(CURDIR)/scripts
 SNAKEMAKE := snakemake --cores $(CORES) --printshellcmds --show-failed-logs
 
-.PHONY: demo test install install-test demo-data lint unit workflow-tests bench lock clean
+.PHONY: demo test install install-test demo-data lint unit workflow-tests bench lock clean api-docs
 
 ## demo: install, generate the demo cohort, run the whole pipeline on it
 demo: install demo-data
@@ -38,6 +38,12 @@ lint:
 bench:
 	@bash tools/install.sh --bench
 	python benchmarks/bench_diversity.py
+
+## api-docs: the API reference of the numpy core and the CLI (pdoc, numpydoc) into build/api
+api-docs: install
+	rm -rf build/api
+	python -m pdoc -d numpy -o build/api $$(python -c 'import holobiont; print(*holobiont.API_MODULES)')
+	@echo "API reference: build/api/index.html"
 
 ## lock: re-resolve requirements.in into requirements.lock (needs network to PyPI)
 lock:

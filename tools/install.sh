@@ -99,4 +99,17 @@ if ! .venv/bin/python -c 'import importlib.util, sys; sys.exit(importlib.util.fi
   log "installing pypgx 0.27.0 (data only, --no-deps)"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps pypgx==0.27.0
 fi
+# The holobiont package itself, editable (scripts/holobiont; pyproject.toml's setuptools build),
+# without dependencies: the lock above already pins them. Gives the `holobiont` command and
+# `import holobiont` without PYTHONPATH; the Snakemake shims work either way.
+if ! .venv/bin/python - "$PWD" >/dev/null 2>&1 <<'PY'
+import json, sys
+from importlib.metadata import distribution
+url = json.loads(distribution("holobiont").read_text("direct_url.json"))
+sys.exit(not (url.get("dir_info", {}).get("editable") and url["url"] == "file://" + sys.argv[1]))
+PY
+then
+  log "installing the holobiont package (pip install --no-deps -e .)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+fi
 log "ready: tools on PATH, Python packages in .venv"

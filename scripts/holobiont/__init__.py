@@ -12,6 +12,18 @@ without running Snakemake. Modules:
 - :mod:`holobiont.tree` -- Newick trees as postorder arrays, midpoint rooting.
 - :mod:`holobiont.ordination` -- PCoA and PERMANOVA.
 - :mod:`holobiont.demo` -- the deterministic demo cohort generator.
+- :mod:`holobiont.cli` -- the ``holobiont`` command (``pip install .``; ``python -m holobiont``).
 """
 
 __version__ = "0.1.0"
+
+#: Modules of the API reference (``make api-docs``, pdoc) whose Examples run as doctests
+#: (pyproject.toml ``testpaths``; tests/unit/test_api_docs.py keeps the two lists equal).
+API_MODULES: tuple[str, ...] = (
+    "holobiont.table",
+    "holobiont.alpha",
+    "holobiont.beta",
+    "holobiont.tree",
+    "holobiont.ordination",
+    "holobiont.cli",
+)

@@ -23,7 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TABLE = Path(__file__).resolve().parents[2] / "resources" / "genome_builds" / "primary_contigs.tsv"
+from holobiont._resources import resource_dir
+
+TABLE = resource_dir("genome_builds") / "primary_contigs.tsv"
 
 #: Display names of the builds of the table.
 BUILD_LABELS = {"GRCh38": "GRCh38", "GRCh37": "GRCh37/hg19", "T2T-CHM13": "T2T-CHM13"}

@@ -34,6 +34,12 @@ class PCoAResult:
         Share of the total variation explained by each axis.
     ids : tuple of str or None
         Sample IDs of the rows of ``coordinates``, if given.
+
+    Examples
+    --------
+    >>> res = pcoa([[0, 1], [1, 0]], ids=["s1", "s2"])
+    >>> res.ids, res.coordinates.shape, res.proportion_explained.tolist()
+    (('s1', 's2'), (2, 2), [1.0, 0.0])
     """
 
     coordinates: np.ndarray
@@ -59,6 +65,13 @@ class PermanovaResult:
         ``"PERMANOVA"``.
     test_statistic_name : str
         ``"pseudo-F"``.
+
+    Examples
+    --------
+    >>> d = [[0, 1, 5, 5], [1, 0, 5, 5], [5, 5, 0, 1], [5, 5, 1, 0]]
+    >>> res = permanova(d, ["a", "a", "b", "b"], permutations=0)
+    >>> res.test_statistic_name, res.test_statistic, res.p_value
+    ('pseudo-F', 49.0, nan)
     """
 
     test_statistic: float
@@ -343,20 +356,35 @@ def _s_within(d2: np.ndarray, codes: np.ndarray, sizes: np.ndarray) -> float:
 def _s_within_many(
     d2: np.ndarray, perms: np.ndarray, sizes: np.ndarray, g: int, block_size: int
 ) -> np.ndarray:
-    """s_W of each row of ``perms`` (labels, shape (P, n)) via one-hot products."""
+    """s_W of each row of ``perms`` (labels, shape (P, n)) via one-hot products.
+
+    With :math:`z_k` the indicator of group :math:`k` and :math:`q_k = z_k^T D^{\\circ 2}
+    z_k`, :math:`s_W = \\frac12 \\sum_k q_k / n_k`. One BLAS product gives
+    :math:`Y = D^{\\circ 2} Z` for groups :math:`0..g-2`; the cross terms
+    :math:`z_k^T Y_l` give every :math:`q_k` of those groups and, with the row sums
+    :math:`r`, the last one: :math:`q_{g-1} = 1^T D^{\\circ 2} 1 - 2 \\sum_k r^T z_k +
+    \\sum_{k,l} z_k^T Y_l`.
+    """
     n_perm, n = perms.shape
+    h = g - 1
     row = d2.sum(axis=1)
+    total = float(row.sum())
     inv = 1.0 / sizes
     out = np.empty(n_perm)
-    chunk = max(1, block_size // (n * max(g - 1, 1)))
+    chunk = max(1, block_size // (n * max(h, 1)))
     for p0 in range(0, n_perm, chunk):
         lab = perms[p0 : p0 + chunk]  # (c, n)
         c = lab.shape[0]
-        z = np.zeros((n, c, g - 1))
-        i_idx, p_idx = np.nonzero((lab < g - 1).T)
+        z = np.zeros((n, c, h))
+        i_idx, p_idx = np.nonzero((lab < h).T)
         z[i_idx, p_idx, lab.T[i_idx, p_idx]] = 1.0
-        y = (d2 @ z.reshape(n, c * (g - 1))).reshape(n, c, g - 1)
-        y_full = np.concatenate([y, (row[:, None] - y.sum(axis=2))[:, :, None]], axis=2)
-        mine = np.take_along_axis(y_full, lab.T[:, :, None], axis=2)[:, :, 0]  # (n, c)
-        out[p0 : p0 + c] = (mine * inv[lab.T]).sum(axis=0) / 2.0
+        y = (d2 @ z.reshape(n, c * h)).reshape(n, c, h)
+        cross = np.empty((c, h, h))
+        for k in range(h):
+            for j in range(h):
+                cross[:, k, j] = np.einsum("ip,ip->p", z[:, :, k], y[:, :, j])
+        rz = np.einsum("i,ipk->pk", row, z)  # (c, h)
+        q = np.diagonal(cross, axis1=1, axis2=2)  # (c, h)
+        q_last = total - 2.0 * rz.sum(axis=1) + cross.sum(axis=(1, 2))
+        out[p0 : p0 + c] = (q @ inv[:h] + q_last * inv[h]) / 2.0
     return out

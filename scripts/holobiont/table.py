@@ -651,7 +651,13 @@ def read_biom(path: str | PathLike, *, sparse: bool = True) -> FeatureTable:
 
     Examples
     --------
-    See :func:`write_biom`.
+    >>> import tempfile, os
+    >>> t = FeatureTable(np.array([[3, 0], [1, 2]]), ("s1", "s2"), ("t1", "t2"))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_biom(t, os.path.join(d, "t.biom"))
+    ...     back = read_biom(os.path.join(d, "t.biom"), sparse=False)
+    >>> back.sample_ids, back.counts.tolist()
+    (('s1', 's2'), [[3, 0], [1, 2]])
     """
     import biom
 
@@ -824,6 +830,13 @@ class Rarefied(NamedTuple):
         The kept samples, each with exactly ``depth`` counts.
     dropped : dict of str to int
         Samples whose total was below ``depth``, with their totals (in input order).
+
+    Examples
+    --------
+    >>> t = FeatureTable(np.array([[5, 5], [1, 0]]), ("deep", "shallow"), ("a", "b"))
+    >>> res = rarefy(t, 4, seed=0)
+    >>> res.table.sample_ids, res.table.depths.tolist(), res.dropped
+    (('deep',), [4], {'shallow': 1})
     """
 
     table: FeatureTable
@@ -982,6 +995,11 @@ def multiplicative_replacement(
     [[0.1875, 0.375, 0.375, 0.0625]]
     """
     x, table = _dense_input(data)
+    _check_replacement(x, table, delta)
+    return _multi_replace(x, delta)
+
+
+def _check_replacement(x: np.ndarray, table: FeatureTable | None, delta: float | None) -> None:
     if delta is not None and not (np.isfinite(delta) and delta > 0):
         raise ValueError(f"delta must be a positive finite number, got {delta!r}.")
     totals = x.sum(axis=1)
@@ -991,7 +1009,6 @@ def multiplicative_replacement(
             f"multiplicative replacement needs non-empty samples; all-zero: "
             f"{_label_rows(table, empty)}"
         )
-    return _multi_replace(x, delta)
 
 
 def _multi_replace(x: np.ndarray, delta: float | None) -> np.ndarray:
@@ -1060,7 +1077,9 @@ def clr(
     """
     choose(replacement, CLR_REPLACEMENTS, "replacement")
     if replacement == "multiplicative":
-        positive = multiplicative_replacement(data, delta)
+        x, table = _dense_input(data)
+        _check_replacement(x, table, delta)
+        return _clr_multiplicative(x, delta)
     else:
         x, table = _dense_input(data)
         if replacement == "pseudocount":
@@ -1081,6 +1100,46 @@ def clr(
 def _clr(positive: np.ndarray) -> np.ndarray:
     logs = np.log(positive)
     return logs - logs.mean(axis=1, keepdims=True)
+
+
+_CLR_BLOCK = 1 << 16  # entries per block of rows: the block's temporaries stay in cache
+
+
+def _clr_multiplicative(x: np.ndarray, delta: float | None) -> np.ndarray:
+    """``_clr(_multi_replace(x, delta))`` without forming the replaced table.
+
+    With :math:`N_i` the total, :math:`z_i` the number of zeros of row :math:`i`,
+    :math:`s_i = 1 - z_i \\delta` and :math:`c_i = \\ln(s_i / N_i)`, the log of the replaced
+    value is :math:`\\ln x_{ij} + c_i` for a non-zero count and :math:`\\ln \\delta` for a
+    zero. So logs are taken of the non-zero counts only, and each block of rows is finished
+    while it is in cache: every zero gets its row's constant, every non-zero its log plus
+    another. Equal to the two-step form to rounding (~1e-14).
+    """
+    n, m = x.shape
+    if delta is None:
+        delta = (1.0 / m) ** 2
+    log_delta = float(np.log(delta))
+    out = np.empty((n, m))
+    totals = x.sum(axis=1, dtype=np.float64)
+    step = max(1, _CLR_BLOCK // max(1, m))
+    for r0 in range(0, n, step):
+        r1 = min(n, r0 + step)
+        flat = np.flatnonzero(x[r0:r1] != 0)  # (bool nonzero is the fast one)
+        rows = flat // m
+        logs = np.log(x[r0:r1].ravel()[flat].astype(np.float64, copy=False))
+        nnz = np.bincount(rows, minlength=r1 - r0).astype(np.float64)
+        z = m - nnz
+        scale = 1.0 - z * delta
+        if (scale < 0).any():
+            raise ValueError(
+                "multiplicative replacement created negative proportions; use a smaller delta."
+            )
+        c = np.log(scale / totals[r0:r1])
+        mean = (np.bincount(rows, weights=logs, minlength=r1 - r0) + nnz * c + z * log_delta) / m
+        ob = out[r0:r1]
+        ob[...] = (log_delta - mean)[:, None]
+        ob.ravel()[flat] = logs + (c - mean)[rows]
+    return out
 
 
 # --------------------------------------------------------------------------- collapse, filters

@@ -857,9 +857,9 @@ def write_report(comp: Comparison, prefix: str | os.PathLike) -> dict[str, Path]
     return paths
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m holobiont.vcfcompare") -> int:
     """Compare a query VCF with a truth VCF; print and write SNV / INDEL precision and recall."""
-    ap = argparse.ArgumentParser(prog="python -m holobiont.vcfcompare", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     ap.add_argument("--truth", required=True, help="truth VCF")
     ap.add_argument("--query", required=True, help="query VCF (calls to evaluate)")
     ref = ap.add_mutually_exclusive_group(required=True)

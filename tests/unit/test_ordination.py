@@ -78,6 +78,52 @@ def test_pcoa_matches_skbio_some_axes(kind):
         assert_same_up_to_sign(ours.coordinates, ref.samples.values)
 
 
+def _check_eigenpairs(d, res, tol=1e-9):
+    """Axes of a PCoA are eigenpairs of the Gower matrix, mutually orthogonal, centred."""
+    b = O._gower_centre(np.asarray(d, float))
+    x, lam = res.coordinates, res.eigenvalues
+    np.testing.assert_allclose(b @ x, x * lam, rtol=0, atol=tol * max(lam.max(), 1))
+    np.testing.assert_allclose(x.T @ x, np.diag(lam), rtol=0, atol=tol * max(lam.max(), 1))
+    np.testing.assert_allclose(x.sum(axis=0), 0, atol=tol * max(lam.max(), 1) ** 0.5 * len(x))
+
+
+@pytest.mark.parametrize("n_axes", [10, None])
+def test_pcoa_repeated_eigenvalues_cut_inside_a_multiple_one(n_axes):
+    # orthogonal centred axes of lengths 10, 8, 6, then ten of length 3 and one of 1: the
+    # Gower matrix has eigenvalues 100, 64, 36, 9 (x10), 1, 0...; 10 axes cut the 9s in two
+    rng = np.random.default_rng(3)
+    n = 40
+    q, _ = np.linalg.qr(rng.normal(size=(n, 14)) - rng.normal(size=(n, 14)).mean(axis=0))
+    q -= q.mean(axis=0)
+    q, _ = np.linalg.qr(q)
+    lengths = np.array([10, 8, 6, *[3] * 10, 1], float)
+    pts = q * lengths
+    d = np.sqrt(((pts[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2))
+    res = pcoa(d, n_axes=n_axes)
+    ref = skbio_pcoa(d, n_axes or 0)
+    expected = np.concatenate([lengths**2, np.zeros(n - 14)])[: n_axes or n]
+    np.testing.assert_allclose(res.eigenvalues, expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(res.eigenvalues, ref.eigvals.values, **TOL)
+    np.testing.assert_allclose(res.proportion_explained, ref.proportion_explained.values, **TOL)
+    assert_same_up_to_sign(res.coordinates[:, :3], ref.samples.values[:, :3])  # distinct ones
+    _check_eigenpairs(d, res)
+
+
+def test_pcoa_equal_distance_designs():
+    # a simplex (every distance 1: eigenvalue 1/2, multiplicity n - 1) and two clusters
+    n = 30
+    simplex = np.ones((n, n)) - np.eye(n)
+    groups = np.repeat([0, 1], n // 2)
+    clusters = np.where(groups[:, None] == groups[None, :], 1.0, 3.0) * simplex
+    for d in (simplex, clusters):
+        for k in (1, 10, n):
+            res = pcoa(d, n_axes=k)
+            ref = skbio_pcoa(d, k if k < n else 0)
+            np.testing.assert_allclose(res.eigenvalues, ref.eigvals.values, **TOL)
+            _check_eigenpairs(d, res)
+    np.testing.assert_allclose(pcoa(simplex, n_axes=10).eigenvalues, 0.5, rtol=0, atol=1e-12)
+
+
 def test_pcoa_negative_eigenvalues_and_sign_rule():
     d = braycurtis(3, 40)
     ours = pcoa(d)
@@ -155,13 +201,14 @@ def test_permanova_statistic_matches_skbio(grouping):
     assert (ours.method_name, ours.test_statistic_name) == ("PERMANOVA", "pseudo-F")
 
 
-def test_permanova_vectorised_within_sum_of_squares():
+@pytest.mark.parametrize("sizes", [[5, 5, 7, 8], [12, 13], [3, 4, 18]])
+def test_permanova_vectorised_within_sum_of_squares(sizes):
     d = braycurtis(6, 25)
     rng = np.random.default_rng(0)
-    codes = np.repeat(np.arange(4), [5, 5, 7, 8])
+    codes = np.repeat(np.arange(len(sizes)), sizes)
     perms = np.array([rng.permutation(codes) for _ in range(37)])
     sizes = np.bincount(codes).astype(float)
-    got = O._s_within_many(d * d, perms, sizes, 4, block_size=200)  # several chunks
+    got = O._s_within_many(d * d, perms, sizes, len(sizes), block_size=200)  # several chunks
     want = [O._s_within(d * d, p, sizes) for p in perms]
     np.testing.assert_allclose(got, want, rtol=1e-12)
 

@@ -479,6 +479,19 @@ def test_multiplicative_replacement_and_clr_match_skbio(shape, zero_frac):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.float64])
+def test_clr_across_row_blocks_and_with_delta_matches_skbio(dtype):
+    # 40 x 3000: the blocked kernel (2**16 entries per block) finishes rows in several blocks
+    x = random_counts(11, (40, 3000), 0.9).astype(dtype)
+    x[3] = 0
+    x[3, 7] = 5  # a single non-zero taxon
+    np.testing.assert_allclose(clr(x), sk_clr(sk_multi_replace(x)), **TOL)
+    delta = 1e-7
+    np.testing.assert_allclose(clr(x, delta=delta), sk_clr(sk_multi_replace(x, delta=delta)), **TOL)
+    with pytest.raises(ValueError, match="negative proportions"):
+        clr(x, delta=0.01)
+
+
 def test_clr_hand_values_and_errors():
     # by hand: clr([1, 2, 4]) = ln(x) - mean(ln x) = (-ln 2, 0, ln 2)
     np.testing.assert_allclose(

@@ -9,10 +9,10 @@ from pathlib import Path
 from . import generate as gen
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m holobiont.demo") -> int:
     """Run the demo generator CLI; returns the exit code."""
     ap = argparse.ArgumentParser(
-        prog="python -m holobiont.demo",
+        prog=prog,
         description="Generate the deterministic Holobiont demo cohort (reads, references, truth).",
     )
     ap.add_argument("--out", default="resources/demo/data", help="output directory")

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from holobiont._resources import resource_dir
+
 #: The genes of the demo panel, in output order.
 PANEL_GENES = ("CYP2C19", "CYP2C9", "VKORC1", "SLCO1B1", "DPYD", "TPMT", "NUDT15")
 
@@ -88,7 +90,7 @@ class Gene:
 
 def resources_dir() -> Path:
     """Directory of the committed demo inputs (``<project>/resources/demo``)."""
-    return Path(__file__).resolve().parents[3] / "resources" / "demo"
+    return resource_dir("demo")
 
 
 def _read_tsv(path: Path) -> list[dict[str, str]]:

@@ -10,9 +10,9 @@ from .caller import call_vcf
 from .catalog import DEFAULT_CATALOG
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m holobiont.pgx") -> int:
     """Call star-allele diplotypes, phenotypes and CPIC guidance from one VCF sample."""
-    ap = argparse.ArgumentParser(prog="python -m holobiont.pgx", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     ap.add_argument("vcf")
     ap.add_argument("--sample")
     ap.add_argument("--catalog", default=str(DEFAULT_CATALOG))

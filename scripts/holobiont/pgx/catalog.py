@@ -14,6 +14,8 @@ from functools import cached_property
 from os import PathLike
 from pathlib import Path
 
+from holobiont._resources import resource_dir
+
 __all__ = [
     "CATALOG_FILES",
     "DEFAULT_CATALOG",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 #: The catalog shipped with Holobiont.
-DEFAULT_CATALOG = Path(__file__).resolve().parents[3] / "resources" / "pgx"
+DEFAULT_CATALOG = resource_dir("pgx")
 CATALOG_FILES = (
     "VERSION",
     "SOURCES",

@@ -735,9 +735,9 @@ def write(files: dict[str, str], out: Path) -> None:
     write_text(readme, "# Holobiont PGx catalog\n\n" + section)
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m holobiont.pgx.generate") -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m holobiont.pgx.generate",
+        prog=prog,
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
