@@ -29,6 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "P03-host"
+SLURM_CONF = "/etc/slurm/slurm.conf"  # written by tools/slurm_local.sh
 
 
 def snakemake(workdir: Path, targets, overrides: dict, extra=(), env_extra=None) -> float:
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
             [str(ROOT / "tools/slurm_local.sh"), "start"],
             capture_output=True,
             text=True,
-            env={**os.environ, "SLURM_LOCAL_CPUS": "8"},
+            env={**os.environ, "SLURM_LOCAL_CPUS": "8", "SLURM_CONF": SLURM_CONF},
         )
         if started.returncode != 0:
             raise SystemExit(started.stdout + started.stderr)
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
                 "SLURM (slurm-local profile)",
                 ["--profile", str(ROOT / "workflow/profiles/slurm-local"), "--slurm-logdir",
                  str(logdir)],
-                {},
+                {"SLURM_CONF": SLURM_CONF},
             )
         )  # fmt: skip
     try:
@@ -148,7 +149,11 @@ def main(argv=None) -> int:
             )
     finally:
         if args.slurm and "already up" not in started.stdout:
-            subprocess.run([str(ROOT / "tools/slurm_local.sh"), "stop"], capture_output=True)
+            subprocess.run(
+                [str(ROOT / "tools/slurm_local.sh"), "stop"],
+                capture_output=True,
+                env={**os.environ, "SLURM_CONF": SLURM_CONF},
+            )
     return 0 if all(s for _, _, s in results.values()) else 1
 
 

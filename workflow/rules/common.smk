@@ -625,14 +625,13 @@ def get_call_variants_chunk_runtime(wildcards):
 
 
 def get_call_variants_gather_input(wildcards):
-    chunks = chunks_of(wildcards.sample)
+    """Every chunk's VCF and gVCF (BCF), in chunk order."""
     base = f"results/host/vcf/chunks/{wildcards.sample}"
-    return {
-        "vcfs": [f"{base}/{c}.bcf" for c in chunks],
-        "gvcfs": [f"{base}/{c}.g.bcf" for c in chunks],
-        "fasta": HOST_FASTA,
-        "fai": HOST_FAI,
-    }
+    return [
+        f"{base}/{c}.{kind}.bcf"
+        for c in chunks_of(wildcards.sample)
+        for kind in ("vcf", "g")
+    ]
 
 
 def host_outputs():

@@ -137,7 +137,7 @@ rule call_variants_chunk:
     input:
         unpack(get_call_variants_input),
     output:
-        vcf=temp("results/host/vcf/chunks/{sample}/{chunk}.bcf"),
+        vcf=temp("results/host/vcf/chunks/{sample}/{chunk}.vcf.bcf"),
         gvcf=temp("results/host/vcf/chunks/{sample}/{chunk}.g.bcf"),
     log:
         "logs/host/call_variants/{sample}.{chunk}.log",
@@ -181,7 +181,11 @@ rule call_variants_chunk:
 # Gather: the chunks in order, sorted (left-aligned indels may move before a chunk's start).
 rule call_variants:
     input:
-        unpack(get_call_variants_gather_input),
+        # named, not unpacked: while the chunk plan is still to be made (a dry-run),
+        # Snakemake puts the checkpoint's output in place of this one input
+        chunks=get_call_variants_gather_input,
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
     output:
         vcf="results/host/vcf/{sample}.vcf.gz",
         tbi="results/host/vcf/{sample}.vcf.gz.tbi",
@@ -200,13 +204,15 @@ rule call_variants:
         mem_mb=2000,
         runtime=sized(10, 1 / 20),
     params:
+        vcfs=lambda wc, input: [f for f in input.chunks if f.endswith(".vcf.bcf")],
+        gvcfs=lambda wc, input: [f for f in input.chunks if f.endswith(".g.bcf")],
         sort_mem="1500M",
     shell:
         tool_versions("bcftools", "tabix")
-        + "(bcftools concat --no-version -Ou {input.vcfs}"
+        + "(bcftools concat --no-version -Ou {params.vcfs}"
         " | bcftools sort -m {params.sort_mem} -T {resources.tmpdir}/{wildcards.sample}.vcf.sort -Oz -o {output.vcf}"
         " && tabix -p vcf {output.vcf}"
-        " && bcftools concat --no-version -Ou {input.gvcfs}"
+        " && bcftools concat --no-version -Ou {params.gvcfs}"
         " | bcftools sort -m {params.sort_mem} -T {resources.tmpdir}/{wildcards.sample}.gvcf.sort -Oz -o {output.gvcf}"
         " && tabix -p vcf {output.gvcf}"
         " && bcftools stats -F {input.fasta} -s - {output.vcf} > {output.stats}) 2> {log}"
