@@ -9,6 +9,8 @@ log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
 results = identity_table(
     stool={s: tuple(v) for s, v in snakemake.params.stool.items()},
     host_vcfs=snakemake.params.host,
+    host_gvcfs=snakemake.params.host_gvcfs,
+    min_depth=snakemake.params.min_depth,
     out=snakemake.output[0],
     min_mapq=snakemake.params.min_mapq,
     min_baseq=snakemake.params.min_baseq,

@@ -72,7 +72,8 @@ def dry_run_cluster_threads(tmp_path_factory):
         ("amplicon_map", 4 * 1024, 1024 // 2),
         # 1,000 + a 768 MiB samtools sort buffer per thread (2 threads: --cores 2)
         ("shotgun_split_host", 1000 + 2 * 768, 1024 // 20),
-        ("call_variants", 2000, 1024 // 2),
+        ("call_variants_chunk", 2000, 1024 // 2),
+        ("call_variants", 2000, 1024 // 20),  # the gather: concat and sort
         # base 4,000 + reads + the index loaded into memory + per thread: the sort buffer and
         # minimap2's working memory (align_host), minimap2's (shotgun_host_align)
         ("align_host", 4000 + 1024 + 100 + 2 * (768 + 256), 1024 // 5),

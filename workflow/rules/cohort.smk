@@ -105,6 +105,8 @@ rule identity_check:
     params:
         stool=lambda wc: identity_stool(),
         host=lambda wc: identity_host_vcfs(),
+        host_gvcfs=lambda wc: identity_host_gvcfs(),
+        min_depth=lookup(dpath="host/gvcf_min_depth", within=config),
         min_mapq=lookup(dpath="host/min_mapq", within=config),
         min_baseq=lookup(dpath="host/min_baseq", within=config),
     script:

@@ -492,6 +492,8 @@ def tool_version_files():
         once.append("minimap2_index")
     if host_samples() and HOST_ALIGNER == "bwa":
         once.append("bwa_index")
+    if host_samples() and config["host"]["cohort_vcf"]:
+        once.append("host_cohort_vcf")
     if shotgun_samples() and not SHOTGUN["kraken2_db"]:
         once.append("kraken2_build_db")
     if amplicon_samples():
@@ -570,6 +572,24 @@ def get_pharmcat_vcf_sites(wildcards):
     return f"results/host/pgx/{wildcards.sample}.{suffix}.vcf.gz"
 
 
+# --- scattered calling (host_wgs): reference chunks planned by checkpoint host_chunks ---
+from holobiont.scatter import read_plan  # noqa: E402
+
+HOST_CHUNK_PLAN = "results/host/chunks/plan.tsv"
+
+
+def scattered(sample):
+    """host_wgs samples are called per reference chunk unless host.scatter.chunks is 1."""
+    return assay_of(sample) == "host_wgs" and config["host"]["scatter"]["chunks"] != 1
+
+
+def chunks_of(sample):
+    """Chunk IDs of a sample: the plan's for scattered WGS, else the single chunk "all"."""
+    if not scattered(sample):
+        return ["all"]
+    return list(read_plan(checkpoints.host_chunks.get().output[0]))
+
+
 def get_call_variants_input(wildcards):
     inputs = {
         "bam": f"results/host/bam/{wildcards.sample}.bam",
@@ -579,11 +599,58 @@ def get_call_variants_input(wildcards):
     }
     if uses_targets(wildcards.sample):
         inputs["targets"] = config["references"]["targets_bed"]
+    if wildcards.get("chunk", "all") != "all":
+        inputs["plan"] = HOST_CHUNK_PLAN
     return inputs
 
 
-def get_call_variants_targets(wildcards, input):
-    return f"-T {input.targets}" if uses_targets(wildcards.sample) else ""
+def get_call_variants_regions(wildcards, input):
+    """mpileup's region arguments: the targets (panel, WES), the chunk's regions (scattered
+    WGS, written from the plan to a file in the job's tmpdir) or none (the whole genome).
+    """
+    if uses_targets(wildcards.sample):
+        return f"-T {input.targets}"
+    if wildcards.chunk == "all":
+        return ""
+    plan = read_plan(input.plan)
+    if wildcards.chunk not in plan:
+        raise WorkflowError(
+            f"{input.plan} has no chunk {wildcards.chunk}: delete results/host/vcf/chunks"
+            " and rerun (the plan changed)"
+        )
+    if len(plan) == 1:  # one chunk: the whole genome, as an unscattered run
+        return ""
+    return "-R $regions"
+
+
+def get_call_variants_write_regions(wildcards, input):
+    """Shell writing a scattered chunk's regions to $regions (bcftools -R: 1-based)."""
+    if uses_targets(wildcards.sample) or "-R" not in get_call_variants_regions(
+        wildcards, input
+    ):
+        return ""
+    rows = " ".join(
+        f"{shlex.quote(c)} {s} {e}"
+        for c, s, e in read_plan(input.plan)[wildcards.chunk]
+    )
+    return f"printf '%s\\t%s\\t%s\\n' {rows} > $regions;"
+
+
+def get_call_variants_chunk_runtime(wildcards):
+    """Minutes of a calling job: 1 per 2 MiB of raw reads for the whole genome (at least 20),
+    shared evenly by the chunks of a scattered sample."""
+    n = 1 if wildcards.chunk == "all" else len(chunks_of(wildcards.sample))
+    return max(20, int(reads_mb(wildcards.sample) / 2 / n))
+
+
+def get_call_variants_gather_input(wildcards):
+    """Every chunk's VCF and gVCF (BCF), in chunk order."""
+    base = f"results/host/vcf/chunks/{wildcards.sample}"
+    return [
+        f"{base}/{c}.{kind}.bcf"
+        for c in chunks_of(wildcards.sample)
+        for kind in ("vcf", "g")
+    ]
 
 
 def host_outputs():
@@ -591,11 +658,14 @@ def host_outputs():
     for s in host_samples():
         out += [
             f"results/host/vcf/{s}.vcf.gz",
+            f"results/host/gvcf/{s}.g.vcf.gz",
             f"results/host/pgx/{s}.pharmcat.vcf.gz",
             f"results/host/pgx/{s}.pgx.tsv",
             f"results/host/pgx/{s}.pgx.json",
             f"results/host/coverage/{s}.pgx_coverage.tsv",
         ]
+    if host_samples() and config["host"]["cohort_vcf"]:
+        out.append("results/host/cohort/host_cohort.g.vcf.gz")
     return out
 
 
@@ -901,10 +971,16 @@ def identity_host_vcfs():
     return {patient_of(s): f"results/host/vcf/{s}.vcf.gz" for s in host_samples()}
 
 
+def identity_host_gvcfs():
+    """Patient -> gVCF: which sites the host library measured (hom-ref blocks with depth)."""
+    return {patient_of(s): f"results/host/gvcf/{s}.g.vcf.gz" for s in host_samples()}
+
+
 def get_identity_input(wildcards):
     return {
         "bams": [v[1] for v in identity_stool().values()],
         "vcfs": list(identity_host_vcfs().values()),
+        "gvcfs": list(identity_host_gvcfs().values()),
     }
 
 

@@ -110,13 +110,88 @@ rule align_host:
         ") 2> {log}"
 
 
-rule call_variants:
+checkpoint host_chunks:
+    input:
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+        genes=f"{config['references']['pgx_catalog']}/genes.tsv",
+        # nothing is planned on a reference of the wrong build
+        reference_check="results/host/reference_check.json",
+    output:
+        "results/host/chunks/plan.tsv",
+    log:
+        "logs/host/chunks.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        chunks=lookup(dpath="host/scatter/chunks", within=config),
+        chunk_mb=lookup(dpath="host/scatter/chunk_mb", within=config),
+    script:
+        "../../scripts/host_chunks.py"
+
+
+# One job per reference chunk (host_wgs, scattered) or per sample (chunk "all": panel, WES and
+# unscattered WGS). One mpileup feeds two callers: the variant calls (-v) and the gVCF (every
+# covered site, hom-ref sites in blocks by depth band), through a named pipe.
+rule call_variants_chunk:
     input:
         unpack(get_call_variants_input),
     output:
+        vcf=temp("results/host/vcf/chunks/{sample}/{chunk}.vcf.bcf"),
+        gvcf=temp("results/host/vcf/chunks/{sample}/{chunk}.g.bcf"),
+    log:
+        "logs/host/call_variants/{sample}.{chunk}.log",
+    benchmark:
+        "logs/benchmarks/call_variants_chunk/{sample}.{chunk}.tsv"
+    conda:
+        "../../envs/bcftools.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=get_call_variants_chunk_runtime,
+    params:
+        regions=get_call_variants_regions,
+        write_regions=get_call_variants_write_regions,
+        mapq=lookup(dpath="host/min_mapq", within=config),
+        baseq=lookup(dpath="host/min_baseq", within=config),
+        max_depth=lookup(dpath="host/max_depth", within=config),
+        prior=lookup(dpath="host/call_prior", within=config),
+        extra=lookup(dpath="host/mpileup_extra", within=config),
+        filter=lookup(dpath="host/filter", within=config),
+        gvcf_bands=lambda wc: f"1,{config['host']['gvcf_min_depth']}",
+        # REF/ALT upper case (a soft-masked reference gives 'a' > 'aCT')
+        upper=r"""awk 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } { $4 = toupper($4); $5 = toupper($5); print }'""",
+    shell:
+        "(fifo=$(mktemp -u -p {resources.tmpdir} call_variants.XXXXXX); mkfifo $fifo;"
+        " regions=$fifo.regions; trap 'rm -f $fifo $regions' EXIT; {params.write_regions}"
+        " {{ bcftools call --no-version -m -g {params.gvcf_bands} -P {params.prior} -Ov < $fifo"
+        " | {params.upper}"
+        " | bcftools norm --no-version -f {input.fasta} --check-ref e -Ob -o {output.gvcf}; }} &"
+        " gvcf_pid=$!;"
+        " bcftools mpileup --no-version -f {input.fasta} {params.regions} -a FORMAT/AD,FORMAT/DP {params.extra}"
+        " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
+        " | tee $fifo"
+        " | bcftools call --no-version -m -v -P {params.prior} -Ov"
+        " | {params.upper}"
+        # split, left-align and stop on a REF that disagrees with the FASTA (--check-ref e)
+        " | bcftools norm --no-version -f {input.fasta} --check-ref e -m -any -Ou"
+        " | bcftools filter --no-version -s LowQual -e '{params.filter}' -Ob -o {output.vcf};"
+        " wait $gvcf_pid) 2> {log}"
+
+
+# Gather: the chunks in order, sorted (left-aligned indels may move before a chunk's start).
+rule call_variants:
+    input:
+        # named, not unpacked: while the chunk plan is still to be made (a dry-run),
+        # Snakemake puts the checkpoint's output in place of this one input
+        chunks=get_call_variants_gather_input,
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+    output:
         vcf="results/host/vcf/{sample}.vcf.gz",
         tbi="results/host/vcf/{sample}.vcf.gz.tbi",
-        # bcftools stats of the VCF (MultiQC), written by the calling job itself
+        gvcf="results/host/gvcf/{sample}.g.vcf.gz",
+        gtbi="results/host/gvcf/{sample}.g.vcf.gz.tbi",
+        # bcftools stats of the VCF (MultiQC), written by the gathering job
         stats="results/host/stats/{sample}.bcftools_stats.txt",
         versions=f"{VERSIONS}/call_variants/{{sample}}.yml",
     log:
@@ -127,27 +202,43 @@ rule call_variants:
         "../../envs/bcftools.yaml"
     resources:
         mem_mb=2000,
-        runtime=sized(20, 1 / 2),
+        runtime=sized(10, 1 / 20),
     params:
-        targets=get_call_variants_targets,
-        mapq=lookup(dpath="host/min_mapq", within=config),
-        baseq=lookup(dpath="host/min_baseq", within=config),
-        max_depth=lookup(dpath="host/max_depth", within=config),
-        prior=lookup(dpath="host/call_prior", within=config),
-        extra=lookup(dpath="host/mpileup_extra", within=config),
-        filter=lookup(dpath="host/filter", within=config),
+        vcfs=lambda wc, input: [f for f in input.chunks if f.endswith(".vcf.bcf")],
+        gvcfs=lambda wc, input: [f for f in input.chunks if f.endswith(".g.bcf")],
+        sort_mem="1500M",
     shell:
         tool_versions("bcftools", "tabix")
-        + "(bcftools mpileup --no-version -f {input.fasta} {params.targets} -a FORMAT/AD,FORMAT/DP {params.extra}"
-        " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -v -P {params.prior} -Ov"
-        # REF/ALT upper case (a soft-masked reference gives 'a' > 'aCT'), then split,
-        # left-align and stop on a REF that disagrees with the FASTA (--check-ref e)
-        " | awk 'BEGIN {{ FS = OFS = \"\\t\" }} /^#/ {{ print; next }} {{ $4 = toupper($4); $5 = toupper($5); print }}'"
-        " | bcftools norm --no-version -f {input.fasta} --check-ref e -m -any -Ou"
-        " | bcftools filter --no-version -s LowQual -e '{params.filter}' -Oz -o {output.vcf}"
+        + "(bcftools concat --no-version -Ou {params.vcfs}"
+        " | bcftools sort -m {params.sort_mem} -T {resources.tmpdir}/{wildcards.sample}.vcf.sort -Oz -o {output.vcf}"
         " && tabix -p vcf {output.vcf}"
+        " && bcftools concat --no-version -Ou {params.gvcfs}"
+        " | bcftools sort -m {params.sort_mem} -T {resources.tmpdir}/{wildcards.sample}.gvcf.sort -Oz -o {output.gvcf}"
+        " && tabix -p vcf {output.gvcf}"
         " && bcftools stats -F {input.fasta} -s - {output.vcf} > {output.stats}) 2> {log}"
+
+
+# Optional cohort VCF (host.cohort_vcf): every host sample's gVCF merged, one column each.
+rule host_cohort_vcf:
+    input:
+        gvcfs=lambda wc: [f"results/host/gvcf/{s}.g.vcf.gz" for s in host_samples()],
+        fasta=HOST_FASTA,
+        fai=HOST_FAI,
+    output:
+        vcf="results/host/cohort/host_cohort.g.vcf.gz",
+        tbi="results/host/cohort/host_cohort.g.vcf.gz.tbi",
+        versions=f"{VERSIONS}/host_cohort_vcf.yml",
+    log:
+        "logs/host/cohort_vcf.log",
+    conda:
+        "../../envs/bcftools.yaml"
+    resources:
+        mem_mb=4000,
+    shell:
+        tool_versions("bcftools", "tabix")
+        + "(bcftools merge --no-version --gvcf {input.fasta} --force-samples"
+        " -Oz -o {output.vcf}.tmp.vcf.gz {input.gvcfs}"
+        " && mv {output.vcf}.tmp.vcf.gz {output.vcf} && tabix -p vcf {output.vcf}) 2> {log}"
 
 
 rule pgx_positions:

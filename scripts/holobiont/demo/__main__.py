@@ -44,6 +44,16 @@ def main(argv: list[str] | None = None, prog: str = "python -m holobiont.demo") 
         metavar="PYPGX_DATA_DIR",
         help="maintainers: rebuild resources/demo/pgx_*.tsv from pypgx/api/data and exit",
     )
+    ap.add_argument(
+        "--large-wgs-flank",
+        type=int,
+        metavar="BASES",
+        help="benchmarks: write only one larger WGS-like host sample into --out, its sequence "
+        "windows widened by BASES on each side of the PGx targets (holobiont.demo.large_wgs)",
+    )
+    ap.add_argument(
+        "--large-wgs-coverage", type=float, default=30.0, help="with --large-wgs-flank: fold"
+    )
     ap.add_argument("-q", "--quiet", action="store_true")
     args = ap.parse_args(argv)
 
@@ -54,6 +64,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m holobiont.demo") 
         print("wrote resources/demo/pgx_sites.tsv, pgx_alleles.tsv, pgx_genes.tsv")
         return 0
     out = Path(args.out)
+    if args.large_wgs_flank is not None:
+        from .large_wgs import generate_large_wgs
+
+        info = generate_large_wgs(
+            out, flank=args.large_wgs_flank, coverage=args.large_wgs_coverage, seed=args.seed
+        )
+        print(f"{out}: {info['reference_sequence_bases']} bases of sequence, {info['pairs']} pairs")
+        return 0
     if args.check:
         problems = gen.check(out, args.manifest)
         if problems:
