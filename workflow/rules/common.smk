@@ -323,23 +323,9 @@ def staged_reads(tool):
 
 
 def get_fastp_trimming(wildcards):
-    """fastp filter / trimming options of one unit (adapters are trimmed in every case).
-
-    Host libraries get adapter trimming only by default (``qc.fastp.host_trimming:
-    adapters``): quality trimming and the length cut removed 9 % of real GIAB reads and all
-    simulated MiSeq reads, and the aligner soft-clips poor ends anyway; only reads that
-    adapter trimming left shorter than ``host_length_required`` (adapter dimers) are dropped.
-    ``host_trimming: quality`` applies the shotgun settings to host libraries too.
-    """
-    fp = config["qc"]["fastp"]
-    if assay_of(wildcards.sample) in HOST_ASSAYS and fp["host_trimming"] == "adapters":
-        return f"--disable_quality_filtering --length_required {fp['host_length_required']}"
-    return (
-        f"--qualified_quality_phred {fp['qualified_quality']}"
-        f" --unqualified_percent_limit {fp['unqualified_percent_limit']} --cut_right"
-        f" --cut_right_mean_quality {fp['cut_right_mean_quality']}"
-        f" --length_required {fp['length_required']}"
-    )
+    """fastp adapter / filter / trimming options of one unit (holobiont.qc.fastp_options)."""
+    host = assay_of(wildcards.sample) in HOST_ASSAYS
+    return fastp_options(config["qc"]["fastp"], host=host)
 
 
 def get_merge_units_input(wildcards):
@@ -677,6 +663,7 @@ def amplicon_outputs():
 
 # --- shotgun stage ---
 from holobiont.bracken import kmer_distrib_name  # noqa: E402
+from holobiont.qc import fastp_options  # noqa: E402
 from holobiont.shotgun import KRAKEN2_DB_FILES, genome_files  # noqa: E402
 from holobiont.shotgun import config_problems  # noqa: E402
 
