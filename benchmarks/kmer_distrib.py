@@ -8,7 +8,8 @@ the work directory. Bracken is built from ``../shared/tools/bracken`` (``make -C
 g++). Both builders get the same read length, threads and database; ``bracken-build`` is run
 from scratch each time (its ``database.kraken`` removed). The two files are compared on their
 integers (every ``genome:mapped:total`` triple); the script prints both wall times and their
-ratio, and exits 1 if the files differ.
+ratio, the CPU seconds (user + system, children included) and their ratio (the fairer figure on
+a shared machine), the best of ``--repeats`` runs, and exits 1 if the files differ.
 
 Usage::
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -117,17 +119,27 @@ def main(argv: list[str] | None = None) -> int:
     tool = build_bracken(args.workdir)
     ours_path = args.workdir / f"ours{args.read_length}.kmer_distrib"
     times = {"holobiont": [], "bracken-build": []}
+    cpu = {"holobiont": [], "bracken-build": []}
+
+    def cpu_now() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
     for _ in range(args.repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_now()
         theirs_path = run_bracken_build(tool, db, lib, args.read_length, args.threads)
         times["bracken-build"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
+        cpu["bracken-build"].append(cpu_now() - c0)
+        t0, c0 = time.perf_counter(), cpu_now()
         stats = build_kmer_distrib(
             lib, db, ours_path, read_length=args.read_length, threads=args.threads
         )
         times["holobiont"].append(time.perf_counter() - t0)
+        cpu["holobiont"].append(cpu_now() - c0)
     same = triples(ours_path) == triples(theirs_path)
     best = {k: min(v) for k, v in times.items()}
+    best_cpu = {k: min(v) for k, v in cpu.items()}
     result = {
         "database": "shotgun_mock15 (15 RefSeq genomes)",
         "library_bp": lib.stat().st_size,
@@ -135,13 +147,18 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads,
         "windows": stats["windows"],
         "seconds": best,
+        "cpu_seconds": best_cpu,
         "ratio_ours_over_bracken_build": best["holobiont"] / best["bracken-build"],
+        "cpu_ratio_ours_over_bracken_build": best_cpu["holobiont"] / best_cpu["bracken-build"],
+        "load_average_1min": os.getloadavg()[0],
         "identical_content": same,
     }
     print(
         f"kmer_distrib L={args.read_length}, {args.threads} threads, {stats['windows']:,} windows: "
         f"holobiont {best['holobiont']:.1f} s, bracken-build {best['bracken-build']:.1f} s, "
-        f"ratio {result['ratio_ours_over_bracken_build']:.2f}; "
+        f"ratio {result['ratio_ours_over_bracken_build']:.2f} (CPU {best_cpu['holobiont']:.1f} s "
+        f"vs {best_cpu['bracken-build']:.1f} s, ratio "
+        f"{result['cpu_ratio_ours_over_bracken_build']:.2f}; load {result['load_average_1min']:.1f}); "
         f"same content: {'yes' if same else 'NO'}"
     )
     if args.json:

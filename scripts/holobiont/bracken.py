@@ -793,7 +793,8 @@ def classify_windows(
         e_all = q_all + 1
     else:
         bounds = starts[1:]
-        q_all = np.unique(np.clip(np.concatenate([[0], bounds - window + 1, bounds]), 0, nwin - 1))
+        q_all = np.sort(np.clip(np.concatenate([[0], bounds - window + 1, bounds]), 0, nwin - 1))
+        q_all = q_all[np.concatenate([[True], q_all[1:] != q_all[:-1]])]  # (np.unique: slower)
         e_all = np.append(q_all[1:], nwin)
     for a in range(0, len(q_all), chunk):
         q, e = q_all[a : a + chunk], e_all[a : a + chunk]
@@ -819,10 +820,39 @@ def classify_windows(
         col = np.cumsum(hit) * hit  # local taxon index -> row of on_path0 (0: no hit)
         lead = col[inv[np.searchsorted(ls, q + window - 1, "right") - 1]]
         trail = col[inv[np.searchsorted(ls, q, "right") - 1]]
-        slope = on_path0[lead] - on_path0[trail]  # -1, 0, +1 per taxon
         present = hits > 0
+        if not required:
+            # fast path: a segment with hits of one taxon only (or none) is that taxon (or 0)
+            npresent = present.sum(axis=1)
+            easy = npresent <= 1
+            if easy.any():
+                easy_calls = np.where(npresent[easy] == 1, hit_taxa[present[easy].argmax(1)], 0)
+                _add_calls(out, easy_calls, _windows_in(q[easy], e[easy], step))
+                keep = ~easy
+                q, e, hits, present = q[keep], e[keep], hits[keep], present[keep]
+                lead, trail = lead[keep], trail[keep]
+                if not len(q):
+                    continue
+        slope = on_path0[lead] - on_path0[trail]  # -1, 0, +1 per taxon
         score0 = np.where(present, hits @ on_path, -1)
         length = e - q
+        if not required:
+            # the same taxa on top at both ends of a segment are on top all along (a line
+            # below the top at both ends is below it in between): one call for the segment
+            score_end = np.where(present, score0 + (length - 1)[:, None] * slope, -1)
+            tied0 = score0 == score0.max(axis=1, keepdims=True)
+            same = (tied0 == (score_end == score_end.max(axis=1, keepdims=True))).all(axis=1)
+            if same.any():
+                t0, ntied0 = tied0[same], tied0[same].sum(axis=1)
+                calls0 = hit_taxa[t0.argmax(axis=1)]
+                for i in np.flatnonzero(ntied0 > 1):
+                    calls0[i] = lineages.lca(tuple(int(t) for t in hit_taxa[t0[i]]))
+                _add_calls(out, calls0, _windows_in(q[same], e[same], step))
+                keep = ~same
+                q, e, hits, present = q[keep], e[keep], hits[keep], present[keep]
+                slope, score0, length = slope[keep], score0[keep], length[keep]
+                if not len(q):
+                    continue
         # best score of each slope group (+1, 0, -1) at the segment start; absent: very low
         low = -(4 * (window + int(length.max())) + 8)
         group_best = np.stack(
@@ -847,12 +877,10 @@ def classify_windows(
         # taxa tied at the top at each point: the best of every slope group that reaches it
         group_of = 1 - slope  # slope +1 -> group 0, 0 -> 1, -1 -> 2
         best_in_group = present & (score0 == np.take_along_axis(group_best, group_of, axis=1))
-        reaches = np.take_along_axis(
-            (values == top) & (group_best[:, None, :] > low),
-            np.broadcast_to(group_of[:, None, :], (len(q), points.shape[1], len(hit_taxa))),
-            axis=2,
-        )
-        tied = reaches & best_in_group[:, None, :]
+        at_top = (values == top) & (group_best[:, None, :] > low)  # per point and group
+        tied = np.zeros((len(q), points.shape[1], len(hit_taxa)), dtype=bool)
+        for g in range(3):
+            tied |= at_top[:, :, g, None] & (best_in_group & (group_of == g))[:, None, :]
         ntied = tied.sum(axis=2)
         calls = np.where(ntied > 0, hit_taxa[np.argmax(tied, axis=2)], 0)
         for i, j in zip(*np.nonzero(ntied > 1), strict=True):
@@ -860,12 +888,17 @@ def classify_windows(
         if required:
             calls[:, 0] = _apply_confidence(calls[:, 0], hits, hit_taxa, anc, required, lineages)
             calls, nwindows = calls[:, :1], np.ones((len(q), 1), np.int64)
-        called, where = np.unique(calls.ravel(), return_inverse=True)
-        got = np.bincount(where, weights=nwindows.ravel())
-        for taxid, c in zip(called, got, strict=True):
-            if c:
-                out[int(taxid)] += int(c)
+        _add_calls(out, calls.ravel(), nwindows.ravel())
     return out
+
+
+def _add_calls(out: Counter[int], calls: np.ndarray, windows: np.ndarray) -> None:
+    """Add `windows` windows to the count of each call."""
+    called, where = np.unique(calls, return_inverse=True)
+    got = np.bincount(where, weights=windows)
+    for taxid, c in zip(called, got, strict=True):
+        if c:
+            out[int(taxid)] += int(c)
 
 
 def _windows_in(lo: np.ndarray, hi: np.ndarray, step: int) -> np.ndarray:

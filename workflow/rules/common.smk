@@ -467,6 +467,9 @@ def tool_version_files():
         once.append("bwa_index")
     if shotgun_samples() and not SHOTGUN["kraken2_db"]:
         once.append("kraken2_build_db")
+    if gene_evidence_configured():
+        once.append("diamond_makedb")
+        files += [f"{VERSIONS}/diamond_blastx/{s}.yml" for s in shotgun_samples()]
     if amplicon_samples():
         once += [
             "amplicon_denoise",
@@ -712,6 +715,8 @@ def reference_files():
             files += [build["seqid2taxid"]] if build["seqid2taxid"] else []
         if SHOTGUN["bracken"]["kmer_distrib"]:
             files.append(SHOTGUN["bracken"]["kmer_distrib"])
+        if SHOTGUN["genes"]["proteins"]:
+            files.append(SHOTGUN["genes"]["proteins"])
     return [f for f in files if os.path.isfile(f)]
 
 
@@ -796,6 +801,31 @@ def get_shotgun_profile_input(wildcards):
     }
 
 
+# --- gene-level evidence (shotgun; genes.smk) ---
+GENES = SHOTGUN["genes"]
+GENES["proteins"] = _in_project(GENES["proteins"])
+if shotgun_samples() and GENES["proteins"] and not os.path.isfile(GENES["proteins"]):
+    raise WorkflowError(
+        f"config shotgun.genes.proteins: {GENES['proteins']} is not a file; set it to a "
+        'protein FASTA (README: "Gene-level evidence") or to "" (gene evidence is then '
+        "reported as not measured)."
+    )
+
+
+def gene_evidence_configured():
+    return bool(shotgun_samples() and GENES["proteins"])
+
+
+def get_gene_abundance_input(wildcards):
+    return {
+        "reference": "results/shotgun/genes/reference.tsv",
+        "hits": [f"results/shotgun/genes/{s}.diamond.tsv" for s in shotgun_samples()],
+        "host_counts": [
+            f"results/shotgun/host/{s}.host_fraction.tsv" for s in shotgun_samples()
+        ],
+    }
+
+
 def shotgun_outputs():
     if not shotgun_samples():
         return []
@@ -808,15 +838,23 @@ def shotgun_outputs():
             f"human/{s}.bam.bai",
         )
     ]
-    return per_sample + [
-        f"results/shotgun/{name}"
-        for name in (
-            "host_fraction.tsv",
-            "species_reads.tsv",
-            "species_reads.biom",
-            "species_relative.tsv",
+    return (
+        per_sample
+        + [
+            f"results/shotgun/{name}"
+            for name in (
+                "host_fraction.tsv",
+                "species_reads.tsv",
+                "species_reads.biom",
+                "species_relative.tsv",
+            )
+        ]
+        + (
+            ["results/shotgun/genes/gene_abundance.tsv"]
+            if gene_evidence_configured()
+            else []
         )
-    ]
+    )
 
 
 # --- cohort stage ---
@@ -943,6 +981,8 @@ def get_patient_report_input(wildcards):
             inputs[f"div_{assay}"] = _diversity_inputs(assay)
     if _patient_sample(p, ("shotgun",)):
         inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
+        if gene_evidence_configured():
+            inputs["gene_abundance"] = "results/shotgun/genes/gene_abundance.tsv"
         if host_samples():
             inputs["identity"] = "results/identity/identity.tsv"
     return inputs
