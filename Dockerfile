@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="a9c3ffd88432ebd5a74898029b289be11b8b6d6769f829febbe873faa2a7d60b"
+LABEL io.github.snakemake.conda_env_hash="3e7634225d425b0296fe66e33856a213ccdd7015644e79effbeba98214db3e18"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -40,6 +40,18 @@ COPY envs/bcftools.yaml /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment
 #     - bioconda::cutadapt=5.2
 RUN mkdir -p /conda-envs/2f51459af26f298be0758c269f801224
 COPY envs/cutadapt.yaml /conda-envs/2f51459af26f298be0758c269f801224/environment.yaml
+# Conda environment:
+#   source: envs/diamond.yaml
+#   prefix: /conda-envs/a6298744005bc0a501ff502dcc89d98d
+#   # Pinned environment for the DIAMOND rules (gene-level evidence; HPC users: snakemake --sdm conda).
+#   channels:
+#     - conda-forge
+#     - bioconda
+#     - nodefaults
+#   dependencies:
+#     - bioconda::diamond=2.1.3
+RUN mkdir -p /conda-envs/a6298744005bc0a501ff502dcc89d98d
+COPY envs/diamond.yaml /conda-envs/a6298744005bc0a501ff502dcc89d98d/environment.yaml
 # Conda environment:
 #   source: envs/fastp.yaml
 #   prefix: /conda-envs/5cc547025ed701e3e41845358316552c
@@ -144,6 +156,7 @@ COPY envs/vsearch.yaml /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.
 RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --file /conda-envs/2e2b4ce487a73f902a2d3176311410cf/environment.yaml && \
     conda env create --prefix /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936 --file /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment.yaml && \
     conda env create --prefix /conda-envs/2f51459af26f298be0758c269f801224 --file /conda-envs/2f51459af26f298be0758c269f801224/environment.yaml && \
+    conda env create --prefix /conda-envs/a6298744005bc0a501ff502dcc89d98d --file /conda-envs/a6298744005bc0a501ff502dcc89d98d/environment.yaml && \
     conda env create --prefix /conda-envs/5cc547025ed701e3e41845358316552c --file /conda-envs/5cc547025ed701e3e41845358316552c/environment.yaml && \
     conda env create --prefix /conda-envs/148ba44df10734bd35b067fa683470fb --file /conda-envs/148ba44df10734bd35b067fa683470fb/environment.yaml && \
     conda env create --prefix /conda-envs/4926010781984cac8dc8c832cf1cf395 --file /conda-envs/4926010781984cac8dc8c832cf1cf395/environment.yaml && \
