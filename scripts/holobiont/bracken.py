@@ -135,6 +135,7 @@ __all__ = [
     "read_bracken",
     "read_kmer_distrib",
     "read_kraken_report",
+    "read_taxo_k2d",
     "write_bracken",
     "write_kmer_distrib",
 ]
@@ -682,6 +683,45 @@ def read_bracken(path: str | os.PathLike) -> list[dict[str, str | int | float]]:
 _TAXID_TAG = re.compile(r"kraken:taxid\|(\d+)")
 
 
+def read_taxo_k2d(
+    taxo_k2d: str | os.PathLike,
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """``(parent, rank, name)`` of every taxid of a Kraken 2 ``taxo.k2d`` (the root is its own
+    parent). Format (Kraken 2's ``Taxonomy::WriteTaxonomyIndex``): magic ``K2TAXDAT``; node
+    count, name and rank data lengths (uint64); per node seven uint64 (parent, first child,
+    child count, name offset, rank offset, external taxid, reserved; node 0 is a dummy, node 1
+    the root); then the NUL-terminated names and ranks.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a Kraken 2 taxonomy.
+    """
+    with open(taxo_k2d, "rb") as fh:
+        data = fh.read()
+    if data[:8] != b"K2TAXDAT" or len(data) < 32:
+        raise ValueError(f"{taxo_k2d}: not a Kraken 2 taxonomy file (taxo.k2d).")
+    n, name_len, rank_len = (int(x) for x in np.frombuffer(data[8:32], dtype="<u8"))
+    start = 32 + 56 * n
+    if len(data) != start + name_len + rank_len:
+        raise ValueError(f"{taxo_k2d}: truncated or unknown taxo.k2d layout.")
+    table = np.frombuffer(data[32:start], dtype="<u8").reshape(n, 7)
+    names, ranks = data[start : start + name_len], data[start + name_len :]
+
+    def text(buf: bytes, offset: int) -> str:
+        return buf[offset : buf.index(b"\0", offset)].decode("utf-8", "replace")
+
+    parent_of, rank_of, name_of = {}, {}, {}
+    external = table[:, 5].astype(str)
+    for i in range(1, n):
+        parent, _, _, name_off, rank_off, _, _ = (int(x) for x in table[i])
+        taxid = external[i]
+        parent_of[taxid] = external[parent] if parent > 0 else taxid
+        rank_of[taxid] = text(ranks, rank_off)
+        name_of[taxid] = text(names, name_off)
+    return parent_of, rank_of, name_of
+
+
 def parse_hitlist(hitlist: str) -> tuple[np.ndarray, np.ndarray]:
     """Runs of Kraken 2's per-k-mer output (the 5th column): ``(taxids, lengths)``.
 
@@ -981,11 +1021,9 @@ def build_kmer_distrib(
         On an untagged sequence, a read length shorter than the database's k, or a taxid
         missing from the database's taxonomy.
     """
-    from holobiont.shotgun import Taxonomy
-
     if read_length < 1 or step < 1:
         raise ValueError("read_length and step must be >= 1.")
-    lineages = _Lineages(Taxonomy.from_kraken2(os.path.join(db, "taxo.k2d")).parent)
+    lineages = _Lineages(read_taxo_k2d(os.path.join(db, "taxo.k2d"))[0])
     cmd = [kraken2, "--db", str(db), "--threads", str(threads), *extra_args, str(library)]
     if log:
         print("running: " + " ".join(cmd), file=log)
