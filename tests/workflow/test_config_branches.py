@@ -58,10 +58,22 @@ def job_counts(stdout: str) -> dict[str, int]:
         (
             ["host"],
             {"check_fastq": 3, "fastp": 3, "merge_units": 2, "multiqc": 1},
-            ["cutadapt_16s"],
+            ["cutadapt_16s", "diamond_blastx"],
         ),
         (["16s"], {"check_fastq": 2, "cutadapt_16s": 2, "merge_units": 2}, ["fastp"]),
-        (["shotgun"], {"check_fastq": 2, "fastp": 2, "merge_units": 2}, ["cutadapt_16s"]),
+        (
+            ["shotgun"],
+            {
+                "check_fastq": 2,
+                "fastp": 2,
+                "merge_units": 2,
+                "gene_reference": 1,
+                "diamond_makedb": 1,
+                "diamond_blastx": 2,
+                "gene_abundance": 1,
+            },
+            ["cutadapt_16s"],
+        ),
         (
             ["host", "16s", "shotgun"],
             {"check_fastq": 7, "fastp": 5, "cutadapt_16s": 2, "merge_units": 6, "qc_summary": 1},
@@ -79,6 +91,34 @@ def test_dry_run_branch(tmp_path, branches, expected, absent):
         assert counts.get(rule) == n, (rule, counts)
     for rule in absent:
         assert rule not in counts
+
+
+def test_no_protein_reference_means_no_gene_search(tmp_path):
+    sheet = sheet_for(tmp_path, ["shotgun"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        "--quiet",
+        "rules",
+        overrides={"samples": str(sheet), "shotgun": {"genes": {"proteins": ""}}},
+    )
+    assert res.returncode == 0, res.stderr
+    counts = job_counts(res.stdout)
+    assert counts.get("patient_report") == 2  # the reports say "not measured"
+    for rule in ("gene_reference", "diamond_makedb", "diamond_blastx", "gene_abundance"):
+        assert rule not in counts
+
+
+def test_missing_protein_reference_is_named(tmp_path):
+    sheet = sheet_for(tmp_path, ["shotgun"])
+    missing = tmp_path / "nowhere.faa"
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        overrides={"samples": str(sheet), "shotgun": {"genes": {"proteins": str(missing)}}},
+    )
+    assert res.returncode != 0
+    assert f"config shotgun.genes.proteins: {missing} is not a file" in res.stdout + res.stderr
 
 
 def test_validation_can_be_switched_off(tmp_path):

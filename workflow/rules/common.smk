@@ -593,6 +593,7 @@ def all_outputs():
         + host_outputs()
         + amplicon_outputs()
         + shotgun_outputs()
+        + gene_outputs()
         + cohort_outputs()
         + report_outputs()
     )
@@ -816,6 +817,12 @@ def gene_evidence_configured():
     return bool(shotgun_samples() and GENES["proteins"])
 
 
+def gene_outputs():
+    if not gene_evidence_configured():
+        return []
+    return ["results/shotgun/genes/gene_abundance.tsv"]
+
+
 def get_gene_abundance_input(wildcards):
     return {
         "reference": "results/shotgun/genes/reference.tsv",
@@ -838,23 +845,15 @@ def shotgun_outputs():
             f"human/{s}.bam.bai",
         )
     ]
-    return (
-        per_sample
-        + [
-            f"results/shotgun/{name}"
-            for name in (
-                "host_fraction.tsv",
-                "species_reads.tsv",
-                "species_reads.biom",
-                "species_relative.tsv",
-            )
-        ]
-        + (
-            ["results/shotgun/genes/gene_abundance.tsv"]
-            if gene_evidence_configured()
-            else []
+    return per_sample + [
+        f"results/shotgun/{name}"
+        for name in (
+            "host_fraction.tsv",
+            "species_reads.tsv",
+            "species_reads.biom",
+            "species_relative.tsv",
         )
-    )
+    ]
 
 
 # --- cohort stage ---
