@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="c6aa28445548198184e054ff1bfc122df6e255d75a2023e5558e34514b8a69d7"
+LABEL io.github.snakemake.conda_env_hash="936eb26433bd50435fb2715c3ad98ae8998bb9c4a7a3d5d03b67163256ad6d0e"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -40,6 +40,18 @@ COPY envs/bcftools.yaml /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment
 #     - bioconda::cutadapt=5.2
 RUN mkdir -p /conda-envs/2f51459af26f298be0758c269f801224
 COPY envs/cutadapt.yaml /conda-envs/2f51459af26f298be0758c269f801224/environment.yaml
+# Conda environment:
+#   source: envs/diamond.yaml
+#   prefix: /conda-envs/a6298744005bc0a501ff502dcc89d98d
+#   # Pinned environment for the DIAMOND rules (gene-level evidence; HPC users: snakemake --sdm conda).
+#   channels:
+#     - conda-forge
+#     - bioconda
+#     - nodefaults
+#   dependencies:
+#     - bioconda::diamond=2.1.3
+RUN mkdir -p /conda-envs/a6298744005bc0a501ff502dcc89d98d
+COPY envs/diamond.yaml /conda-envs/a6298744005bc0a501ff502dcc89d98d/environment.yaml
 # Conda environment:
 #   source: envs/fastp.yaml
 #   prefix: /conda-envs/5cc547025ed701e3e41845358316552c
@@ -173,6 +185,7 @@ COPY envs/whatshap.yaml /conda-envs/a4039090d52caf519f2a2567bc005cef/environment
 RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --file /conda-envs/2e2b4ce487a73f902a2d3176311410cf/environment.yaml && \
     conda env create --prefix /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936 --file /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment.yaml && \
     conda env create --prefix /conda-envs/2f51459af26f298be0758c269f801224 --file /conda-envs/2f51459af26f298be0758c269f801224/environment.yaml && \
+    conda env create --prefix /conda-envs/a6298744005bc0a501ff502dcc89d98d --file /conda-envs/a6298744005bc0a501ff502dcc89d98d/environment.yaml && \
     conda env create --prefix /conda-envs/5cc547025ed701e3e41845358316552c --file /conda-envs/5cc547025ed701e3e41845358316552c/environment.yaml && \
     conda env create --prefix /conda-envs/dd68b318a1206c9255bc93f2aeb33b98 --file /conda-envs/dd68b318a1206c9255bc93f2aeb33b98/environment.yaml && \
     conda env create --prefix /conda-envs/148ba44df10734bd35b067fa683470fb --file /conda-envs/148ba44df10734bd35b067fa683470fb/environment.yaml && \

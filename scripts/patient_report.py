@@ -22,6 +22,8 @@ report = build_patient_report(
     pgx_drugs=inp.pgx_drugs,
     metadata=snakemake.params.metadata,
     min_abundance=snakemake.params.min_abundance,
+    gene_abundance=inp.get("gene_abundance"),
+    genes_configured=snakemake.params.genes_configured,
 )
 write_report(report, json_out=snakemake.output.json, html_out=snakemake.output.html)
 print(f"{snakemake.wildcards.patient}: {report['modalities']}", file=log)

@@ -147,6 +147,41 @@ requires_shared = pytest.mark.skipif(
 )
 
 
+def build_bracken(dest: Path) -> Path:
+    """Build the real Bracken (../shared/tools/bracken, ``make -C src``) under `dest`; return
+    its ``bracken-build``. Skips the test when the source or g++ is absent."""
+    src = SHARED / "tools" / "bracken"
+    if not (src / "src" / "Makefile").exists():
+        pytest.skip(f"the Bracken source is absent ({src})")
+    if not shutil.which("g++") or not shutil.which("make"):
+        pytest.skip("g++/make are not installed (needed to build Bracken's kmer2read_distr)")
+    shutil.copytree(src, dest / "bracken")
+    subprocess.run(["make", "-C", str(dest / "bracken" / "src")], check=True, capture_output=True)
+    return dest / "bracken" / "bracken-build"
+
+
+def run_bracken_build(
+    tool: Path, db: Path, library: Path, taxonomy: Path, read_length: int, work: Path
+) -> Path:
+    """Run the real ``bracken-build`` on Kraken 2 database `db` (its library FASTA and
+    ``nodes.dmp`` folder given apart, as our built database keeps neither); return its
+    ``database<L>mers.kmer_distrib``."""
+    work.mkdir(parents=True)
+    for name in ("hash.k2d", "opts.k2d", "taxo.k2d", "seqid2taxid.map"):
+        (work / name).symlink_to(Path(db, name).resolve())
+    (work / "library").mkdir()
+    (work / "library" / "library.fna").symlink_to(Path(library).resolve())
+    (work / "taxonomy").symlink_to(Path(taxonomy).resolve())
+    res = subprocess.run(
+        [str(tool), "-d", str(work), "-t", "1", "-k", "35", "-l", str(read_length)],
+        capture_output=True,
+        text=True,
+    )
+    out = work / f"database{read_length}mers.kmer_distrib"
+    assert res.returncode == 0 and out.exists(), res.stdout[-3000:] + res.stderr[-3000:]
+    return out
+
+
 # The demo FASTQs are reached through a directory named like a person (as real data often is):
 # nothing of this path may reach a report, its JSON or our report logs.
 IDENTIFYING_DIR = "Doe_Jane_1970-01-01_MRN4711"

@@ -19,7 +19,7 @@ WANT_BENCH=0
 declare -A TOOLS=(
   [fastp]=fastp [minimap2]=minimap2 [bwa]=bwa [samtools]=samtools [bcftools]=bcftools
   [tabix]=tabix [bgzip]=tabix [vsearch]=vsearch [kraken2]=kraken2 [mafft]=mafft
-  [FastTree]=fasttree [pigz]=pigz
+  [FastTree]=fasttree [pigz]=pigz [diamond]=diamond-aligner
 )
 # The browser test renders the reports in headless Chromium; the SLURM test starts a real
 # single-node SLURM (tools/slurm_local.sh).

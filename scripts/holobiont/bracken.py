@@ -11,10 +11,10 @@ This module reimplements both halves of Bracken on the numpy core:
   (:func:`read_kmer_distrib`; prebuilt Bracken databases work unchanged) and returns Bracken's
   table (:func:`write_bracken`): ``name, taxonomy_id, taxonomy_lvl, kraken_assigned_reads,
   added_reads, new_est_reads, fraction_total_reads``.
-- :func:`build_kmer_distrib` -- ``bracken-build``: cuts every reference sequence of the
-  database's library into read-length windows, classifies them with the real ``kraken2`` against
-  the database, and tabulates, for every genome, where its windows land
-  (:func:`write_kmer_distrib`).
+- :func:`build_kmer_distrib` -- ``bracken-build``: classifies every reference sequence of the
+  database's library once with the real ``kraken2`` and, from its per-k-mer output, every
+  read-length window of it (:func:`classify_windows`), and tabulates, for every genome, where
+  its windows land (:func:`write_kmer_distrib`).
 
 Notes
 -----
@@ -68,19 +68,19 @@ of Bracken 2.x). For every reference sequence of the library and every read-leng
 genome taxid (the taxid of the sequence) and written, per classification taxid :math:`i`, as
 ``i<TAB>g:m_ig:T_g g:m_ig:T_g ...`` under the header ``mapped_taxid<TAB>genome_taxids:
 kmers_mapped:total_genome_kmers``. Unclassified windows are counted as taxid 0, as in Bracken,
-so :math:`T_g` is the genome's number of windows. Deviations from ``bracken-build``:
-
-- windows are classified by ``kraken2`` itself (same database and ``--confidence`` as the
-  samples, kraken2's default ``--minimum-hit-groups``), not by Bracken's re-implementation of
-  the LCA-path scoring on the database's per-k-mer output; the window classification is
-  therefore exactly that of a single read of the same sequence. As in Bracken, the windows are
-  single reads while the samples are classified as pairs (``--paired`` pools both mates'
-  k-mers, which makes pairs slightly more specific than single windows);
-- ``step`` > 1 classifies every ``step``-th window only (bracken-build: every window); the
-  fractions :math:`m/T` are then estimated from a systematic sample of the windows;
-- windows come from the forward strand only (Kraken 2's minimizers are canonical, so the reverse
-  complement classifies the same way), and a sequence shorter than the read length gives no
-  window (as in Bracken).
+so :math:`T_g` is the genome's number of windows. As ``bracken-build``: ``kraken2`` classifies
+each library sequence once (its per-k-mer output lists the taxon of every k-mer, run-length
+encoded); a window of :math:`L` bases holds :math:`L - k + 1` consecutive k-mers and is
+classified from them as Kraken 2 classifies a read (highest root-to-leaf hit score, ties to the
+LCA; ``kmer2read_distr`` does the same). The window-by-window work is avoided: between two
+points where a run of equal k-mer taxa enters or leaves the window every score changes
+linearly (:func:`classify_windows`, Notes). Measured equal to the real ``bracken-build`` on
+every integer of the file (tests; ``benchmarks/kmer_distrib.py`` on the 15-genome mock).
+Options beyond ``bracken-build``: ``confidence`` > 0 applies Kraken 2's confidence walk to every
+window (``bracken-build`` has none); ``step`` > 1 counts every ``step``-th window only. As in
+``bracken-build``, Kraken 2's ``--minimum-hit-groups`` is not applied to windows, windows come
+from the forward strand only (Kraken 2's minimizers are canonical) and a sequence shorter than
+the read length gives no window.
 
 References
 ----------
@@ -111,7 +111,7 @@ import re
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -126,14 +126,16 @@ __all__ = [
     "BrackenRow",
     "ReportNode",
     "build_kmer_distrib",
+    "classify_windows",
     "estimate_abundance",
     "fix_report_rank_codes",
-    "iter_windows",
     "kmer_distrib_name",
+    "parse_hitlist",
     "parse_kraken_report",
     "read_bracken",
     "read_kmer_distrib",
     "read_kraken_report",
+    "read_taxo_k2d",
     "write_bracken",
     "write_kmer_distrib",
 ]
@@ -678,44 +680,296 @@ def read_bracken(path: str | os.PathLike) -> list[dict[str, str | int | float]]:
 # --------------------------------------------------------------------------- bracken-build
 
 
-def _read_fasta(path: str | os.PathLike) -> Iterator[tuple[str, str]]:
-    """(header without '>', sequence) of every record; plain or gzipped."""
-    import gzip
-
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="ascii") as fh:
-        header, chunks = None, []
-        for line in fh:
-            if line.startswith(">"):
-                if header is not None:
-                    yield header, "".join(chunks)
-                header, chunks = line[1:].strip(), []
-            else:
-                chunks.append(line.strip())
-        if header is not None:
-            yield header, "".join(chunks)
-
-
 _TAXID_TAG = re.compile(r"kraken:taxid\|(\d+)")
 
 
-def iter_windows(
-    fasta: str | os.PathLike, read_length: int, step: int = 1
-) -> Iterator[tuple[str, str]]:
-    """Yield ``(genome_taxid, window)`` for every read-length window of a tagged library.
+def read_taxo_k2d(
+    taxo_k2d: str | os.PathLike,
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """``(parent, rank, name)`` of every taxid of a Kraken 2 ``taxo.k2d`` (the root is its own
+    parent). Format (Kraken 2's ``Taxonomy::WriteTaxonomyIndex``): magic ``K2TAXDAT``; node
+    count, name and rank data lengths (uint64); per node seven uint64 (parent, first child,
+    child count, name offset, rank offset, external taxid, reserved; node 0 is a dummy, node 1
+    the root); then the NUL-terminated names and ranks.
 
-    Every header must carry a ``kraken:taxid|<taxid>`` tag (as in a Kraken 2 library).
-    Windows start at ``0, step, 2*step, ...`` and end inside the sequence; sequences shorter
-    than `read_length` give none.
+    Raises
+    ------
+    ValueError
+        If the file is not a Kraken 2 taxonomy.
     """
-    for header, seq in _read_fasta(fasta):
-        m = _TAXID_TAG.search(header.split()[0])
-        if not m:
-            raise ValueError(f"{fasta}: sequence {header.split()[0]!r} has no kraken:taxid tag.")
-        taxid = m.group(1)
-        seq = seq.upper()
-        for start in range(0, len(seq) - read_length + 1, step):
-            yield taxid, seq[start : start + read_length]
+    with open(taxo_k2d, "rb") as fh:
+        data = fh.read()
+    if data[:8] != b"K2TAXDAT" or len(data) < 32:
+        raise ValueError(f"{taxo_k2d}: not a Kraken 2 taxonomy file (taxo.k2d).")
+    n, name_len, rank_len = (int(x) for x in np.frombuffer(data[8:32], dtype="<u8"))
+    start = 32 + 56 * n
+    if len(data) != start + name_len + rank_len:
+        raise ValueError(f"{taxo_k2d}: truncated or unknown taxo.k2d layout.")
+    table = np.frombuffer(data[32:start], dtype="<u8").reshape(n, 7)
+    names, ranks = data[start : start + name_len], data[start + name_len :]
+
+    def text(buf: bytes, offset: int) -> str:
+        return buf[offset : buf.index(b"\0", offset)].decode("utf-8", "replace")
+
+    parent_of, rank_of, name_of = {}, {}, {}
+    external = table[:, 5].astype(str)
+    for i in range(1, n):
+        parent, _, _, name_off, rank_off, _, _ = (int(x) for x in table[i])
+        taxid = external[i]
+        parent_of[taxid] = external[parent] if parent > 0 else taxid
+        rank_of[taxid] = text(ranks, rank_off)
+        name_of[taxid] = text(names, name_off)
+    return parent_of, rank_of, name_of
+
+
+def parse_hitlist(hitlist: str) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of Kraken 2's per-k-mer output (the 5th column): ``(taxids, lengths)``.
+
+    Every k-mer of a sequence is listed, run-length encoded: ``taxid:count``, ``0`` for no hit,
+    ``A`` (here 0) for k-mers with an ambiguous base. Zero-length runs are dropped.
+
+    >>> parse_hitlist("562:13 561:4 A:31 0:1")
+    (array([562, 561,   0,   0]), array([13,  4, 31,  1]))
+
+    Raises
+    ------
+    ValueError
+        On paired-end output (``|:|``) or a malformed list.
+    """
+    if "|" in hitlist:
+        raise ValueError("paired-end Kraken 2 output: the library must be classified unpaired.")
+    text = hitlist.replace("A:", "0:").replace(":", " ")
+    try:
+        flat = np.array(text.split(), dtype=np.int64)
+    except ValueError:
+        raise ValueError(f"not a Kraken 2 k-mer list: {hitlist[:80]!r}") from None
+    if flat.size % 2:
+        raise ValueError(f"not a Kraken 2 k-mer list: {hitlist[:80]!r}")
+    taxa, lens = flat[0::2], flat[1::2]
+    keep = lens > 0
+    return taxa[keep], lens[keep]
+
+
+class _Lineages:
+    """Ancestors (self first, root last) and lowest common ancestors of integer taxids."""
+
+    def __init__(self, parent: Mapping[str, str] | Mapping[int, int]):
+        self.parent = {int(t): int(p) for t, p in parent.items()}
+        self._anc: dict[int, tuple[int, ...]] = {}
+        self._lca: dict[tuple[int, ...], int] = {}
+
+    def ancestors(self, taxid: int) -> tuple[int, ...]:
+        got = self._anc.get(taxid)
+        if got is None:
+            out, t = [], taxid
+            while t and t not in out:
+                out.append(t)
+                if t not in self.parent:
+                    if t == taxid:
+                        raise ValueError(f"taxid {taxid} is not in the database's taxonomy.")
+                    break
+                p = self.parent[t]
+                t = 0 if p == t else p
+            got = self._anc[taxid] = tuple(out)
+        return got
+
+    def lca(self, taxa: tuple[int, ...]) -> int:
+        got = self._lca.get(taxa)
+        if got is None:
+            common = set(self.ancestors(taxa[0]))
+            for t in taxa[1:]:
+                common.intersection_update(self.ancestors(t))
+            # the deepest common ancestor: the first of taxa[0]'s lineage that all share
+            got = next((a for a in self.ancestors(taxa[0]) if a in common), 0)
+            self._lca[taxa] = got
+        return got
+
+
+def classify_windows(
+    taxa: np.ndarray,
+    lens: np.ndarray,
+    window: int,
+    lineages: _Lineages,
+    *,
+    step: int = 1,
+    confidence: float = 0.0,
+    chunk: int = 4096,
+) -> Counter[int]:
+    """Classify every `window`-k-mer window of one sequence from its per-k-mer taxa.
+
+    ``taxa, lens`` are the runs of :func:`parse_hitlist`. A window (start ``0, step, ...``) is
+    classified as Kraken 2 classifies a read (``ResolveTree``): every taxon with hits scores the
+    hits on its path to the root; the highest score wins, ties go to the lowest common ancestor
+    of the tied taxa; no hit gives 0. With ``confidence`` > 0, the call then moves up to the
+    first ancestor whose clade holds at least ``ceil(confidence * window)`` of the window's
+    k-mers (0 if none). Kraken 2's ``--minimum-hit-groups`` is not applied (as in
+    ``bracken-build``'s ``kmer2read_distr``).
+
+    Notes
+    -----
+    The window start ``s`` runs over *segments* between the points where a run boundary
+    enters or leaves the window. Inside a segment the same run gains a k-mer and the same run
+    loses one at every step, so every taxon's score is linear in ``s`` with slope -1, 0 or +1,
+    and the taxa present do not change. The winners therefore change only where the best line
+    of one slope group crosses the best of another (at most three points per segment): each
+    segment is cut at those points and one window of every piece is classified for all of
+    its windows. With ``confidence`` > 0 every window is classified (the clade walk is not
+    linear in ``s``), which is slower.
+
+    Returns
+    -------
+    Counter
+        ``{taxid: windows}`` (0 = unclassified).
+    """
+    out: Counter[int] = Counter()
+    n = int(lens.sum())
+    nwin = n - window + 1
+    if nwin <= 0:
+        return out
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    required = int(np.ceil(confidence * window)) if confidence > 0 else 0
+    if required:
+        q_all = np.arange(0, nwin, step)
+        e_all = q_all + 1
+    else:
+        bounds = starts[1:]
+        q_all = np.sort(np.clip(np.concatenate([[0], bounds - window + 1, bounds]), 0, nwin - 1))
+        q_all = q_all[np.concatenate([[True], q_all[1:] != q_all[:-1]])]  # (np.unique: slower)
+        e_all = np.append(q_all[1:], nwin)
+    for a in range(0, len(q_all), chunk):
+        q, e = q_all[a : a + chunk], e_all[a : a + chunk]
+        r_lo = int(np.searchsorted(starts, q[0], "right")) - 1
+        r_hi = int(np.searchsorted(starts, q[-1] + window - 1, "right")) - 1
+        lt, ll, ls = taxa[r_lo : r_hi + 1], lens[r_lo : r_hi + 1], starts[r_lo : r_hi + 1]
+        uniq, inv = np.unique(lt, return_inverse=True)
+        m, nu = len(lt), len(uniq)
+        onehot = np.zeros((m, nu), dtype=np.int64)
+        onehot[np.arange(m), inv] = ll
+        prefix = np.zeros((m + 1, nu), dtype=np.int64)
+        np.cumsum(onehot, axis=0, out=prefix[1:])
+        counts = _upto(q + window, ls, prefix, inv) - _upto(q, ls, prefix, inv)
+        hit = uniq > 0
+        hits, hit_taxa = counts[:, hit], uniq[hit]
+        if not len(hit_taxa):
+            out[0] += int(_windows_in(q, e, step).sum())
+            continue
+        anc = [set(lineages.ancestors(int(t))) for t in hit_taxa]
+        # on_path[t, u]: hit taxon t lies on the path from u to the root
+        on_path = np.array([[int(t) in anc_u for anc_u in anc] for t in hit_taxa], np.int64)
+        on_path0 = np.vstack([np.zeros(len(hit_taxa), np.int64), on_path])
+        col = np.cumsum(hit) * hit  # local taxon index -> row of on_path0 (0: no hit)
+        lead = col[inv[np.searchsorted(ls, q + window - 1, "right") - 1]]
+        trail = col[inv[np.searchsorted(ls, q, "right") - 1]]
+        present = hits > 0
+        if not required:
+            # fast path: a segment with hits of one taxon only (or none) is that taxon (or 0)
+            npresent = present.sum(axis=1)
+            easy = npresent <= 1
+            if easy.any():
+                easy_calls = np.where(npresent[easy] == 1, hit_taxa[present[easy].argmax(1)], 0)
+                _add_calls(out, easy_calls, _windows_in(q[easy], e[easy], step))
+                keep = ~easy
+                q, e, hits, present = q[keep], e[keep], hits[keep], present[keep]
+                lead, trail = lead[keep], trail[keep]
+                if not len(q):
+                    continue
+        slope = on_path0[lead] - on_path0[trail]  # -1, 0, +1 per taxon
+        score0 = np.where(present, hits @ on_path, -1)
+        length = e - q
+        if not required:
+            # the same taxa on top at both ends of a segment are on top all along (a line
+            # below the top at both ends is below it in between): one call for the segment
+            score_end = np.where(present, score0 + (length - 1)[:, None] * slope, -1)
+            tied0 = score0 == score0.max(axis=1, keepdims=True)
+            same = (tied0 == (score_end == score_end.max(axis=1, keepdims=True))).all(axis=1)
+            if same.any():
+                t0, ntied0 = tied0[same], tied0[same].sum(axis=1)
+                calls0 = hit_taxa[t0.argmax(axis=1)]
+                for i in np.flatnonzero(ntied0 > 1):
+                    calls0[i] = lineages.lca(tuple(int(t) for t in hit_taxa[t0[i]]))
+                _add_calls(out, calls0, _windows_in(q[same], e[same], step))
+                keep = ~same
+                q, e, hits, present = q[keep], e[keep], hits[keep], present[keep]
+                slope, score0, length = slope[keep], score0[keep], length[keep]
+                if not len(q):
+                    continue
+        # best score of each slope group (+1, 0, -1) at the segment start; absent: very low
+        low = -(4 * (window + int(length.max())) + 8)
+        group_best = np.stack(
+            [np.where(present & (slope == g), score0, low).max(axis=1) for g in (1, 0, -1)],
+            axis=1,
+        )
+        cross = np.stack(
+            [
+                group_best[:, 1] - group_best[:, 0],  # +1 meets 0
+                group_best[:, 2] - group_best[:, 1],  # 0 meets -1
+                (group_best[:, 2] - group_best[:, 0]) // 2,  # +1 meets -1
+            ],
+            axis=1,
+        )
+        points = np.concatenate([np.zeros((len(q), 1), np.int64), cross, cross + 1], axis=1)
+        points = np.sort(np.clip(points, 0, (length - 1)[:, None]), axis=1)
+        ends = np.concatenate([points[:, 1:], length[:, None]], axis=1)
+        nwindows = _windows_in(q[:, None] + points, q[:, None] + ends, step)
+        signs = np.array([1, 0, -1])
+        values = group_best[:, None, :] + points[:, :, None] * signs[None, None, :]
+        top = values.max(axis=2, keepdims=True)
+        # taxa tied at the top at each point: the best of every slope group that reaches it
+        group_of = 1 - slope  # slope +1 -> group 0, 0 -> 1, -1 -> 2
+        best_in_group = present & (score0 == np.take_along_axis(group_best, group_of, axis=1))
+        at_top = (values == top) & (group_best[:, None, :] > low)  # per point and group
+        tied = np.zeros((len(q), points.shape[1], len(hit_taxa)), dtype=bool)
+        for g in range(3):
+            tied |= at_top[:, :, g, None] & (best_in_group & (group_of == g))[:, None, :]
+        ntied = tied.sum(axis=2)
+        calls = np.where(ntied > 0, hit_taxa[np.argmax(tied, axis=2)], 0)
+        for i, j in zip(*np.nonzero(ntied > 1), strict=True):
+            calls[i, j] = lineages.lca(tuple(int(t) for t in hit_taxa[tied[i, j]]))
+        if required:
+            calls[:, 0] = _apply_confidence(calls[:, 0], hits, hit_taxa, anc, required, lineages)
+            calls, nwindows = calls[:, :1], np.ones((len(q), 1), np.int64)
+        _add_calls(out, calls.ravel(), nwindows.ravel())
+    return out
+
+
+def _add_calls(out: Counter[int], calls: np.ndarray, windows: np.ndarray) -> None:
+    """Add `windows` windows to the count of each call."""
+    called, where = np.unique(calls, return_inverse=True)
+    got = np.bincount(where, weights=windows)
+    for taxid, c in zip(called, got, strict=True):
+        if c:
+            out[int(taxid)] += int(c)
+
+
+def _windows_in(lo: np.ndarray, hi: np.ndarray, step: int) -> np.ndarray:
+    """Number of multiples of `step` in ``[lo, hi)``."""
+    return np.maximum((hi + step - 1) // step - (lo + step - 1) // step, 0)
+
+
+def _upto(x: np.ndarray, starts: np.ndarray, prefix: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """k-mers of every taxon in positions ``[0, x)`` (relative to the first run's prefix)."""
+    r = np.searchsorted(starts, x, "right") - 1
+    got = prefix[r].copy()
+    got[np.arange(len(x)), inv[r]] += x - starts[r]
+    return got
+
+
+def _apply_confidence(calls, hits, hit_taxa, anc, required, lineages):
+    """Kraken 2's confidence walk: up to the first ancestor whose clade has `required` hits."""
+    calls = calls.copy()
+    todo = np.flatnonzero(calls > 0)
+    while len(todo):
+        current = calls[todo]
+        clade = np.zeros(len(todo), dtype=np.int64)
+        for c in np.unique(current):
+            in_clade = np.array([int(c) in a for a in anc])
+            rows = current == c
+            clade[rows] = hits[todo[rows]][:, in_clade].sum(axis=1)
+        done = clade >= required
+        up = todo[~done]
+        calls[up] = [(lineages.ancestors(int(c))[1:2] or (0,))[0] for c in calls[up]]
+        todo = up[calls[up] > 0]
+    return calls
 
 
 def build_kmer_distrib(
@@ -733,99 +987,99 @@ def build_kmer_distrib(
 ) -> dict[str, int]:
     """Build Bracken's ``database<L>mers.kmer_distrib`` for a Kraken 2 database.
 
+    As ``bracken-build`` does: the real ``kraken2`` classifies every library sequence once
+    (``--threads``), its per-k-mer output is streamed, and every read-length window of every
+    sequence is classified from the k-mers it contains (:func:`classify_windows`).
+
     Parameters
     ----------
     library : path-like
         The database's reference sequences (FASTA, ``kraken:taxid|N`` in every header).
     db : path-like
-        The Kraken 2 database directory.
+        The Kraken 2 database directory (its ``taxo.k2d`` gives the taxonomy).
     out : path-like
         Output file (conventionally ``<db>/database<L>mers.kmer_distrib``).
     read_length : int
         Window length = the read length of the samples (Bracken's ``-l``).
     step : int
-        Distance between window starts; 1 classifies every window as ``bracken-build`` does,
-        larger values classify every ``step``-th window only (``step`` times faster).
+        Distance between window starts; 1 counts every window as ``bracken-build`` does.
     threads, confidence, kraken2, extra_args
-        Passed to ``kraken2`` (``--threads``, ``--confidence``; executable; more arguments).
+        ``kraken2 --threads``; the confidence applied to every window (Kraken 2's rule; 0 =
+        ``bracken-build``); executable; more ``kraken2`` arguments.
     log : text file, optional
 
     Returns
     -------
     dict
-        ``windows`` classified, ``genomes`` and ``lines`` written.
+        ``windows`` counted, ``sequences`` read, ``genomes`` and ``lines`` written, ``k``.
 
     Raises
     ------
     RuntimeError
         If ``kraken2`` fails (its exit status and the end of its stderr are given).
+    ValueError
+        On an untagged sequence, a read length shorter than the database's k, or a taxid
+        missing from the database's taxonomy.
     """
     if read_length < 1 or step < 1:
         raise ValueError("read_length and step must be >= 1.")
-    cmd = [
-        kraken2,
-        "--db",
-        str(db),
-        "--threads",
-        str(threads),
-        "--confidence",
-        str(confidence),
-        *extra_args,
-        "/dev/stdin",
-    ]
+    lineages = _Lineages(read_taxo_k2d(os.path.join(db, "taxo.k2d"))[0])
+    cmd = [kraken2, "--db", str(db), "--threads", str(threads), *extra_args, str(library)]
     if log:
         print("running: " + " ".join(cmd), file=log)
     proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        bufsize=1 << 20,
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1 << 20
     )
-    errors: list[BaseException] = []
     stderr_chunks: list[str] = []
-
-    def feed() -> None:
-        try:
-            batch: list[str] = []
-            for k, (taxid, window) in enumerate(iter_windows(library, read_length, step)):
-                batch.append(f">{taxid}_{k}\n{window}\n")
-                if len(batch) >= 20_000:
-                    proc.stdin.write("".join(batch))
-                    batch.clear()
-            proc.stdin.write("".join(batch))
-        except BrokenPipeError:
-            pass
-        except BaseException as err:  # noqa: BLE001 -- re-raised in the main thread
-            errors.append(err)
-        finally:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.close()
-
-    def drain() -> None:
-        stderr_chunks.append(proc.stderr.read())
-
-    threads_ = [threading.Thread(target=feed), threading.Thread(target=drain)]
-    for t in threads_:
-        t.start()
-    pairs: Counter[tuple[str, str]] = Counter()
-    for line in proc.stdout:
-        fields = line.split("\t", 3)
-        if len(fields) >= 3:
-            pairs[(fields[1].rpartition("_")[0], fields[2])] += 1
-    status = proc.wait()
-    for t in threads_:
-        t.join()
+    drain = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()))
+    drain.start()
+    counts: dict[str, Counter[int]] = {}
+    k = None
+    sequences = 0
+    try:
+        for line in proc.stdout:
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) < 5:
+                continue
+            sequences += 1
+            tag = _TAXID_TAG.search(fields[1])
+            if not tag:
+                raise ValueError(f"{library}: sequence {fields[1]!r} has no kraken:taxid tag.")
+            taxa, lens = parse_hitlist(fields[4])
+            n = int(lens.sum())
+            genome = counts.setdefault(tag.group(1), Counter())
+            if n == 0:
+                continue
+            seq_k = int(fields[3]) - n + 1
+            if k is None:
+                k = seq_k
+                if read_length < k:
+                    raise ValueError(
+                        f"read_length {read_length} is shorter than the database's k-mers ({k})."
+                    )
+            elif seq_k != k:
+                raise ValueError(f"{fields[1]}: k-mer length {seq_k}, expected {k}.")
+            genome.update(
+                classify_windows(
+                    taxa, lens, read_length - k + 1, lineages, step=step, confidence=confidence
+                )
+            )
+    finally:
+        with contextlib.suppress(Exception):
+            proc.stdout.close()
+        status = proc.wait()
+        drain.join()
     stderr = "".join(stderr_chunks)
     if log:
         log.write(stderr)
-    if errors:
-        raise errors[0]
     if status != 0:
         raise RuntimeError(f"kraken2 exited with status {status}: {stderr[-2000:]}")
-    counts: dict[str, dict[str, int]] = {}
-    for (genome, mapped), c in pairs.items():
-        counts.setdefault(genome, {})[mapped] = c
+    counts = {g: {str(t): c for t, c in d.items()} for g, d in counts.items() if d}
     lines = write_kmer_distrib(counts, out)
-    return {"windows": sum(pairs.values()), "genomes": len(counts), "lines": lines}
+    return {
+        "windows": sum(sum(d.values()) for d in counts.values()),
+        "sequences": sequences,
+        "genomes": len(counts),
+        "lines": lines,
+        "k": k or 0,
+    }

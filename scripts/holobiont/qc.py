@@ -16,6 +16,59 @@ from typing import TextIO
 
 import pandas as pd
 
+
+def fastp_options(fp: Mapping, host: bool) -> str:
+    """fastp's adapter, filter and trimming options for one unit (``qc.fastp`` of the config).
+
+    Adapters are trimmed in every case. With ``adapter_sequence`` (and ``adapter_sequence_r2``)
+    set, those sequences are trimmed and nothing is detected. Otherwise host libraries keep
+    ``--detect_adapter_for_pe`` (their calling benchmarks were decided with it), and shotgun
+    libraries use fastp's paired-end overlap analysis only (``shotgun_adapter_detection:
+    overlap``, the default): ``--detect_adapter_for_pe`` guesses an adapter sequence from
+    over-represented read ends, which on a 15-genome mock cut into the reads of some genomes
+    more than others (benchmarks/README.md); ``detect`` restores it.
+
+    Host libraries get adapter trimming only by default (``host_trimming: adapters``): quality
+    trimming and the length cut removed 9 % of real GIAB reads and all simulated MiSeq reads,
+    and the aligner soft-clips poor ends anyway; only reads that adapter trimming left shorter
+    than ``host_length_required`` (adapter dimers) are dropped. ``host_trimming: quality``
+    applies the shotgun settings to host libraries too.
+
+    >>> fp = {"host_trimming": "adapters", "host_length_required": 15, "qualified_quality": 15,
+    ...       "unqualified_percent_limit": 40, "cut_right_mean_quality": 20,
+    ...       "length_required": 50, "shotgun_adapter_detection": "overlap"}
+    >>> fastp_options(fp, host=True)
+    '--detect_adapter_for_pe --disable_quality_filtering --length_required 15'
+    >>> fastp_options(fp, host=False)  # doctest: +NORMALIZE_WHITESPACE
+    '--qualified_quality_phred 15 --unqualified_percent_limit 40 --cut_right
+     --cut_right_mean_quality 20 --length_required 50'
+    >>> fastp_options({**fp, "adapter_sequence": "AGATCGGAAGAGC"}, host=True)
+    '--adapter_sequence AGATCGGAAGAGC --disable_quality_filtering --length_required 15'
+    """
+    r1, r2 = fp.get("adapter_sequence") or "", fp.get("adapter_sequence_r2") or ""
+    if r2 and not r1:
+        raise ValueError(
+            "qc.fastp.adapter_sequence_r2 is set without qc.fastp.adapter_sequence: set both "
+            "(or only adapter_sequence, which fastp then uses for both mates)."
+        )
+    if r1:
+        adapters = [f"--adapter_sequence {r1}"] + ([f"--adapter_sequence_r2 {r2}"] if r2 else [])
+    elif host or fp.get("shotgun_adapter_detection", "overlap") == "detect":
+        adapters = ["--detect_adapter_for_pe"]
+    else:
+        adapters = []  # fastp's default for pairs: adapters found by the mates' overlap
+    if host and fp["host_trimming"] == "adapters":
+        filters = ["--disable_quality_filtering", f"--length_required {fp['host_length_required']}"]
+    else:
+        filters = [
+            f"--qualified_quality_phred {fp['qualified_quality']}",
+            f"--unqualified_percent_limit {fp['unqualified_percent_limit']} --cut_right",
+            f"--cut_right_mean_quality {fp['cut_right_mean_quality']}",
+            f"--length_required {fp['length_required']}",
+        ]
+    return " ".join(adapters + filters)
+
+
 COLUMNS = (
     "patient_id",
     "sample_id",

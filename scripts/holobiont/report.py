@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from holobiont.atomic import write_text
+from holobiont.genes import GENE_DETECTED, gene_evidence, read_abundance
 from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
 
 ASSAYS = ("16s", "shotgun")
@@ -176,6 +177,7 @@ def match_interactions(
                 "reference": row["reference"],
                 "pmid": row.get("pmid", ""),
                 "host_genes": [g for g in row.get("host_genes", "").split(",") if g],
+                "gene_family": row.get("gene_family", ""),
                 "status": overall,
                 "assays": per_assay,
             }
@@ -493,8 +495,15 @@ def build_patient_report(
     metadata: Mapping[str, str] | None = None,
     min_abundance: float = 0.001,
     top: int = TOP_GENERA,
+    gene_abundance: Path_ | None = None,
+    genes_configured: bool = False,
 ) -> dict:
-    """Assemble one patient's report from the result files (see module docstring)."""
+    """Assemble one patient's report from the result files (see module docstring).
+
+    ``gene_abundance`` (results/shotgun/genes/gene_abundance.tsv) adds gene-level evidence to
+    every microbe-drug row (``gene_evidence``: :func:`holobiont.genes.gene_evidence`);
+    ``genes_configured`` says whether a protein reference was configured at all.
+    """
     libraries, qc = _libraries(patient_id, read_counts)
     if not libraries:
         raise ValueError(f"patient {patient_id!r} has no library in {read_counts}")
@@ -534,6 +543,10 @@ def build_patient_report(
         profiles[assay] = _profile(table, sample)
 
     drug_genes = _drug_genes(pgx_drugs)
+    gene_rows = read_abundance(gene_abundance) if gene_abundance else None
+    genes_of_sample = (
+        gene_rows.get(stool["shotgun"]) if gene_rows is not None and stool["shotgun"] else None
+    )
     matched = []
     if interactions:
         for m in match_interactions(
@@ -541,6 +554,12 @@ def build_patient_report(
         ):
             wanted = set(m["host_genes"]) | drug_genes.get(m["drug"], set())
             m["host_pgx"] = _host_for_drug(m["drug"], wanted, host)
+            m["gene_evidence"] = gene_evidence(
+                m["gene_family"],
+                m["assays"]["shotgun"],
+                genes_of_sample,
+                reference_configured=genes_configured,
+            )
             matched.append(m)
 
     return {
@@ -856,18 +875,70 @@ def _section_interactions(r: dict) -> str:
             f"<td>{_pill(m['status'], STATUS_COLOUR[m['status']])}</td>"
             f"<td>{rank} {taxon}<br><span class='small'>{_e(m['gene_enzyme'])}</span></td>"
             f"<td class='small'>{'<br>'.join(ab)}</td>"
+            f"<td class='small'>{_gene_cell(m)}</td>"
             f"<td class='small'>{_e(m['effect'])}<br><i>Evidence:</i> {_e(m['evidence'])}"
             f"<br>{ref}</td><td class='small'>{host_txt}</td></tr>"
         )
     return (
         "<h2>Microbe–drug interactions</h2>"
         f'<p class="small">A taxon counts as detected at ≥ {100 * inter["min_abundance"]:.1f} % '
-        "relative abundance. Detection of a taxon is a proxy: the activity depends on the "
-        "strain and its genes, which are not tested here.</p>"
+        "relative abundance. Detection of a taxon alone is a proxy (the activity depends on "
+        "the strain and its genes). Each row says what it rests on: <b>gene reads</b> (the "
+        "shotgun reads searched for the enzyme gene by DIAMOND blastx against the configured "
+        f"protein reference{_gene_threshold(inter['rows'])}; RPM = read pairs per million "
+        "microbial pairs, RPKM = per kb of gene and million pairs) or the <b>taxon presence "
+        "proxy</b> only (gene not measured: the reason is given).</p>"
         "<table><tr><th>drug</th><th>taxon</th><th>microbe and gene</th><th>abundance</th>"
+        "<th>gene reads (shotgun)</th>"
         "<th>effect, evidence, reference</th><th>host PGx for the same drug</th></tr>"
         f"{''.join(rows)}</table>"
     )
+
+
+def _gene_threshold(rows: Sequence[Mapping]) -> str:
+    found = {
+        m["gene_evidence"]["min_pairs"] for m in rows if "min_pairs" in m.get("gene_evidence", {})
+    }
+    return f"; a gene counts as detected from {min(found)} read pairs" if found else ""
+
+
+def _gene_text(g: Mapping) -> str:
+    """Plain text of a row's gene evidence (holobiont.genes.gene_evidence)."""
+    name = g["gene"] or "gene"
+    if g["status"] == "not measured":
+        return f"{name} not measured: {g['reason']}"
+    figures = f"{g['read_pairs']} read pairs"
+    if g["rpm"] is not None:
+        figures += f", {g['rpm']:.1f} RPM, {g['rpkm']:.1f} RPKM"
+    return f"{name} {g['status']} ({figures}; threshold {g['min_pairs']} pairs)"
+
+
+def _summary_evidence(m: Mapping) -> str:
+    """What a key-finding flag rests on: the gene's reads, or the taxon presence proxy."""
+    g = m.get("gene_evidence") or {}
+    if g.get("basis") != "gene reads":
+        return "present [taxon presence proxy]"
+    figures = f"{g['read_pairs']} read pairs" + (
+        f", {g['rpm']:.0f} RPM" if g["rpm"] is not None else ""
+    )
+    if g["status"] == GENE_DETECTED:
+        return f"{_e(g['gene'])} gene detected, {figures} [gene reads]"
+    return (
+        f"present, {_e(g['gene'])} not detected ({figures}; threshold {g['min_pairs']}) "
+        "[gene reads]"
+    )
+
+
+def _gene_cell(m: Mapping) -> str:
+    g = m.get("gene_evidence")
+    if not g:
+        return '<span class="ns">not measured</span>'
+    if g["status"] == "not measured":
+        return (
+            f'<span class="ns">not measured</span>: {_e(g["reason"])}<br>'
+            "<i>rests on: taxon presence proxy</i>"
+        )
+    return f"<b>{_e(g['status'])}</b><br>{_e(_gene_text(g))}<br><i>rests on: gene reads</i>"
 
 
 def _section_microbiome(r: dict) -> str:
@@ -1014,17 +1085,20 @@ def _section_summary(r: dict) -> str:
             items.append(f"{_dot('grey')}Not called (no data): {_e(', '.join(grey))}")
     by_drug: dict[str, list] = {}
     for m in r["interactions"]["rows"]:
-        if m["status"] == "detected":
+        gene_found = m.get("gene_evidence", {}).get("status") == GENE_DETECTED
+        if m["status"] == "detected" or gene_found:
             by_drug.setdefault(m["drug"], []).append(m)
     for drug, ms in sorted(by_drug.items()):
-        taxa = ", ".join(
-            f"<i>{_e(m['taxon'])}</i> ({_e(m['gene_enzyme'].split(' (')[0])})" for m in ms
+        taxa = "; ".join(
+            f"<i>{_e(m['taxon'])}</i> ({_e(m['gene_enzyme'].split(' (')[0])}) "
+            + _summary_evidence(m)
+            for m in ms
         )
         host_txt = "; ".join(
             dict.fromkeys(f"{h['gene']} {h['phenotype']}" for m in ms for h in m["host_pgx"])
         )
         items.append(
-            f"{_pill('microbe', STATUS_COLOUR['detected'])} <b>{_e(drug)}</b>: {taxa} present"
+            f"{_pill('microbe', STATUS_COLOUR['detected'])} <b>{_e(drug)}</b>: {taxa}"
             + (f" — host: {_e(host_txt)}" if host_txt else "")
         )
     swaps = [i for i in r["identity"] if i["verdict"] != "match"]

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from holobiont.bracken import read_bracken
+from holobiont.bracken import read_bracken, read_taxo_k2d
 from holobiont.table import FeatureTable, format_lineage, merge_profiles
 
 __all__ = [
@@ -218,30 +218,8 @@ class Taxonomy:
         ValueError
             If the file is not a Kraken 2 taxonomy.
         """
-        import numpy as np
-
-        data = Path(taxo_k2d).read_bytes()
-        if data[:8] != b"K2TAXDAT" or len(data) < 32:
-            raise ValueError(f"{taxo_k2d}: not a Kraken 2 taxonomy file (taxo.k2d).")
-        n, name_len, rank_len = (int(x) for x in np.frombuffer(data[8:32], dtype="<u8"))
-        start = 32 + 56 * n
-        if len(data) != start + name_len + rank_len:
-            raise ValueError(f"{taxo_k2d}: truncated or unknown taxo.k2d layout.")
-        table = np.frombuffer(data[32:start], dtype="<u8").reshape(n, 7)
-        names, ranks = data[start : start + name_len], data[start + name_len :]
-
-        def text(buf: bytes, offset: int) -> str:
-            return buf[offset : buf.index(b"\0", offset)].decode("utf-8", "replace")
-
         self = cls.__new__(cls)
-        self.parent, self.rank, self.name = {}, {}, {}
-        external = table[:, 5].astype(str)
-        for i in range(1, n):
-            parent, _, _, name_off, rank_off, _, _ = (int(x) for x in table[i])
-            taxid = external[i]
-            self.parent[taxid] = external[parent] if parent > 0 else taxid
-            self.rank[taxid] = text(ranks, rank_off)
-            self.name[taxid] = text(names, name_off)
+        self.parent, self.rank, self.name = read_taxo_k2d(taxo_k2d)
         return self
 
     @classmethod

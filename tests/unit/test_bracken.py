@@ -8,13 +8,16 @@ import subprocess
 import numpy as np
 import pytest
 
+from conftest import build_bracken, run_bracken_build
 from holobiont.bracken import (
     KMER_DISTRIB_HEADER,
+    _Lineages,
     build_kmer_distrib,
+    classify_windows,
     estimate_abundance,
     fix_report_rank_codes,
-    iter_windows,
     kmer_distrib_name,
+    parse_hitlist,
     parse_kraken_report,
     read_bracken,
     read_kmer_distrib,
@@ -291,14 +294,65 @@ def test_bracken_table_roundtrip(tmp_path):
 # --------------------------------------------------------------------------- bracken-build
 
 
-def test_iter_windows(tmp_path):
-    fa = tmp_path / "lib.fna"
-    fa.write_text(">a|kraken:taxid|11\nacgtacgtac\n>b|kraken:taxid|12\nACG\n")
-    assert list(iter_windows(fa, 4, 3)) == [("11", "ACGT"), ("11", "TACG"), ("11", "GTAC")]
-    assert len(list(iter_windows(fa, 4, 1))) == 7  # 10 - 4 + 1; 'b' is shorter than 4
-    fa.write_text(">untagged\nACGT\n")
-    with pytest.raises(ValueError, match="no kraken:taxid tag"):
-        list(iter_windows(fa, 4))
+def test_parse_hitlist():
+    taxa, lens = parse_hitlist("562:13 561:4 A:31 0:1 1:0")
+    assert taxa.tolist() == [562, 561, 0, 0] and lens.tolist() == [13, 4, 31, 1]
+    with pytest.raises(ValueError, match="paired-end"):
+        parse_hitlist("562:3 |:| 562:4")
+    with pytest.raises(ValueError, match="not a Kraken 2 k-mer list"):
+        parse_hitlist("562:3 x:4")
+
+
+# root 1 > genus 10 > species 11, 12
+LINEAGES = {"1": "1", "10": "1", "11": "10", "12": "10"}
+
+
+def brute_force_windows(taxa, lens, window, step=1, confidence=0.0):
+    """Every window classified one by one as Kraken 2's ResolveTree does (the reference)."""
+    per_kmer = np.repeat(taxa, lens)
+    lin = _Lineages(LINEAGES)
+    out = {}
+    for s in range(0, len(per_kmer) - window + 1, step):
+        hits = {}
+        for t in per_kmer[s : s + window]:
+            if t:
+                hits[int(t)] = hits.get(int(t), 0) + 1
+        call, best = 0, 0
+        for t in hits:
+            score = sum(c for u, c in hits.items() if u in lin.ancestors(t))
+            if score > best:
+                call, best = t, score
+            elif score == best:
+                call = lin.lca((call, t))
+        required = int(np.ceil(confidence * window))
+        while call and confidence > 0:
+            clade = sum(c for u, c in hits.items() if call in lin.ancestors(u))
+            if clade >= required:
+                break
+            call = lin.parent.get(call, 0) if call != 1 else 0
+        out[call] = out.get(call, 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("step", [1, 3])
+@pytest.mark.parametrize("confidence", [0.0, 0.3])
+def test_classify_windows_equals_window_by_window_resolve_tree(step, confidence):
+    rng = np.random.default_rng(7)
+    taxa = rng.choice([0, 1, 10, 11, 12], size=400, p=[0.2, 0.05, 0.25, 0.3, 0.2])
+    lens = rng.integers(1, 12, size=400)
+    # small chunks so that chunk borders are crossed many times
+    got = classify_windows(
+        taxa, lens, 40, _Lineages(LINEAGES), step=step, confidence=confidence, chunk=7
+    )
+    assert dict(got) == brute_force_windows(taxa, lens, 40, step, confidence)
+
+
+def test_classify_windows_ties_go_to_the_lca_and_short_sequences_give_nothing():
+    lin = _Lineages(LINEAGES)
+    # one window of 4 k-mers: 2 of species 11, 2 of species 12 -> genus 10
+    assert classify_windows(np.array([11, 12]), np.array([2, 2]), 4, lin) == {10: 1}
+    assert classify_windows(np.array([11]), np.array([3]), 4, lin) == {}
+    assert classify_windows(np.array([0, 1]), np.array([2, 2]), 2, lin) == {0: 1, 1: 2}
 
 
 NODES = """1\t|\t1\t|\tno rank\t|
@@ -345,7 +399,13 @@ def test_build_kmer_distrib_with_kraken2(tiny_db, tmp_path):
     out = tmp_path / kmer_distrib_name(100)
     stats = build_kmer_distrib(lib, db, out, read_length=100, step=1, threads=1)
     n = 20_000 - 100 + 1  # windows per genome
-    assert stats == {"windows": 2 * n, "genomes": 2, "lines": stats["lines"]}
+    assert stats == {
+        "windows": 2 * n,
+        "sequences": 2,
+        "genomes": 2,
+        "lines": stats["lines"],
+        "k": 35,
+    }
     d = read_kmer_distrib(out)
     for g in ("11", "12"):
         total = sum(dist[g] for dist in d.values() if g in dist)
@@ -362,3 +422,24 @@ def test_build_kmer_distrib_with_kraken2(tiny_db, tmp_path):
     assert d10["10"]["11"] == pytest.approx(d["10"]["11"], abs=0.01)
     lines = out.read_text().splitlines()
     assert lines[0] == KMER_DISTRIB_HEADER
+
+
+def test_build_kmer_distrib_equals_bracken_build(tiny_db, tmp_path):
+    """Oracle: the real bracken-build (kraken2 + kmer2read_distr + generate_kmer_distribution.py,
+    built from ../shared/tools/bracken) on the same database gives the same file content."""
+    lib, db = tiny_db
+    tool = build_bracken(tmp_path)
+    theirs = run_bracken_build(tool, db, lib, db / "taxonomy", 100, tmp_path / "bracken_db")
+    ours = tmp_path / "ours.kmer_distrib"
+    build_kmer_distrib(lib, db, ours, read_length=100)
+    assert parse_distrib_counts(ours) == parse_distrib_counts(theirs)
+    assert len(parse_distrib_counts(ours)) >= 3  # 11, 12 and the genus at least
+
+
+def parse_distrib_counts(path):
+    """{mapped: {genome: (mapped windows, total windows)}}: the exact integers of the file."""
+    out = {}
+    for line in path.read_text().splitlines()[1:]:
+        mapped, _, rest = line.partition("\t")
+        out[mapped] = {g: (int(m), int(t)) for g, m, t in (x.split(":") for x in rest.split())}
+    return out

@@ -85,6 +85,7 @@ COMMAND_PACKAGES = {
     "FastTree": "fasttree",
     "kraken2": "kraken2",
     "kraken2-build": "kraken2",
+    "diamond": "diamond",
     "python": "python",
     "whatshap": "whatshap",
 }

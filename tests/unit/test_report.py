@@ -401,3 +401,40 @@ def test_genus_composition_keeps_unassigned_apart_from_other_genera():
     svg = svg_stacked_bar(parts)
     assert '<tspan font-style="normal">unassigned at genus</tspan>' in svg
     assert '<tspan font-style="italic">Bacteroides</tspan>' in svg
+
+
+def test_gene_evidence_in_report_json_and_html(tmp_path):
+    """A patient with a shotgun library and gene abundances: E. lenta present with cgr2 reads
+    (gene detected), E. coli present without gus reads; the 16S-only patient: not measured."""
+    from holobiont.genes import gene_abundance, write_abundance
+
+    pa, pb = inputs(tmp_path)
+    ref = [{"gene": g, "length_aa": 500} for g in ("cgr2", "gus", "cdd", "preTA")]
+    table = write_abundance(
+        gene_abundance("PA-sg", {"cgr2": 12}, 100_000, ref, min_pairs=4),
+        tmp_path / "genes.tsv",
+    )
+    ra = build_patient_report(
+        "PA", **pa, gene_abundance=tmp_path / "genes.tsv", genes_configured=True
+    )
+    rb = build_patient_report("PB", **pb, genes_configured=True)
+    assert table is None
+    schema = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
+    jsonschema.validate(ra, schema)
+    rows = {(m["drug"], m["taxon"]): m["gene_evidence"] for m in ra["interactions"]["rows"]}
+    dig = rows[("digoxin", "Eggerthella lenta")]
+    assert (dig["status"], dig["read_pairs"], dig["rpm"]) == ("gene detected", 12, 120.0)
+    assert rows[("irinotecan", "Escherichia coli")]["status"] == "taxon present, gene not detected"
+    assert (
+        rows[("levodopa", "Enterococcus faecalis")]["reason"]
+        == "the protein reference has no tyrDC protein"
+    )
+    assert rows[("diltiazem", "Bacteroides")]["basis"] == "taxon presence proxy"
+    html = render_html(ra)
+    assert "cgr2 gene detected, 12 read pairs, 120 RPM [gene reads]" in html
+    assert "a gene counts as detected from 4 read pairs" in html
+    for m in rb["interactions"]["rows"]:
+        assert m["gene_evidence"]["status"] == "not measured"
+        if m["gene_family"]:
+            assert m["gene_evidence"]["reason"] == "no shotgun library"
+    assert "rests on: taxon presence proxy" in render_html(rb)

@@ -64,7 +64,7 @@ def job_counts(stdout: str) -> dict[str, int]:
                 "multiqc": 1,
                 "multiqc_custom_content": 1,
             },
-            ["cutadapt_16s", "export_qiime2_taxonomy", "export_shotgun_profiles"],
+            ["cutadapt_16s", "export_qiime2_taxonomy", "export_shotgun_profiles", "diamond_blastx"],
         ),
         (
             ["16s"],
@@ -79,6 +79,10 @@ def job_counts(stdout: str) -> dict[str, int]:
                 "merge_units": 2,
                 "export_shotgun_profiles": 1,
                 "multiqc_custom_content": 1,
+                "gene_reference": 1,
+                "diamond_makedb": 1,
+                "diamond_blastx": 2,
+                "gene_abundance": 1,
             },
             ["cutadapt_16s", "export_qiime2_taxonomy"],
         ),
@@ -123,6 +127,34 @@ def test_16s_reference_choice(tmp_path, choice, built):
     counts = job_counts(res.stdout)
     assert counts.get("amplicon_greengenes_reference") == (1 if built else None), counts
     assert counts.get("amplicon_sintax") == 1
+
+
+def test_no_protein_reference_means_no_gene_search(tmp_path):
+    sheet = sheet_for(tmp_path, ["shotgun"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        "--quiet",
+        "rules",
+        overrides={"samples": str(sheet), "shotgun": {"genes": {"proteins": ""}}},
+    )
+    assert res.returncode == 0, res.stderr
+    counts = job_counts(res.stdout)
+    assert counts.get("patient_report") == 2  # the reports say "not measured"
+    for rule in ("gene_reference", "diamond_makedb", "diamond_blastx", "gene_abundance"):
+        assert rule not in counts
+
+
+def test_missing_protein_reference_is_named(tmp_path):
+    sheet = sheet_for(tmp_path, ["shotgun"])
+    missing = tmp_path / "nowhere.faa"
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        overrides={"samples": str(sheet), "shotgun": {"genes": {"proteins": str(missing)}}},
+    )
+    assert res.returncode != 0
+    assert f"config shotgun.genes.proteins: {missing} is not a file" in res.stdout + res.stderr
 
 
 def test_validation_can_be_switched_off(tmp_path):

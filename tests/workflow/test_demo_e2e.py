@@ -317,6 +317,40 @@ def test_demo_patient_reports(demo_run):
     assert "outside call: P01.tsv" in html
 
 
+def test_demo_reports_gene_level_evidence(demo_run):
+    """Per drug: gene detected with its abundance (P01: cgr2 of E. lenta), the species present
+    without the gene (P03: a cgr-negative E. lenta, truth/shotgun_genes.tsv), or not measured
+    (P07: no shotgun library); the text says what each flag rests on."""
+    run, _, _ = demo_run
+
+    def rows(patient):
+        doc = json.loads((run / f"results/reports/{patient}.json").read_text())
+        return {(m["drug"], m["taxon"]): m for m in doc["interactions"]["rows"]}
+
+    truth = pd.read_csv(DEMO / "truth/shotgun_genes.tsv", sep="\t")
+    carried = {(t.patient_id, t.gene): bool(t.carried) for t in truth.itertuples()}
+    p01, p03, p07 = rows("P01"), rows("P03"), rows("P07")
+    assert carried[("P01", "cgr2")] and not carried[("P03", "cgr2")]
+    dig = p01[("digoxin", "Eggerthella lenta")]["gene_evidence"]
+    assert dig["status"] == "gene detected" and dig["basis"] == "gene reads"
+    assert dig["read_pairs"] >= dig["min_pairs"] and dig["rpm"] > 0 and dig["rpkm"] > 0
+    dig3 = p03[("digoxin", "Eggerthella lenta")]
+    assert dig3["status"] == "detected"  # the species is there ...
+    assert dig3["gene_evidence"]["status"] == "taxon present, gene not detected"  # ... no cgr2
+    assert dig3["gene_evidence"]["read_pairs"] == 0
+    assert p03[("levodopa", "Eggerthella lenta")]["gene_evidence"]["status"] == "gene detected"
+    for m in p07.values():
+        assert m["gene_evidence"]["status"] == "not measured"
+        assert m["gene_evidence"]["basis"] == "taxon presence proxy"
+    assert p07[("digoxin", "Eggerthella lenta")]["gene_evidence"]["reason"] == "no shotgun library"
+    brivudine = p01[("brivudine", "Bacteroides thetaiotaomicron")]["gene_evidence"]
+    assert brivudine["reason"] == "no gene is named for this activity"
+    html = (run / "results/reports/P03.html").read_text()
+    assert "rests on: gene reads" in html and "rests on: taxon presence proxy" in html
+    assert "a gene counts as detected from 4 read pairs" in html
+    assert "cgr2 taxon present, gene not detected (0 read pairs" in html
+
+
 def test_demo_cohort_report(demo_run):
     import jsonschema
 

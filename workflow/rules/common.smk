@@ -323,23 +323,9 @@ def staged_reads(tool):
 
 
 def get_fastp_trimming(wildcards):
-    """fastp filter / trimming options of one unit (adapters are trimmed in every case).
-
-    Host libraries get adapter trimming only by default (``qc.fastp.host_trimming:
-    adapters``): quality trimming and the length cut removed 9 % of real GIAB reads and all
-    simulated MiSeq reads, and the aligner soft-clips poor ends anyway; only reads that
-    adapter trimming left shorter than ``host_length_required`` (adapter dimers) are dropped.
-    ``host_trimming: quality`` applies the shotgun settings to host libraries too.
-    """
-    fp = config["qc"]["fastp"]
-    if assay_of(wildcards.sample) in HOST_ASSAYS and fp["host_trimming"] == "adapters":
-        return f"--disable_quality_filtering --length_required {fp['host_length_required']}"
-    return (
-        f"--qualified_quality_phred {fp['qualified_quality']}"
-        f" --unqualified_percent_limit {fp['unqualified_percent_limit']} --cut_right"
-        f" --cut_right_mean_quality {fp['cut_right_mean_quality']}"
-        f" --length_required {fp['length_required']}"
-    )
+    """fastp adapter / filter / trimming options of one unit (holobiont.qc.fastp_options)."""
+    host = assay_of(wildcards.sample) in HOST_ASSAYS
+    return fastp_options(config["qc"]["fastp"], host=host)
 
 
 def get_merge_units_input(wildcards):
@@ -496,6 +482,9 @@ def tool_version_files():
         once.append("host_cohort_vcf")
     if shotgun_samples() and not SHOTGUN["kraken2_db"]:
         once.append("kraken2_build_db")
+    if gene_evidence_configured():
+        once.append("diamond_makedb")
+        files += [f"{VERSIONS}/diamond_blastx/{s}.yml" for s in shotgun_samples()]
     if amplicon_samples():
         once += [
             "amplicon_denoise",
@@ -693,6 +682,7 @@ def all_outputs():
         + host_outputs()
         + amplicon_outputs()
         + shotgun_outputs()
+        + gene_outputs()
         + cohort_outputs()
         + report_outputs()
         + export_outputs()
@@ -797,6 +787,7 @@ def amplicon_outputs():
 
 # --- shotgun stage ---
 from holobiont.bracken import kmer_distrib_name  # noqa: E402
+from holobiont.qc import fastp_options  # noqa: E402
 from holobiont.shotgun import KRAKEN2_DB_FILES, genome_files  # noqa: E402
 from holobiont.shotgun import config_problems  # noqa: E402
 
@@ -845,6 +836,8 @@ def reference_files():
             files += [build["seqid2taxid"]] if build["seqid2taxid"] else []
         if SHOTGUN["bracken"]["kmer_distrib"]:
             files.append(SHOTGUN["bracken"]["kmer_distrib"])
+        if SHOTGUN["genes"]["proteins"]:
+            files.append(SHOTGUN["genes"]["proteins"])
     return [f for f in files if os.path.isfile(f)]
 
 
@@ -926,6 +919,37 @@ def get_shotgun_profile_input(wildcards):
             f"results/shotgun/bracken/{s}.bracken.tsv" for s in shotgun_samples()
         ],
         "taxonomy": shotgun_taxonomy_files(),
+    }
+
+
+# --- gene-level evidence (shotgun; genes.smk) ---
+GENES = SHOTGUN["genes"]
+GENES["proteins"] = _in_project(GENES["proteins"])
+if shotgun_samples() and GENES["proteins"] and not os.path.isfile(GENES["proteins"]):
+    raise WorkflowError(
+        f"config shotgun.genes.proteins: {GENES['proteins']} is not a file; set it to a "
+        'protein FASTA (README: "Gene-level evidence") or to "" (gene evidence is then '
+        "reported as not measured)."
+    )
+
+
+def gene_evidence_configured():
+    return bool(shotgun_samples() and GENES["proteins"])
+
+
+def gene_outputs():
+    if not gene_evidence_configured():
+        return []
+    return ["results/shotgun/genes/gene_abundance.tsv"]
+
+
+def get_gene_abundance_input(wildcards):
+    return {
+        "reference": "results/shotgun/genes/reference.tsv",
+        "hits": [f"results/shotgun/genes/{s}.diamond.tsv" for s in shotgun_samples()],
+        "host_counts": [
+            f"results/shotgun/host/{s}.host_fraction.tsv" for s in shotgun_samples()
+        ],
     }
 
 
@@ -1082,6 +1106,8 @@ def get_patient_report_input(wildcards):
             inputs[f"div_{assay}"] = _diversity_inputs(assay)
     if _patient_sample(p, ("shotgun",)):
         inputs["host_fraction"] = "results/shotgun/host_fraction.tsv"
+        if gene_evidence_configured():
+            inputs["gene_abundance"] = "results/shotgun/genes/gene_abundance.tsv"
         if host_samples():
             inputs["identity"] = "results/identity/identity.tsv"
     return inputs

@@ -61,7 +61,8 @@ rule fastp:
         mem_mb=sized(1024, 2),
         runtime=sized(10, 1 / 20),
     params:
-        # host libraries: adapters only by default; shotgun: quality filter + 3' trimming
+        # host libraries: adapters only by default; shotgun: quality filter + 3' trimming;
+        # adapters: detected (host), pair overlap only (shotgun) or the configured sequences
         trimming=get_fastp_trimming,
         extra=lookup(dpath="qc/fastp/extra", within=config),
         staged=staged_reads("fastp"),  # no input path in the reports (common.smk)
@@ -70,7 +71,7 @@ rule fastp:
         tool_versions("fastp") + "{params.staged.link}"
         " && fastp --in1 {params.staged.r1} --in2 {params.staged.r2}"
         " --out1 {output.r1} --out2 {output.r2}"
-        " --detect_adapter_for_pe {params.trimming}"
+        " {params.trimming}"
         " --thread {threads} --json {output.json} --html {output.html}"
         " --report_title {wildcards.sample:q}.{wildcards.unit:q} {params.extra} > {log} 2>&1"
         " && rm -r {params.staged.dir}"

@@ -27,6 +27,7 @@ rule patient_report:
         tables=lambda wc, input: report_tables(input),
         metadata=lambda wc: patient_metadata(wc.patient),
         min_abundance=lookup(dpath="report/min_abundance", within=config),
+        genes_configured=bool(GENES["proteins"]),
     script:
         "../../scripts/patient_report.py"
 

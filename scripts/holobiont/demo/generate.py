@@ -345,7 +345,10 @@ def _job_shotgun(out: Path, pid: str) -> dict:
     sample = sample_id(pid, "shotgun")
     rng = rng_for(p.seed, f"shotgun:{sample}")
     specs: list[sg.GenomeSpec] = _STATE["specs"]
-    genomes = _STATE["shotgun_genomes"]
+    # the patient's strains: the reference genomes plus the drug-metabolism genes it carries
+    genomes, gene_rows = sg.plant_genes(
+        _STATE["shotgun_genomes"], _STATE["gene_specs"], _STATE["gene_proteins"], pid
+    )
     comp = _STATE["communities"][pid]
     species = {}
     for m in _STATE["members"]:
@@ -416,9 +419,16 @@ def _job_shotgun(out: Path, pid: str) -> dict:
             "cell_fraction": "",
         }
     )
+    for g in gene_rows:
+        # expected pairs from the gene: the genome's pairs times the gene's share of it
+        g["sample_id"] = sample
+        g["expected_pairs"] = round(
+            counts[g["taxid"]] * g["gene_length"] * g["carried"] / len(genomes[g["taxid"]]), 1
+        )
     return {
         "pairs": len(pairs),
         "rows": rows,
+        "genes": gene_rows,
         "human": {"pairs": n_pairs, "human_pairs": n_human, "design_fraction": hf},
     }
 
@@ -547,6 +557,8 @@ def generate(
     members = load_community(res_dir)
     specs = sg.load_genome_specs(res_dir)
     taxa = sg.load_taxonomy(res_dir)
+    gene_specs = sg.load_gene_specs(res_dir)
+    gene_proteins = sg.make_gene_proteins(gene_specs, rng_for(params.seed, "shotgun-genes"))
     catalog_bases = _catalog_bases()
     plants = load_plants(res_dir, cohort)
     panel = hst.build_panel(
@@ -615,6 +627,8 @@ def generate(
         communities=communities,
         specs=specs,
         shotgun_genomes=shotgun_genomes,
+        gene_specs=gene_specs,
+        gene_proteins=gene_proteins,
     )
 
     # ---- heavy jobs (parallel)
@@ -643,6 +657,7 @@ def generate(
     ref = out / "reference"
     write_text(ref / "16s_sintax.fasta", "".join(f">{h}\n{s}\n" for h, s in sintax))
     sg.write_genomes(specs, shotgun_genomes, ref)
+    sg.write_gene_proteins(gene_specs, gene_proteins, ref)
     sg.write_taxonomy(taxa, ref)
     truth = out / "truth"
     for pt in cohort:
@@ -710,6 +725,26 @@ def generate(
                 "reads_simulated",
                 "read_fraction",
                 "cell_fraction",
+            ],
+        ),
+    )
+    write_text(
+        truth / "shotgun_genes.tsv",
+        _tsv(
+            [
+                g
+                for pt in cohort
+                if "shotgun" in pt.libraries
+                for g in results[("shotgun", pt.patient_id)]["genes"]
+            ],
+            [
+                "sample_id",
+                "patient_id",
+                "gene",
+                "taxid",
+                "carried",
+                "gene_length",
+                "expected_pairs",
             ],
         ),
     )

@@ -6,6 +6,10 @@ the profiling non-trivial: two *E. coli* strains share 97 % identity (many share
 classifier assigns part of their reads to the species only and abundance re-estimation has work),
 and *B. fragilis* and *B. thetaiotaomicron* carry the same 8 kb segment (its k-mers resolve only to
 the genus). Taxids and lineages are real NCBI ones (``resources/demo/taxonomy.tsv``).
+
+Drug-metabolism genes (``resources/demo/shotgun_genes.tsv``): random proteins, back-translated
+and inserted into the genome of a species in some patients only (:func:`plant_genes`); the
+proteins are the demo's DIAMOND reference (:func:`write_gene_proteins`).
 """
 
 from __future__ import annotations
@@ -206,3 +210,94 @@ def simulate_shotgun_sample(
     names = rd.read_names(rng, instrument, lane, len(perm))
     pairs = rd.finish_pairs(rng, r1, r2, names, rd.SHORT_READ_QUALITY, rd.SHORT_READ_QUALITY)
     return pairs, {t: int(c) for t, c in zip(taxids, counts, strict=True)}, n_human
+
+
+# --------------------------------------------------------------------------- planted genes
+
+AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+#: Standard genetic code: codons (ACGT codes 0-3) of every amino acid, and the stops.
+_CODE = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG"
+_BASES = "TCAG"
+CODONS: dict[str, list[str]] = {}
+for _i, _aa in enumerate(_CODE):
+    CODONS.setdefault(_aa, []).append(_BASES[_i // 16] + _BASES[(_i // 4) % 4] + _BASES[_i % 4])
+
+
+@dataclass(frozen=True)
+class GeneSpec:
+    """One planted gene (a row of ``shotgun_genes.tsv``)."""
+
+    gene: str
+    taxid: int
+    carriers: tuple[str, ...]
+    aa_length: int
+    name: str
+
+
+def load_gene_specs(resources: str | os.PathLike) -> list[GeneSpec]:
+    """Read ``shotgun_genes.tsv``."""
+    return [
+        GeneSpec(
+            r["gene"],
+            int(r["taxid"]),
+            tuple(c for c in r["carriers"].split(",") if c),
+            int(r["aa_length"]),
+            r["name"],
+        )
+        for r in _rows(Path(resources) / "shotgun_genes.tsv")
+    ]
+
+
+def make_gene_proteins(
+    genes: list[GeneSpec], rng: np.random.Generator
+) -> dict[str, tuple[str, str]]:
+    """``{gene: (protein, coding DNA)}``: a random protein (Met first) and a back-translation
+    of it with uniformly drawn synonymous codons, ending with a stop codon."""
+    out = {}
+    for g in genes:
+        protein = "M" + "".join(rng.choice(list(AMINO_ACIDS), g.aa_length - 1))
+        codons = [CODONS[aa][rng.integers(len(CODONS[aa]))] for aa in protein]
+        out[g.gene] = (protein, "".join(codons) + CODONS["*"][rng.integers(3)])
+    return out
+
+
+def plant_genes(
+    genomes: dict[int, np.ndarray],
+    genes: list[GeneSpec],
+    proteins: dict[str, tuple[str, str]],
+    patient: str,
+) -> tuple[dict[int, np.ndarray], list[dict]]:
+    """The patient's genomes: those of `genomes` with the genes the patient carries inserted
+    (after 1/2, 1/2 + 5 kb, ... of the host genome), and one truth row per gene."""
+    out = dict(genomes)
+    rows = []
+    for k, g in enumerate(genes):
+        carried = patient in g.carriers
+        dna = rd.encode(proteins[g.gene][1]) if carried else None
+        if carried:
+            base = out[g.taxid]
+            at = len(genomes[g.taxid]) // 2 + 5000 * k
+            out[g.taxid] = np.concatenate([base[:at], dna, base[at:]]).astype(np.uint8)
+        rows.append(
+            {
+                "patient_id": patient,
+                "gene": g.gene,
+                "taxid": g.taxid,
+                "carried": int(carried),
+                "gene_length": 3 * g.aa_length + 3,
+            }
+        )
+    return out, rows
+
+
+def write_gene_proteins(
+    genes: list[GeneSpec], proteins: dict[str, tuple[str, str]], ref_dir: str | os.PathLike
+) -> None:
+    """Write ``shotgun_genes.faa``: headers ``<gene>|DEMO_<GENE> <name>`` (the project's
+    protein-reference format, see README)."""
+    lines = []
+    for g in genes:
+        lines.append(f">{g.gene}|DEMO_{g.gene.upper()} {g.name} (not a real sequence)")
+        seq = proteins[g.gene][0]
+        lines += [seq[i : i + FASTA_LINE] for i in range(0, len(seq), FASTA_LINE)]
+    write_text(Path(ref_dir) / "shotgun_genes.faa", "\n".join(lines) + "\n")
