@@ -19,11 +19,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from markupsafe import Markup
 
 from holobiont.report import (
     ASSAY_LABEL,
     ASSAYS,
-    CSS,
     LIGHT,
     NOT_MEASURED,
     NOT_SEQUENCED,
@@ -38,13 +38,14 @@ from holobiont.report import (
     _num,
     _pill,
     _read_rows,
-    html_page,
     provenance_line,
     read_pcoa,
+    render,
     svg_pcoa,
     write_report,
 )
 from holobiont.table import closure, collapse, parse_lineage, read_tsv
+from holobiont.templating import document
 
 TOP_COHORT_GENERA = 10
 ALPHA_METRICS = ("shannon", "observed", "faith_pd")
@@ -142,6 +143,8 @@ def build_cohort_report(
     tables: Mapping[str, Path_] | None = None,
     group_by: str | None = None,
     top: int = TOP_COHORT_GENERA,
+    site: Mapping | None = None,
+    report_date: str | None = None,
 ) -> dict:
     """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``).
 
@@ -288,6 +291,7 @@ def build_cohort_report(
         "interactions": interactions,
         "identity": ident,
         "provenance": prov,
+        "document": document("cohort", site, date=report_date),
     }
 
 
@@ -628,7 +632,7 @@ def _section_interactions(c: dict) -> str:
     )
 
 
-def _section_qc(c: dict) -> str:
+def _section_qc(c: dict, print_variant: bool = False) -> str:
     rows = "".join(
         f"<tr><td>{_e(q['patient_id'])}</td><td>{_e(q['sample_id'])}</td><td>{_e(q['unit'])}"
         f"</td><td>{_e(q['assay'])}</td><td class='num'>{q['read_pairs_in']:,}</td>"
@@ -656,7 +660,7 @@ def _section_qc(c: dict) -> str:
         else ""
     )
     return (
-        "<h2>Read QC and sample identity</h2><details><summary>"
+        f"<h2>Read QC and sample identity</h2><details{' open' if print_variant else ''}><summary>"
         f"{len(c['qc'])} sequencing units</summary><table><tr><th>patient</th><th>library</th>"
         "<th>unit</th><th>assay</th><th>pairs in</th><th>pairs out</th><th>% kept</th>"
         "<th>Q30</th><th>duplication</th><th>status</th></tr>"
@@ -675,18 +679,29 @@ def _section_provenance(c: dict) -> str:
     return f'<h2>Provenance</h2><p class="small">{provenance_line(p, note)}</p>'
 
 
-def render_cohort_html(c: dict) -> str:
-    body = (
-        _section_head(c)
-        + _section_findings(c)
-        + _section_pgx(c)
-        + _section_microbiome(c)
-        + _section_interactions(c)
-        + _section_qc(c)
-        + _section_provenance(c)
+def render_cohort_html(
+    c: dict, *, template_dir: Path_ | None = None, print_variant: bool = False
+) -> str:
+    """The cohort page: sections built here, framed by ``cohort.html.j2`` (site header,
+    sign-off, CSS and print rules shared with the patient report)."""
+    sections = [
+        _section_head(c),
+        _section_findings(c),
+        _section_pgx(c),
+        _section_microbiome(c),
+        _section_interactions(c),
+        _section_qc(c, print_variant),
+        _section_provenance(c),
+    ]
+    return render(
+        "cohort.html.j2",
+        c,
+        {"sections": [Markup(s) for s in sections]},
+        title="Holobiont cohort report",
+        template_dir=template_dir,
+        print_variant=print_variant,
     )
-    return html_page("Holobiont cohort report", body, CSS + ".wide{overflow-x:auto}\n")
 
 
-def write_cohort_report(report: dict, json_out: Path_, html_out: Path_) -> None:
-    write_report(report, json_out, html_out, render=render_cohort_html)
+def write_cohort_report(report: dict, json_out: Path_, html_out: Path_, template_dir=None) -> None:
+    write_report(report, json_out, html_out, render=render_cohort_html, template_dir=template_dir)
