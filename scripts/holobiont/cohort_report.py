@@ -145,6 +145,7 @@ def build_cohort_report(
     top: int = TOP_COHORT_GENERA,
     site: Mapping | None = None,
     report_date: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict:
     """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``).
 
@@ -291,7 +292,7 @@ def build_cohort_report(
         "interactions": interactions,
         "identity": ident,
         "provenance": prov,
-        "document": document("cohort", site, date=report_date),
+        "document": document("cohort", site, date=report_date, environ=environ),
     }
 
 

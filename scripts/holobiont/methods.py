@@ -108,6 +108,13 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
     out = []
     if catalog is not None and host is not None and "genes" in host:
         reported = {g["gene"]: g for g in host["genes"]}
+        in_catalog = {g["gene"] for g in catalog["genes"]}
+        for gene, got in reported.items():
+            if gene not in in_catalog and got.get("source", "vcf") != "vcf":
+                out.append(
+                    f"{gene}: not typed from this sequencing; the result shown is an outside "
+                    f"call ({got['source']})."
+                )
         for g in catalog["genes"]:
             if g["called_from"] != "outside call only":
                 continue
@@ -125,7 +132,8 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
                     "from this sequencing."
                 )
     out += [
-        "HLA genes (e.g. HLA-A*31:01, HLA-B*15:02, HLA-B*57:01, HLA-B*58:01): not typed.",
+        "HLA genes (e.g. HLA-A*31:01, HLA-B*15:02, HLA-B*57:01, HLA-B*58:01): not typed from "
+        "the sequencing reads (only an outside call is reported).",
         "Copy-number and structural variants (whole-gene deletions and duplications, e.g. of "
         "CYP2D6, CYP2A6, GSTM1, UGT2B17): not called; only SNVs and short indels at catalog "
         "positions are genotyped.",

@@ -510,6 +510,7 @@ def build_patient_report(
     databases: Path_ | None = None,
     site: Mapping | None = None,
     report_date: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict:
     """Assemble one patient's report from the result files (see module docstring).
 
@@ -586,7 +587,7 @@ def build_patient_report(
             config=(_read_json(provenance) or {}).get("config", {}),
             assays=[k for k, v in modalities.items() if v != NOT_SEQUENCED],
         ),
-        "document": document(patient_id, site, date=report_date),
+        "document": document(patient_id, site, date=report_date, environ=environ),
     }
 
 
@@ -759,6 +760,8 @@ _PLAIN = (
     ("malignant hyperthermia susceptibility", "some anaesthetics can trigger a dangerous reaction"),
     ("unfavorable", "the drugs below are expected to work less well"),
     ("non-responsive", "the drugs below are not expected to work"),
+    ("positive", "carries the allele tested, which raises the risk of a severe reaction"),
+    ("negative", "does not carry the allele tested"),
 )
 
 
