@@ -111,10 +111,7 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
         in_catalog = {g["gene"] for g in catalog["genes"]}
         for gene, got in reported.items():
             if gene not in in_catalog and got.get("source", "vcf") != "vcf":
-                out.append(
-                    f"{gene}: not typed from this sequencing; the result shown is an outside "
-                    f"call ({got['source']})."
-                )
+                out.append(f"{gene}: not typed from this sequencing; shown from {got['source']}.")
         for g in catalog["genes"]:
             if g["called_from"] != "outside call only":
                 continue
@@ -127,10 +124,7 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
                     "(sheet column pgx_outside_calls), and none was given."
                 )
             else:
-                out.append(
-                    f"{g['gene']}: taken from an outside call ({got.get('source', '')}), not "
-                    "from this sequencing."
-                )
+                out.append(f"{g['gene']}: {got.get('source', '')}, not from this sequencing.")
     out += [
         "HLA genes (e.g. HLA-A*31:01, HLA-B*15:02, HLA-B*57:01, HLA-B*58:01): not typed from "
         "the sequencing reads (only an outside call is reported).",

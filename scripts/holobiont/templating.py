@@ -54,7 +54,18 @@ def environment(template_dir: str | PathLike | None = None) -> jinja2.Environmen
         keep_trailing_newline=False,
     )
     env.globals["print_script"] = Markup(PRINT_SCRIPT)
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(text) -> Markup:
+    """``text`` as a quoted CSS string (for ``content:`` in a stylesheet, where HTML escaping
+    does not apply): every character but letters, digits, space and ``-_.:/`` as ``\\HEX``."""
+    keep = " -_.:/"
+    body = "".join(
+        c if c.isascii() and (c.isalnum() or c in keep) else f"\\{ord(c):x} " for c in str(text)
+    )
+    return Markup(f'"{body}"')
 
 
 def safe(func):

@@ -159,3 +159,13 @@ def test_pdf_text_holds_every_gene_and_drug_and_reruns_identically(pa, tmp_path)
     words += [m["drug"] for m in pa["interactions"]["rows"]]
     assert [w for w in words if w not in text] == []
     assert "Date and signature" in text and "HB-PA" in text
+    n = pdf_pages(first)
+    assert f"Page 1 of {n}" in text and f"Page {n} of {n}" in text  # page-margin footer
+
+
+def test_css_string_cannot_break_out_of_the_stylesheet():
+    from holobiont.templating import css_string
+
+    assert css_string("HB-P01") == '"HB-P01"'
+    hostile = css_string('x"}</style><script>alert(1)</script>')
+    assert '"' not in hostile[1:-1] and "<" not in hostile and "}" not in hostile
