@@ -819,10 +819,12 @@ def render(
     title: str,
     template_dir: Path_ | None = None,
     print_variant: bool = False,
+    extra_globals: Mapping | None = None,
 ) -> str:
     """Render one report template (``print_variant``: every ``<details>`` open, for the PDF)."""
     env = environment(template_dir)
     env.globals.update(template_globals())
+    env.globals.update(extra_globals or {})
     page = env.get_template(template).render(
         report=report, view=view, title=title, print_variant=print_variant
     )
