@@ -3,8 +3,10 @@
 :func:`build_cohort_report` aggregates what the per-patient reports already hold (their JSON
 files: libraries, QC, PGx calls, microbe-drug matches, identity) with the cohort-level
 diversity results (PCoA, alpha diversity, PERMANOVA) and the abundance tables (genus
-composition with one colour per genus across every patient). :func:`render_cohort_html` draws
-it with the same inline CSS/SVG as the patient report: no scripts, no external resources.
+composition with one colour per genus across every patient). :func:`render_cohort_html` renders
+it from the Jinja2 templates ``cohort.html.j2`` / ``cohort_sections.html.j2`` (a site may
+override them, :mod:`holobiont.templating`) with the same inline CSS/SVG as the patient report:
+no external resources, one inline script that unfolds sections for printing.
 
 Groups: samples are coloured by one sheet metadata column, ``group_by`` (default ``group``
 when the sheet has it, else the first metadata column, else none). Alpha-diversity boxes show

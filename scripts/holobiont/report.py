@@ -4,8 +4,9 @@
 dict (schema: ``workflow/schemas/patient_report.schema.json``); :func:`render_html` turns it
 into a single self-contained HTML page from the Jinja2 templates of ``holobiont/templates``
 (inline CSS and SVG, one inline script that opens folded sections for printing, no external
-resources; :mod:`holobiont.templating`). Only pseudonymous IDs (patient, sample, unit) are copied: never FASTQ paths, read
-names or the resolved configuration (which holds file paths) -- only its checksum.
+resources; :mod:`holobiont.templating`). Only pseudonymous IDs (patient, sample, unit) are
+copied: never FASTQ paths, read names or the resolved configuration (which holds file paths) --
+only its checksum.
 
 Interaction matching (``resources/microbe_drug/interactions.tsv``): names are compared after
 replacing ``_`` by a space, ignoring case. A ``species`` row matches a taxon whose species is
