@@ -155,7 +155,8 @@ THRESHOLDS = (
     (
         "host/filter",
         "Variant filter",
-        "records matching it are kept with FILTER=LowQual, not PASS, and not used as calls",
+        "host VCF records matching it are kept with FILTER=LowQual, not PASS; the identity "
+        "check uses PASS SNVs only (PGx positions are genotyped separately, see the next rows)",
     ),
     (
         "host/pgx_min_depth",
