@@ -90,7 +90,7 @@ def visit(
     if media not in ("screen", "print"):
         raise ValueError(f"media must be screen or print, got {media!r}")
     if CHROMIUM is None:
-        raise RuntimeError("chromium is not installed (tools/install.sh --test installs it)")
+        raise RuntimeError("chromium is not installed (tools/install.sh installs it)")
     url = Path(path).resolve().as_uri()
     profile = tempfile.mkdtemp(prefix="holobiont-chromium-")
     cmd = [
