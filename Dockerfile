@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="cb35b2a3b4be2918937232b2caf75128aacf0f0447876f90f9e412829ac12638"
+LABEL io.github.snakemake.conda_env_hash="d9c2bf5dbb57eb502f92f91ccadf9d12b957a8dcfd127dc6e36b8f986a6c7add"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -142,6 +142,20 @@ COPY envs/samtools.yaml /conda-envs/4756396cc11c629761ab23adee2e8314/environment
 #     - bioconda::vsearch=2.22.1
 RUN mkdir -p /conda-envs/4664577bf661ddc04974ea7f39d300c5
 COPY envs/vsearch.yaml /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.yaml
+# Conda environment:
+#   source: envs/whatshap.yaml
+#   prefix: /conda-envs/a4039090d52caf519f2a2567bc005cef
+#   # Read-backed phasing of the host PGx calls (rule phase_host). Versions match requirements.lock.
+#   channels:
+#     - conda-forge
+#     - bioconda
+#     - nodefaults
+#   dependencies:
+#     - conda-forge::python=3.11
+#     - bioconda::whatshap=2.8
+#     - bioconda::pysam=0.24.1
+RUN mkdir -p /conda-envs/a4039090d52caf519f2a2567bc005cef
+COPY envs/whatshap.yaml /conda-envs/a4039090d52caf519f2a2567bc005cef/environment.yaml
 
 RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --file /conda-envs/2e2b4ce487a73f902a2d3176311410cf/environment.yaml && \
     conda env create --prefix /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936 --file /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment.yaml && \
@@ -153,4 +167,5 @@ RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --fil
     conda env create --prefix /conda-envs/5cd4af6a9e2d41e612ee907a142f634d --file /conda-envs/5cd4af6a9e2d41e612ee907a142f634d/environment.yaml && \
     conda env create --prefix /conda-envs/4756396cc11c629761ab23adee2e8314 --file /conda-envs/4756396cc11c629761ab23adee2e8314/environment.yaml && \
     conda env create --prefix /conda-envs/4664577bf661ddc04974ea7f39d300c5 --file /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.yaml && \
+    conda env create --prefix /conda-envs/a4039090d52caf519f2a2567bc005cef --file /conda-envs/a4039090d52caf519f2a2567bc005cef/environment.yaml && \
     conda clean --all -y

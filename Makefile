@@ -17,7 +17,7 @@ demo: install demo-data
 
 ## test: install and run the full test suite (lint, unit, workflow) -- what CI runs
 test: install-test demo-data lint
-	pytest -n $(CORES) --dist loadfile
+	pytest -n $(CORES) --dist loadfile --durations=40
 
 install:
 	@bash tools/install.sh

@@ -259,28 +259,45 @@ def _catalog_genotype(p: Position, recs: list, alts: list[str]) -> tuple:
     :func:`holobiont.pgx.combine_calls`). New alleles are appended to ``alts``. Returns
     ``(None, None)`` when nothing could be called.
     """
-    calls = []
-    for ref, alleles, rec_gt, _dp in recs:
+    genotype, _phase = _catalog_genotype_phased(p, recs, alts)
+    return genotype
+
+
+def _catalog_genotype_phased(p: Position, recs: list, alts: list[str]) -> tuple:
+    """:func:`_catalog_genotype` and the phase of the call: ``(genotype, phase_set)``.
+
+    ``phase_set`` is the record's PS when the genotype comes from one record phased ``|``
+    (WhatsHap) and is heterozygous; the genotype then keeps the record's haplotype order.
+    Otherwise ``None`` and the genotype is sorted (unphased).
+    """
+    calls, phases = [], []
+    for rec in recs:
+        ref, alleles, rec_gt = rec[0], rec[1], rec[2]
         if rec_gt is None or len(rec_gt) == 0 or None in rec_gt:
             continue
         try:
             calls.append(tuple(express_allele(p, ref, alleles[g]) for g in rec_gt))
         except ValueError:
             continue
+        phases.append(rec[4] if len(rec) > 4 else None)
     call = combine_calls(p, calls)
     if call is None:
-        return (None, None)
+        return (None, None), None
+    sources = [ph for c, ph in zip(calls, phases, strict=True) if c == call]
+    phase_set = sources[0] if len(sources) == 1 else None
     idx = []
     for allele in call:
         if allele == p.ref:
             idx.append(0)
         elif ">" in allele:  # not expressible against the catalog REF
-            return (None, None)
+            return (None, None), None
         else:
             if allele not in alts:
                 alts.append(allele)
             idx.append(alts.index(allele) + 1)
-    return tuple(sorted(idx))
+    if phase_set is not None and len(idx) == 2 and idx[0] != idx[1]:
+        return tuple(idx), phase_set
+    return tuple(sorted(idx)), None
 
 
 def pharmcat_ready_vcf(
@@ -320,15 +337,28 @@ def pharmcat_ready_vcf(
     REF and ALT are the catalog's (GRCh38, parsimonious, left-aligned, with the padding base for
     indels), so PharmCAT matches them unchanged; an allele seen in the reads but absent from
     the catalog is appended to ALT. A catalog position absent from ``calls`` had no reads.
+    A heterozygous call phased in ``calls`` (``|``, WhatsHap's ``PS``) keeps its haplotype
+    order and phase set; every other call is written unphased (``/``).
     """
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     by_pos: dict[tuple[str, int], list] = defaultdict(list)
     with pysam.VariantFile(str(calls)) as vf:
         in_sample = list(vf.header.samples)[0] if vf.header.samples else None
+        has_ps = "PS" in vf.header.formats
         for rec in vf:
             gt = rec.samples[in_sample]["GT"] if in_sample else None
+            phase_set = None
+            if in_sample and rec.samples[in_sample].phased and gt and len(gt) == 2:
+                ps = rec.samples[in_sample].get("PS") if has_ps else None
+                phase_set = ps if ps is not None else 0
             by_pos[(rec.chrom, rec.pos)].append(
-                (rec.ref, tuple(rec.alleles), gt, _depth(rec, in_sample) if in_sample else 0)
+                (
+                    rec.ref,
+                    tuple(rec.alleles),
+                    gt,
+                    _depth(rec, in_sample) if in_sample else 0,
+                    phase_set,
+                )
             )
     positions: dict[tuple[str, int], Position] = {}
     for p in cat.positions():
@@ -344,6 +374,7 @@ def pharmcat_ready_vcf(
     header.add_meta("reference", "GRCh38")
     header.formats.add("GT", 1, "String", "Genotype")
     header.formats.add("DP", 1, "Integer", "Read depth at the position (sum of AD)")
+    header.formats.add("PS", 1, "Integer", "Phase set (read-backed phasing of the input calls)")
     header.info.add("PX", ".", "String", "PGx gene(s) of the catalog position")
     header.filters.add("LowDepth", None, None, f"Depth below {min_depth}: genotype not called")
     header.add_sample(sample)
@@ -361,7 +392,7 @@ def pharmcat_ready_vcf(
             alts = list(p.alts)
             recs = by_pos.get(key, [])
             depth = max((r[3] for r in recs), default=0)
-            gt = _catalog_genotype(p, recs, alts)
+            gt, phase_set = _catalog_genotype_phased(p, recs, alts)
             rec = w.new_record(contig=key[0], start=key[1] - 1, alleles=(p.ref, *alts))
             rec.info["PX"] = ",".join(sorted(genes_at[key]))
             rec.samples[sample]["DP"] = depth
@@ -372,6 +403,10 @@ def pharmcat_ready_vcf(
                 counts["no_call"] += 1
             else:
                 rec.samples[sample]["GT"] = gt
+                if phase_set is not None:
+                    rec.samples[sample].phased = True
+                    if phase_set:
+                        rec.samples[sample]["PS"] = phase_set
                 rec.filter.add("PASS")
                 counts["called_alt" if any(gt) else "called_ref"] += 1
             w.write(rec)

@@ -314,6 +314,7 @@ def _host(pgx_json: Path_ | None, coverage: Path_ | None, catalog: Path_ | None 
                     for m in g.get("missing_positions", [])
                 ],
                 "notes": list(g.get("notes", [])),
+                "guidance_note": g.get("guidance_note", ""),
                 "drugs": [
                     {
                         "drug": d["drug"],

@@ -189,8 +189,12 @@ def test_reference_has_grch38_base_at_every_pgx_site(demo):
     assert len(sites) > 250
     for s in sites:
         assert fa.fetch(s.chrom, s.pos - 1, s.pos - 1 + len(s.ref)) == s.ref, s.name
-    assert set(fa.references) == {"chr1", "chr6", "chr10", "chr12", "chr13", "chr16"}
-    assert sum(fa.lengths) < 350_000_000
+    # pypgx's panel contigs and those of the genes planted from the catalog (pgx_plants.tsv)
+    assert set(fa.references) == {
+        "chr1", "chr2", "chr4", "chr6", "chr7", "chr10", "chr12", "chr13", "chr16", "chr19",
+        "chrX",
+    }  # fmt: skip
+    assert sum(fa.lengths) < 950_000_000
     # N outside the windows, sequence inside
     assert fa.fetch("chr10", 0, 1000) == "N" * 1000
 
@@ -216,7 +220,7 @@ def test_truth_vcf_is_what_the_reads_carry(demo, patient):
         + fastq_seqs(demo / "reads" / f"{patient}-host_L001_R2.fastq.gz")
     )
     vcf = pysam.VariantFile(str(demo / "truth" / f"{patient}.host.vcf.gz"))
-    assert "GT" in vcf.header.formats and len(list(vcf.header.contigs)) == 6
+    assert "GT" in vcf.header.formats and len(list(vcf.header.contigs)) == 11
     recs = list(vcf)
     assert len(recs) > 100
     positions = {(r.chrom, r.pos) for r in recs}
@@ -245,11 +249,23 @@ def test_pgx_diplotype_truth_agrees_with_cohort_and_vcf(demo):
     cohort = {p.patient_id: p for p in gen.load_cohort(gen.resources_dir())}
     alleles = {(a.gene, a.allele): a for a in load_alleles()}
     rows = tsv(demo / "truth" / "pgx_diplotypes.tsv")
-    assert len(rows) == 8 * len(PANEL_GENES)
+    plants = gen.load_plants(gen.resources_dir(), list(cohort.values()))
+    planted = {(p.patient_id, p.gene): p for p in plants}
+    plant_genes = {p.gene for p in plants} - set(PANEL_GENES)
+    assert len(rows) == 8 * (len(PANEL_GENES) + len(plant_genes))
     for r in rows:
-        assert r["diplotype"] == cohort[r["patient_id"]].diplotypes[r["gene"]]
-        for allele in (r["allele1"], r["allele2"]):
-            assert (r["gene"], allele) in alleles
+        plant = planted.get((r["patient_id"], r["gene"]))
+        if plant is None:
+            assert r["allele_names"] == "pypgx"
+            assert r["diplotype"] == cohort[r["patient_id"]].diplotypes[r["gene"]]
+            for allele in (r["allele1"], r["allele2"]):
+                assert (r["gene"], allele) in alleles
+        else:  # catalog (PharmCAT) names; the cohort sheet has "-" for a planted panel gene
+            assert r["allele_names"] == "pharmcat"
+            assert r["diplotype"] == f"{plant.allele1}/{plant.allele2}"
+            assert r["expected_call"] == plant.expected_call
+            if r["gene"] in PANEL_GENES:
+                assert cohort[r["patient_id"]].diplotypes[r["gene"]] == "-"
     vcf_ids = {}
     for p in cohort:
         vf = pysam.VariantFile(str(demo / "truth" / f"{p}.host.vcf.gz"))
@@ -269,6 +285,17 @@ def test_pgx_diplotype_truth_agrees_with_cohort_and_vcf(demo):
     assert sorted(vcf_ids["P04"]["rs116855232"]) == [0, 1]  # NUDT15 *3
     assert sorted(vcf_ids["P05"]["rs3758581"]) == [0, 1]  # CYP2C19 *1/*38
     assert vcf_ids["P02"]["rs12248560"] == vcf_ids["P02"]["rs3758581"] == (1, 1)  # *17/*17
+    # planted from the catalog: UGT1A1 *28 (TA insertion) and *80 in trans (P03), in cis
+    # (P05); DPYD HapB3 (two variants, one haplotype) with *2A (P04); male G6PD hemizygous
+    assert vcf_ids["P03"]["rs3064744"] == (1, 0) and vcf_ids["P03"]["rs887829"] == (0, 1)
+    assert vcf_ids["P05"]["rs3064744"] == vcf_ids["P05"]["rs887829"] == (0, 1)
+    assert vcf_ids["P04"]["rs75017182"] == vcf_ids["P04"]["rs56038477"] == (1, 0)
+    assert vcf_ids["P04"]["rs3918290"] == (0, 1)
+    assert vcf_ids["P02"]["rs1050828"] == (1, 1)
+    # the undocumented ALTs: an allele the catalog does not define at a defining position
+    p05 = {r["gene"]: r for r in rows if r["patient_id"] == "P05"}
+    assert p05["TPMT"]["undocumented"] == "18130729:C>A"
+    assert "rs139392616:C>A:0|1" in p05["TPMT"]["genotypes"]
     # patients differ in their private SNPs (identity checks are possible)
     privates = []
     for p in cohort:
@@ -379,11 +406,18 @@ def test_shotgun_human_reads_come_from_the_patient(demo):
         + fastq_seqs(demo / "reads" / "P01-stool-sg_L001_R2.fastq.gz")
     )
 
-    def hom_alts(p):
+    def alts(p, gt=None):
         vf = pysam.VariantFile(str(demo / "truth" / f"{p}.host.vcf.gz"))
-        return {(r.chrom, r.pos, r.ref, r.alts[0]) for r in vf if r.samples[p]["GT"] == (1, 1)}
+        return {
+            (r.chrom, r.pos, r.ref, r.alts[0])
+            for r in vf
+            if len(r.alts) == 1 and (gt is None or r.samples[p]["GT"] == gt)
+        }
 
-    own, other = hom_alts("P01"), hom_alts("P02")
+    # homozygous ALT in one patient and not carried at all by the other (a site where P01 is
+    # heterozygous rightly shows P01's reads with the ALT)
+    own = alts("P01", (1, 1)) - alts("P02")
+    other = alts("P02", (1, 1)) - alts("P01")
 
     def support(sites):
         hits = 0
@@ -392,7 +426,7 @@ def test_shotgun_human_reads_come_from_the_patient(demo):
             hits += _alleles_at(reads, left, alt, right) > _alleles_at(reads, left, ref, right)
         return hits / len(sites)
 
-    assert support(own - other) > 0.3 > support(other - own)
+    assert support(own) > 0.3 > support(other)
 
 
 def test_taxonomy_dump_and_genomes(demo):

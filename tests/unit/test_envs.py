@@ -86,6 +86,7 @@ COMMAND_PACKAGES = {
     "kraken2": "kraken2",
     "kraken2-build": "kraken2",
     "python": "python",
+    "whatshap": "whatshap",
 }
 #: POSIX tools of every Linux node (not provided by conda environments), and shell builtins
 SYSTEM_COMMANDS = {
@@ -178,21 +179,24 @@ def test_shell_command_words_are_found():
 @pytest.fixture(scope="module")
 def dry_run_commands(tmp_path_factory, demo_sheet):
     """{rule: shell commands} of every job of `snakemake -n -p --forceall` on the demo, for
-    each aligner (bwa_index and bwa run only with host.aligner = bwa)."""
+    each aligner (bwa_index and bwa run only with host.aligner = bwa; run_diff only with
+    report.compare_with set, here with bwa)."""
     if not (ROOT / "resources/demo/data/samples.tsv").exists():
         pytest.skip("demo cohort not generated; run `make demo-data`")
     from conftest import run_snakemake
 
     per_rule = {}
+    earlier_run = tmp_path_factory.mktemp("earlier_run")
     for aligner in ("minimap2", "bwa"):
         run = tmp_path_factory.mktemp(f"dry_{aligner}")
+        compare_with = str(earlier_run) if aligner == "bwa" else None
         res = run_snakemake(
             run,
             "-n",
             "-p",
             "--forceall",
             config={"samples": demo_sheet[0]},
-            overrides={"host": {"aligner": aligner}},
+            overrides={"host": {"aligner": aligner}, "report": {"compare_with": compare_with}},
         )
         assert res.returncode == 0, res.stderr[-3000:]
         rule = None

@@ -136,6 +136,23 @@ def test_record_is_deterministic_and_path_free(tmp_path):
     assert 't: "1.0"' in (tmp_path / "a/v.yml").read_text()
 
 
+def test_unit_that_failed_its_check_is_not_an_input(tmp_path):
+    """A unit whose FASTQ check failed gives no result, so provenance lists no checksum for it."""
+    ok, bad = tmp_path / "ok.json", tmp_path / "bad.json"
+    ok.write_text(json.dumps({"status": "PASS", "read_pairs": 3, "sha256_r1": "a" * 64,
+                              "sha256_r2": "b" * 64}))  # fmt: skip
+    bad.write_text(json.dumps({"status": "FAIL", "read_pairs": 0, "sha256_r1": "c" * 64,
+                               "sha256_r2": "d" * 64}))  # fmt: skip
+    rec = collect(
+        {},
+        [
+            {"sample_id": "S2", "unit": "1", "check": str(bad)},
+            {"sample_id": "S1", "unit": "1", "check": str(ok)},
+        ],
+    )
+    assert [(r["sample_id"], r["sha256_r1"]) for r in rec["inputs"]] == [("S1", "a" * 64)]
+
+
 def test_disk_full_is_named_with_its_folder(tmp_path):
     """A real ENOSPC (writing /dev/full) is explained as 'disk full' and where."""
     from holobiont.atomic import disk_full_message

@@ -94,6 +94,22 @@ def test_validation_can_be_switched_off(tmp_path):
     assert "check_fastq" not in job_counts(res.stdout)
 
 
+@pytest.mark.parametrize("phase", [True, False])
+def test_host_phase_switches_read_backed_phasing(tmp_path, phase):
+    sheet = sheet_for(tmp_path, ["host"])
+    res = run_snakemake(
+        tmp_path / "run",
+        "-n",
+        "--quiet",
+        "rules",
+        overrides={"samples": str(sheet), "host": {"phase": phase}},
+    )
+    assert res.returncode == 0, res.stderr
+    counts = job_counts(res.stdout)
+    assert counts.get("phase_host") == (2 if phase else None), counts  # one per host sample
+    assert counts["pharmcat_vcf"] == 2
+
+
 def test_bad_sheet_stops_before_any_job(tmp_path):
     sheet = sheet_for(tmp_path, ["host", "16s"])
     text = sheet.read_text().replace("\t16s\t", "\tamplicon\t", 1)

@@ -463,7 +463,11 @@ def tool_versions(*tools):
 def tool_version_files():
     """The versions file of every tool job of this run (inputs of rule provenance)."""
     per_sample = {
-        "host": (host_samples(), ("align_host", "call_variants", "call_pgx_sites")),
+        "host": (
+            host_samples(),
+            ("align_host", "call_variants", "call_pgx_sites")
+            + (("phase_host",) if config["host"].get("phase", False) else ()),
+        ),
         "shotgun": (
             shotgun_samples(),
             ("shotgun_host_align", "shotgun_split_host", "kraken2"),
@@ -551,6 +555,12 @@ def get_pgx_outside_calls(wildcards):
     return [f] if f else []
 
 
+def get_pharmcat_vcf_sites(wildcards):
+    """Calls at the catalog positions, read-backed phased by WhatsHap when host.phase is on."""
+    suffix = "sites.phased" if config["host"].get("phase", False) else "sites"
+    return f"results/host/pgx/{wildcards.sample}.{suffix}.vcf.gz"
+
+
 def get_call_variants_input(wildcards):
     inputs = {
         "bam": f"results/host/bam/{wildcards.sample}.bam",
@@ -606,6 +616,7 @@ def all_outputs():
         + shotgun_outputs()
         + cohort_outputs()
         + report_outputs()
+        + export_outputs()
     )
 
 
@@ -1032,6 +1043,20 @@ def report_outputs():
         f"results/reports/{p}.{ext}" for p in patients() for ext in REPORT_FORMATS
     ]
     return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]
+
+
+def export_outputs():
+    """Per-patient exports (export.smk): the HL7 FHIR R4 bundle; with report.compare_with,
+    the run diff against that earlier run."""
+    out = [f"results/reports/{p}.fhir.json" for p in patients()]
+    return out + (["results/reports/changes.tsv"] if config["report"]["compare_with"] else [])
+
+
+if config["report"]["compare_with"] and not Path(config["report"]["compare_with"]).is_dir():
+    raise WorkflowError(
+        f"config report.compare_with: {config['report']['compare_with']} is not a folder; set "
+        "it to an earlier run's folder (or its results/reports), or to null"
+    )
 
 
 # --- changed references (holobiont.stamps): checked once, by the process that plans the run ---

@@ -193,9 +193,35 @@ rule call_pgx_sites:
         " | bcftools call --no-version -m -P {params.prior} -Oz -o {output.vcf}) 2> {log}"
 
 
+rule phase_host:
+    # Read-backed phasing (WhatsHap) of the calls at the catalog positions: heterozygous
+    # variants that share reads (or read pairs) get one phase set (PS) and "|" genotypes, which
+    # the PGx caller uses (PharmCAT's phase-set rule). Enabled by host.phase.
+    # --no-reference: alleles are read from the alignments' CIGAR (no re-alignment against
+    # the reference); WhatsHap's reference mode loads every contig through pyfaidx, which
+    # had not finished chr2 after 400 s on the bgzipped, N-padded demo reference (4 s without).
+    input:
+        vcf="results/host/pgx/{sample}.sites.vcf.gz",
+        bam="results/host/bam/{sample}.bam",
+        bai="results/host/bam/{sample}.bam.bai",
+    output:
+        vcf=temp("results/host/pgx/{sample}.sites.phased.vcf.gz"),
+        versions=f"{VERSIONS}/phase_host/{{sample}}.yml",
+    log:
+        "logs/host/phase_host/{sample}.log",
+    conda:
+        "../../envs/whatshap.yaml"
+    resources:
+        mem_mb=2000,
+    shell:
+        tool_versions("whatshap")
+        + "whatshap phase --no-reference -o {output.vcf} {input.vcf} {input.bam}"
+        " > {log} 2>&1"
+
+
 rule pharmcat_vcf:
     input:
-        sites="results/host/pgx/{sample}.sites.vcf.gz",
+        sites=get_pharmcat_vcf_sites,
         fasta=HOST_FASTA,
         fai=HOST_FAI,
         catalog=PGX_CATALOG_FILES,

@@ -145,6 +145,73 @@ def load_cohort(resources: Path) -> list[Patient]:
     ]
 
 
+@dataclass(frozen=True)
+class Plant:
+    """A diplotype planted from the PGx catalog (``pgx_plants.tsv``)."""
+
+    patient_id: str
+    gene: str
+    allele1: str
+    allele2: str
+    undocumented: str
+    expected_call: str
+    note: str
+
+
+def load_plants(resources: Path, cohort: list[Patient]) -> list[Plant]:
+    """Read ``pgx_plants.tsv`` and complete it: every patient without a row for a listed gene
+    outside pypgx's panel carries that gene's reference allele on both haplotypes (hemizygous
+    in a male for chrX); panel genes come from ``cohort.tsv`` unless planted here.
+    """
+    path = resources / "pgx_plants.tsv"
+    if not path.is_file():
+        return []
+    from holobiont.pgx import load_catalog
+
+    catalog = load_catalog()
+    given = [
+        Plant(
+            r["patient_id"],
+            r["gene"],
+            r["allele1"],
+            r["allele2"],
+            r["undocumented"],
+            r["expected_call"],
+            r["note"],
+        )
+        for r in _rows(path)
+    ]
+    sex = {pt.patient_id: pt.sex for pt in cohort}
+    genes = list(dict.fromkeys(p.gene for p in given))
+    have = {(p.patient_id, p.gene) for p in given}
+    if len(have) != len(given):
+        raise ValueError(f"{path}: a (patient_id, gene) pair is listed twice")
+    out = list(given)
+    for gene in genes:
+        if gene in PANEL_GENES:  # the others come from cohort.tsv ("-" where planted here)
+            continue
+        ref = catalog.genes[gene].reference.name
+        for pt in cohort:
+            if (pt.patient_id, gene) in have:
+                continue
+            male_x = catalog.genes[gene].sex_chromosome and pt.sex == "M"
+            out.append(
+                Plant(pt.patient_id, gene, ref, ref, "", ref if male_x else f"{ref}/{ref}", "")
+            )
+    for p in out:
+        if p.patient_id not in sex:
+            raise ValueError(f"{path}: patient {p.patient_id} is not in cohort.tsv")
+        male_x = catalog.genes[p.gene].sex_chromosome and sex[p.patient_id] == "M"
+        if male_x and p.allele1 != p.allele2:
+            raise ValueError(
+                f"{path}: {p.patient_id} is male; {p.gene} (chrX) needs the same allele "
+                "on both haplotypes (hemizygous)"
+            )
+    order = {pt.patient_id: i for i, pt in enumerate(cohort)}
+    out.sort(key=lambda p: (order[p.patient_id], genes.index(p.gene)))
+    return out
+
+
 def load_community(resources: Path) -> list[Member]:
     """Read ``community.tsv``."""
     return [
@@ -481,8 +548,13 @@ def generate(
     specs = sg.load_genome_specs(res_dir)
     taxa = sg.load_taxonomy(res_dir)
     catalog_bases = _catalog_bases()
+    plants = load_plants(res_dir, cohort)
     panel = hst.build_panel(
-        sites, genes, rng_for(params.seed, "reference"), reference_bases=catalog_bases
+        sites,
+        genes,
+        rng_for(params.seed, "reference"),
+        reference_bases=catalog_bases,
+        extra_sites=_plant_sites(plants),
     )
     pool = hst.private_snp_pool(
         panel,
@@ -500,6 +572,7 @@ def generate(
             pool,
             panel,
             rng_for(params.seed, f"genotype:{pt.patient_id}"),
+            plants=_plant_variants(plants, pt.patient_id),
         )
         for pt in cohort
     }
@@ -577,7 +650,7 @@ def generate(
             truth / f"{pt.patient_id}.host.vcf.gz",
             hst.truth_vcf_text(genomes[pt.patient_id], panel, DEMO_VERSION),
         )
-    write_text(truth / "pgx_diplotypes.tsv", _diplotype_table(cohort, genomes, alleles))
+    write_text(truth / "pgx_diplotypes.tsv", _diplotype_table(cohort, genomes, alleles, plants))
 
     rows16, asvs = [], [f">{m.otu} {m.taxon}\n{products[m.otu].amplicon}\n" for m in members]
     for pt in cohort:
@@ -739,13 +812,58 @@ def generate(
     }
 
 
-def _diplotype_table(cohort: list[Patient], genomes: dict, alleles) -> str:
+def _plant_sites(plants: list[Plant]) -> list[tuple[str, str, int, str]]:
+    """Capture targets of the catalog-planted genes: every position PharmCAT reads there."""
+    from holobiont.pgx import load_catalog
+
+    catalog = load_catalog()
+    out = []
+    for gene in dict.fromkeys(p.gene for p in plants):
+        for p in catalog.genes[gene].all_positions:
+            if p.role in ("definition", "extra"):
+                out.append((gene, p.chrom, p.pos, p.ref))
+    return out
+
+
+def _plant_variants(plants: list[Plant], patient: str) -> list[tuple]:
+    from holobiont.pgx import load_catalog
+
+    catalog = load_catalog()
+    out = []
+    for p in plants:
+        if p.patient_id == patient:
+            pair, haps = hst.catalog_plant(
+                catalog.genes[p.gene], p.allele1, p.allele2, p.undocumented
+            )
+            out.append((p.gene, pair, haps))
+    return out
+
+
+def _diplotype_table(
+    cohort: list[Patient], genomes: dict, alleles, plants: list[Plant] = ()
+) -> str:
+    """``truth/pgx_diplotypes.tsv``: one row per patient and planted gene.
+
+    ``allele_names``: ``pypgx`` (cohort.tsv, pypgx names) or ``pharmcat`` (pgx_plants.tsv,
+    catalog names); ``expected_call`` (catalog rows): the call PharmCAT's rules give.
+    """
+    from holobiont.pgx import load_catalog
+
     func = {(a.gene, a.allele): a.function for a in alleles}
+    planted = {(p.patient_id, p.gene): p for p in plants}
+    if plants:
+        catalog = load_catalog()
+        for p in plants:
+            gdef = catalog.genes[p.gene]
+            func[(p.gene, p.allele1)] = gdef.allele(p.allele1).function
+            func[(p.gene, p.allele2)] = gdef.allele(p.allele2).function
+    plant_genes = list(dict.fromkeys(p.gene for p in plants))
     rows = []
     for pt in cohort:
         g = genomes[pt.patient_id]
-        for gene in PANEL_GENES:
+        for gene in [*PANEL_GENES, *(x for x in plant_genes if x not in PANEL_GENES)]:
             a1, a2 = g.diplotypes[gene]
+            plant = planted.get((pt.patient_id, gene))
             gts: dict[tuple, list] = {}
             for h, hap in enumerate(g.haplotypes):
                 for v in hap:
@@ -766,6 +884,10 @@ def _diplotype_table(cohort: list[Patient], genomes: dict, alleles) -> str:
                         f"{k[1]}:{k[2]}>{k[3]}:{gts[k][0]}|{gts[k][1]}" for k in defining
                     )
                     or ".",
+                    "allele_names": "pharmcat" if plant else "pypgx",
+                    "undocumented": (plant.undocumented if plant else "") or ".",
+                    "expected_call": plant.expected_call if plant else ".",
+                    "note": (plant.note if plant else "") or ".",
                 }
             )
     cols = [
@@ -778,6 +900,10 @@ def _diplotype_table(cohort: list[Patient], genomes: dict, alleles) -> str:
         "allele2_function",
         "defining_rsids",
         "genotypes",
+        "allele_names",
+        "undocumented",
+        "expected_call",
+        "note",
     ]
     return _tsv(rows, cols)
 

@@ -25,7 +25,19 @@ from .files import write_bgzf, write_text
 from .pgx_sites import PANEL_GENES, Gene, PgxSite, StarAllele, parse_name
 
 #: Contig order of the demo reference (karyotypic).
-CONTIG_ORDER = ("chr1", "chr6", "chr10", "chr12", "chr13", "chr16")
+CONTIG_ORDER = (
+    "chr1",
+    "chr2",
+    "chr4",
+    "chr6",
+    "chr7",
+    "chr10",
+    "chr12",
+    "chr13",
+    "chr16",
+    "chr19",
+    "chrX",
+)
 FASTA_LINE = 60
 #: Base composition of the synthetic sequence (A, C, G, T): GC 41 %.
 BASE_P = (0.295, 0.205, 0.205, 0.295)
@@ -135,6 +147,7 @@ def build_panel(
     flank: int = 200,
     tail: int = 5000,
     reference_bases: Sequence[tuple[str, int, str]] = (),
+    extra_sites: Sequence[tuple[str, str, int, str]] = (),
 ) -> Panel:
     """Design targets and windows and draw the reference sequence.
 
@@ -153,6 +166,9 @@ def build_panel(
         Further GRCh38 bases to fix where they fall in a window: every position of the PGx
         catalog (all the positions PharmCAT reads), so that the synthetic reference agrees
         with GRCh38 wherever a caller compares them. pypgx's bases win where both give one.
+    extra_sites : sequence of (gene, chrom, 1-based pos, GRCh38 REF)
+        Further capture targets (+- ``site_pad``): every catalog position of the genes planted
+        from the PGx catalog (``pgx_plants.tsv``), which pypgx's panel tables do not cover.
     """
     raw = []
     for g in genes:
@@ -160,6 +176,8 @@ def build_panel(
             raw.append((g.chrom, s - exon_pad, e + exon_pad, g.gene))
     for v in sites:
         raw.append((v.chrom, v.pos - 1 - site_pad, v.pos - 1 + len(v.ref) + site_pad, v.gene))
+    for gene, chrom, pos, ref in extra_sites:
+        raw.append((chrom, pos - 1 - site_pad, pos - 1 + len(ref) + site_pad, gene))
     targets = _merge(raw)
     windows = [
         (c, s, e)
@@ -349,13 +367,21 @@ def patient_genome(
     pool: list[tuple[Variant, float]],
     panel: Panel,
     rng: np.random.Generator,
+    plants: Sequence[tuple[str, tuple[str, str], tuple[list[Variant], list[Variant]]]] = (),
 ) -> PatientGenome:
-    """Planted haplotypes (PGx alleles + private SNPs) and their sequences for one patient."""
+    """Planted haplotypes (PGx alleles + private SNPs) and their sequences for one patient.
+
+    ``diplotypes`` are pypgx allele names per panel gene (``-``: the gene is planted from
+    ``plants`` instead); ``plants`` are ``(gene, (allele1, allele2), (variants of haplotype
+    1, variants of haplotype 2))`` built from the PGx catalog (:func:`catalog_plant`).
+    """
     by_name = {s.name: s for s in sites}
     amap = {(a.gene, a.allele): a for a in alleles}
     haps: tuple[list[Variant], list[Variant]] = ([], [])
     dips = {}
     for gene in PANEL_GENES:
+        if diplotypes[gene].strip() == "-":
+            continue
         a1, a2 = parse_diplotype(diplotypes[gene])
         dips[gene] = (a1, a2)
         for h, allele in enumerate((a1, a2)):
@@ -365,6 +391,15 @@ def patient_genome(
                 if panel.ref_base(chrom, pos - 1, len(ref)) != ref:
                     raise ValueError(f"reference disagrees with {name}")
                 haps[h].append(Variant(chrom, pos, ref, alt, site.rsid, "pgx", gene))
+    for gene, pair, variants in plants:
+        if gene in dips:
+            raise ValueError(f"{patient}: {gene} is planted twice (cohort.tsv and pgx_plants.tsv)")
+        dips[gene] = pair
+        for h in (0, 1):
+            for v in variants[h]:
+                if panel.ref_base(v.chrom, v.pos - 1, len(v.ref)) != v.ref:
+                    raise ValueError(f"{patient}: reference disagrees with {gene} plant {v}")
+                haps[h].append(v)
     for var, af in pool:
         for h in (0, 1):
             if rng.random() < af:
@@ -374,6 +409,40 @@ def patient_genome(
         h.sort(key=lambda v: (order[v.chrom], v.pos))
     seqs = (haplotype_sequences(panel, haps[0]), haplotype_sequences(panel, haps[1]))
     return PatientGenome(patient, haps, dips, seqs)
+
+
+def catalog_plant(
+    gene_def, allele1: str, allele2: str, undocumented: str = ""
+) -> tuple[tuple[str, str], tuple[list[Variant], list[Variant]]]:
+    """Variants of a diplotype planted from the PGx catalog (PharmCAT's definitions).
+
+    Each haplotype carries the VCF alleles its named allele specifies where they differ from
+    the reference allele (PharmCAT's "assume reference"). ``undocumented`` = ``POS:REF>ALT``
+    adds an ALT the catalog does not define at an allele-defining position to haplotype 2.
+    """
+    ref = gene_def.reference
+    by_pos = {p.pos: p for p in gene_def.positions}
+    haps: tuple[list[Variant], list[Variant]] = ([], [])
+    for h, name in enumerate((allele1, allele2)):
+        allele = gene_def.allele(name)
+        for pos, value in sorted(allele.variants.items()):
+            p = by_pos[pos]
+            if value == ref.variants.get(pos, p.ref):
+                continue
+            if value not in p.alts:
+                raise ValueError(f"{gene_def.gene} {name} at {pos}: {value} is not a VCF allele")
+            haps[h].append(Variant(p.chrom, pos, p.ref, value, p.rsid, "pgx", gene_def.gene))
+    if undocumented:
+        pos_text, change = undocumented.split(":")
+        vref, valt = change.split(">")
+        p = by_pos.get(int(pos_text))
+        if p is None or p.ref != vref or valt in p.alts or p.role != "definition":
+            raise ValueError(
+                f"{gene_def.gene}: undocumented plant {undocumented} must be a new ALT at a "
+                "defining position of the catalog"
+            )
+        haps[1].append(Variant(p.chrom, p.pos, vref, valt, p.rsid, "pgx", gene_def.gene))
+    return (allele1, allele2), haps
 
 
 def haplotype_sequences(panel: Panel, variants: list[Variant]) -> list[np.ndarray]:

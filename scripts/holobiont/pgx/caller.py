@@ -33,7 +33,7 @@ from .catalog import (
     Position,
     load_catalog,
 )
-from .guidance import guidance_for, possible
+from .guidance import guidance_for, guidance_note, possible
 from .matcher import Match, UnmatchedVariant, match_gene
 from .phenotyper import phenotype
 
@@ -105,6 +105,9 @@ class GeneResult:
     #: PharmCAT's reporter-side lookup for a gene the matcher does not call (SLCO1B1 from
     #: rs4149056 alone); never the call itself: ``status`` / ``diplotype`` stay "not called"
     reporter_fallback: dict | None = None
+    #: why a called gene has no drug rows (:func:`holobiont.pgx.guidance.guidance_note`);
+    #: empty when it has some or is not called
+    guidance_note: str = ""
 
     @property
     def diplotype(self) -> str:
@@ -177,6 +180,7 @@ class GeneResult:
             "missing_positions": [m.to_dict() for m in self.missing_positions],
             "unmatched_variants": [u.to_dict() for u in self.unmatched_variants],
             "drugs": [d.to_dict() for d in self.drugs],
+            "guidance_note": self.guidance_note,
             "haplotypes": list(self.haplotypes),
             "uncallable_alleles": list(self.uncallable_alleles),
             "phased": self.phased,
@@ -312,6 +316,7 @@ def attach_guidance(results: Sequence[GeneResult], catalog: Catalog) -> None:
         for r in results:
             if r.gene == gene:
                 r.drugs = rows
+                r.guidance_note = guidance_note(catalog, gene, phs[gene], rows)
 
 
 def call_diplotypes(

@@ -23,6 +23,7 @@ __all__ = [
     "Allele",
     "Catalog",
     "CatalogError",
+    "CpicPair",
     "DrugGuidance",
     "GeneDefinition",
     "PhenotypeRule",
@@ -43,6 +44,7 @@ CATALOG_FILES = (
     "allele_definitions.tsv",
     "phenotypes.tsv",
     "drugs.tsv",
+    "cpic_pairs.tsv",
     "priorities.tsv",
 )
 
@@ -175,7 +177,9 @@ class DrugGuidance:
 
     @property
     def classification(self) -> str:
-        return f"CPIC level {self.cpic_level}" if self.cpic_level else ""
+        """CPIC's level of the gene-drug pair (A, B, ...). CPIC's strength of the single
+        recommendation (strong / moderate / optional) is not in the catalog's source."""
+        return f"CPIC level {self.cpic_level} (gene-drug pair)" if self.cpic_level else ""
 
     def to_dict(self) -> dict:
         return {
@@ -191,6 +195,19 @@ class DrugGuidance:
             "gene_2": self.gene_2,
             "phenotype_2": self.phenotype_2,
         }
+
+
+@dataclass(frozen=True)
+class CpicPair:
+    """A CPIC gene-drug pair (pypgx's cpic-table) and the catalog's recommendation rows for it
+    (``recommendation_rows`` = 0: CPIC lists the pair, the source has no recommendation)."""
+
+    gene: str
+    drug: str
+    cpic_level: str
+    guideline: str
+    pmid: str
+    recommendation_rows: int
 
 
 @dataclass(frozen=True)
@@ -213,6 +230,7 @@ class GeneDefinition:
     drugs: tuple[DrugGuidance, ...]
     #: PharmCAT unphased priorities: frozenset of tied diplotypes ``A/B`` -> the one to report
     priorities: Mapping[frozenset, str] = field(default_factory=dict)
+    cpic_pairs: tuple[CpicPair, ...] = ()
 
     @cached_property
     def positions(self) -> tuple[Position, ...]:
@@ -268,6 +286,14 @@ class Catalog:
     path: Path
     genes: Mapping[str, GeneDefinition]
     sources: str = ""
+
+    @property
+    def recommendation_source(self) -> str:
+        """Where the drug recommendations come from (``SOURCES``), e.g. ``pypgx 0.27.0``."""
+        for line in self.sources.splitlines():
+            if line.startswith("pypgx "):
+                return " ".join(line.split()[:2])
+        return "the catalog's recommendation table"
 
     def positions(self) -> list[Position]:
         """Every catalog position (all roles, so a PharmCAT-ready VCF covers all PharmCAT reads)."""
@@ -489,6 +515,20 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
         if r["gene_2"]:  # a two-gene recommendation belongs to both genes
             gene_of(where, r["gene_2"])["drugs"].append(d)
 
+    cp_f = root / "cpic_pairs.tsv"
+    if cp_f.is_file():  # optional (catalogs before 3.0.0 have none)
+        for i, r in _read_tsv(
+            cp_f, ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"]
+        ):
+            where = f"{cp_f}:{i}"
+            try:
+                n_rows = int(r["recommendation_rows"])
+            except ValueError:
+                raise CatalogError(f"{where}: recommendation_rows is not an integer") from None
+            gene_of(where, r["gene"]).setdefault("cpic_pairs", []).append(
+                CpicPair(r["gene"], r["drug"], r["cpic_level"], r["guideline"], r["pmid"], n_rows)
+            )
+
     pr_f = root / "priorities.tsv"
     for i, r in _read_tsv(pr_f, ["gene", "diplotypes", "pick"]):
         where = f"{pr_f}:{i}"
@@ -555,5 +595,6 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             rules=tuple(g["rules"]),
             drugs=tuple(g["drugs"]),
             priorities=dict(g.get("priorities", {})),
+            cpic_pairs=tuple(g.get("cpic_pairs", ())),
         )
     return Catalog(version, root, genes, sources)

@@ -360,7 +360,11 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
             f"extra position, e.g. {sorted(missing)[:3]}"
         )
     names_map = _phenotype_names(dip_table, gene_diplotypes, gene_phenotypes, gene_aliases)
+    for (g, px), pc in PHENOTYPE_EQUIVALENTS.items():
+        if g in gene_phenotypes and pc in gene_phenotypes[g]:
+            names_map.setdefault(g, {}).setdefault(px, pc)
     drug_rows = _drugs(rec_table, cpic_table, gene_phenotypes, names_map)
+    pair_rows = _cpic_pairs(cpic_table, gene_phenotypes, drug_rows)
 
     files = {
         "genes.tsv": _tsv(
@@ -409,6 +413,9 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
             drug_rows,
         ),
     }
+    files["cpic_pairs.tsv"] = _tsv(
+        ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"], pair_rows
+    )
     files["priorities.tsv"] = _tsv(["gene", "diplotypes", "pick"], sorted(prio_rows))
     files["VERSION"] = version + "\n"
     files["SOURCES"] = _sources(sorted(versions), summary, files)
@@ -549,6 +556,45 @@ def _phenotype_names(
     }
 
 
+#: CPIC levels at which CPIC recommends a prescribing action (levels C / D: none)
+ACTIONABLE_LEVELS = ("A", "A/B", "B")
+
+#: pypgx phenotype -> PharmCAT's where no diplotype of both tables can vote. CFTR: pypgx's only
+#: "Unfavorable Response" diplotype is F508del/F508del; PharmCAT does not define F508del and
+#: calls every sequence without an ivacaftor-responsive variant "ivacaftor non-responsive CFTR
+#: sequence" (phenotype "ivacaftor non-responsive in CF patients"), so CPIC's recommendation
+#: for it ("Ivacaftor is not recommended") is pypgx's Unfavorable Response row.
+PHENOTYPE_EQUIVALENTS = {
+    ("CFTR", "Unfavorable Response"): "ivacaftor non-responsive in CF patients",
+}
+
+
+def _cpic_pairs(cpic_table, gene_phenotypes, drug_rows) -> list[list]:
+    """Every CPIC gene-drug pair of pypgx's cpic-table for a catalog gene, with the number of
+    recommendation rows the catalog has for it: 0 = CPIC lists the pair (e.g. warfarin with
+    VKORC1 / CYP4F2, whose guideline is a dosing algorithm) but the source has no table."""
+    n: dict[tuple[str, str], int] = defaultdict(int)
+    for r in drug_rows:
+        n[(r[1], r[0])] += 1
+        if r[3]:
+            n[(r[3], r[0])] += 1
+    rows = []
+    for r in cpic_table:
+        if r["Gene"] not in gene_phenotypes:
+            continue
+        rows.append(
+            [
+                r["Gene"],
+                r["Drug"],
+                r["CPICLevel"],
+                r["Guideline"],
+                r["PMID"],
+                n[(r["Gene"], r["Drug"])],
+            ]
+        )
+    return sorted(rows, key=lambda x: tuple(str(v) for v in x))
+
+
 def _drugs(rec_table, cpic_table, gene_phenotypes, names_map) -> list[list]:
     cpic = {(r["Gene"], r["Drug"]): r for r in cpic_table}
     rows = []
@@ -646,16 +692,22 @@ def readme_section(files: dict[str, str]) -> str:
         f"{files['SOURCES'].splitlines()[1].split(': ', 1)[1]} and pypgx {PYPGX_VERSION}.",
         "",
         "| gene | positions | named alleles | reference allele | phenotype method | matcher "
-        "| undocumented ALT | drugs with CPIC recommendations |",
-        "|---|--:|--:|---|---|---|---|---|",
+        "| undocumented ALT | drugs with CPIC recommendations "
+        "| CPIC level A/B pairs without recommendation rows in the source |",
+        "|---|--:|--:|---|---|---|---|---|---|",
     ]
+    gaps: dict[str, list[str]] = defaultdict(list)
+    for r in files["cpic_pairs.tsv"].splitlines()[1:]:
+        f = r.split("\t")
+        if f[5] == "0" and f[2] in ACTIONABLE_LEVELS:
+            gaps[f[0]].append(f"{f[1]} ({f[2]})")
     for r in rows:
         gene, method, refname, matcher, undoc = r[0], r[4], r[5], r[6], r[7]
         out.append(
             f"| {gene} | {n_pos[gene]} | {n_all[gene]} | {refname} | "
             f"{method.replace('_', ' ')} | {matcher} | "
             f"{'as reference' if undoc == 'yes' else 'no call'} | "
-            f"{', '.join(sorted(drugs[gene])) or '-'} |"
+            f"{', '.join(sorted(drugs[gene])) or '-'} | {', '.join(gaps[gene]) or '-'} |"
         )
     out += [
         "",

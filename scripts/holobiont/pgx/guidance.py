@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from .catalog import INDETERMINATE, NOT_CALLED, Catalog, DrugGuidance
 
-__all__ = ["guidance_for"]
+__all__ = ["guidance_for", "guidance_note"]
 
 
 def guidance_for(
@@ -58,3 +58,28 @@ def possible(phenotype: str, possible_phenotypes: Sequence[str]) -> list[str]:
     if phenotype == INDETERMINATE and possible_phenotypes:
         return list(possible_phenotypes)
     return [phenotype] if phenotype == INDETERMINATE else []
+
+
+def guidance_note(
+    catalog: Catalog, gene: str, phenotypes: Sequence[str], rows: Sequence[DrugGuidance]
+) -> str:
+    """Why a called gene has no recommendation, said plainly (empty when it has rows or was
+    not called): the catalog's source has none for the gene -- naming the CPIC pairs it lists
+    at level A / B without a recommendation table (warfarin with VKORC1 / CYP4F2) -- or none for this
+    phenotype. Never to be read as "standard dosing"."""
+    if rows or not [p for p in phenotypes if p] or gene not in catalog.genes:
+        return ""
+    gdef = catalog.genes[gene]
+    source = catalog.recommendation_source
+    if not gdef.drugs:
+        gaps = [
+            p
+            for p in gdef.cpic_pairs
+            if p.recommendation_rows == 0 and p.cpic_level in ("A", "A/B", "B")
+        ]
+        text = f"no CPIC recommendation in catalog source {source}"
+        if gaps:
+            listed = ", ".join(f"{p.drug} (CPIC level {p.cpic_level})" for p in gaps)
+            text += f"; CPIC lists {listed} for {gene} without a recommendation table there"
+        return text
+    return f"no CPIC recommendation for this phenotype in catalog source {source}"
