@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="936eb26433bd50435fb2715c3ad98ae8998bb9c4a7a3d5d03b67163256ad6d0e"
+LABEL io.github.snakemake.conda_env_hash="79201c479eaa13cb9e6d01d26f6ddf7d25fd730db57394d01351eba5c866a8ad"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -123,7 +123,7 @@ RUN mkdir -p /conda-envs/3b5aa1857934da3700bf7e229967fb89
 COPY envs/phylogeny.yaml /conda-envs/3b5aa1857934da3700bf7e229967fb89/environment.yaml
 # Conda environment:
 #   source: envs/python.yaml
-#   prefix: /conda-envs/2350dbc52f91b74197377907fb53b85e
+#   prefix: /conda-envs/5cd4af6a9e2d41e612ee907a142f634d
 #   # Pinned environment for the Python steps (holobiont core package): every package their scripts
 #   # import, through holobiont (tests/unit/test_envs.py). Versions match requirements.lock, which
 #   # the apt + venv path installs.
@@ -141,8 +141,10 @@ COPY envs/phylogeny.yaml /conda-envs/3b5aa1857934da3700bf7e229967fb89/environmen
 #     - conda-forge::biom-format=2.1.18
 #     - conda-forge::h5py=3.16.0
 #     - bioconda::pysam=0.24.1
-RUN mkdir -p /conda-envs/2350dbc52f91b74197377907fb53b85e
-COPY envs/python.yaml /conda-envs/2350dbc52f91b74197377907fb53b85e/environment.yaml
+#     - conda-forge::jinja2=3.1.6
+#     - conda-forge::markupsafe=3.0.4
+RUN mkdir -p /conda-envs/5cd4af6a9e2d41e612ee907a142f634d
+COPY envs/python.yaml /conda-envs/5cd4af6a9e2d41e612ee907a142f634d/environment.yaml
 # Conda environment:
 #   source: envs/samtools.yaml
 #   prefix: /conda-envs/4756396cc11c629761ab23adee2e8314
@@ -191,7 +193,7 @@ RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --fil
     conda env create --prefix /conda-envs/148ba44df10734bd35b067fa683470fb --file /conda-envs/148ba44df10734bd35b067fa683470fb/environment.yaml && \
     conda env create --prefix /conda-envs/4926010781984cac8dc8c832cf1cf395 --file /conda-envs/4926010781984cac8dc8c832cf1cf395/environment.yaml && \
     conda env create --prefix /conda-envs/3b5aa1857934da3700bf7e229967fb89 --file /conda-envs/3b5aa1857934da3700bf7e229967fb89/environment.yaml && \
-    conda env create --prefix /conda-envs/2350dbc52f91b74197377907fb53b85e --file /conda-envs/2350dbc52f91b74197377907fb53b85e/environment.yaml && \
+    conda env create --prefix /conda-envs/5cd4af6a9e2d41e612ee907a142f634d --file /conda-envs/5cd4af6a9e2d41e612ee907a142f634d/environment.yaml && \
     conda env create --prefix /conda-envs/4756396cc11c629761ab23adee2e8314 --file /conda-envs/4756396cc11c629761ab23adee2e8314/environment.yaml && \
     conda env create --prefix /conda-envs/4664577bf661ddc04974ea7f39d300c5 --file /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.yaml && \
     conda env create --prefix /conda-envs/a4039090d52caf519f2a2567bc005cef --file /conda-envs/a4039090d52caf519f2a2567bc005cef/environment.yaml && \

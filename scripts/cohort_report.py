@@ -11,6 +11,14 @@ report = build_cohort_report(
     diversity=snakemake.params.diversity,
     tables=snakemake.params.tables,
     group_by=snakemake.params.group_by,
+    site=snakemake.params.document["site"],
+    report_date=snakemake.params.document["date"],
+    environ={"SOURCE_DATE_EPOCH": snakemake.params.document["source_date_epoch"]},
 )
-write_cohort_report(report, json_out=snakemake.output.json, html_out=snakemake.output.html)
+write_cohort_report(
+    report,
+    json_out=snakemake.output.json,
+    html_out=snakemake.output.html,
+    template_dir=snakemake.params.template_dir,
+)
 print(f"cohort report: {len(report['patients'])} patients", file=log)

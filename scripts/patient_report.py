@@ -1,5 +1,6 @@
 """Snakemake shim: one patient's offline HTML + JSON report (holobiont.report)."""
 
+import os
 import sys
 
 from holobiont.report import build_patient_report, write_report
@@ -24,6 +25,17 @@ report = build_patient_report(
     min_abundance=snakemake.params.min_abundance,
     gene_abundance=inp.get("gene_abundance"),
     genes_configured=snakemake.params.genes_configured,
+    pgx_catalog=os.path.dirname(inp.pgx_catalog[0]) if inp.get("pgx_catalog") else None,
+    reference_check=inp.get("reference_check"),
+    databases=inp.databases,
+    site=snakemake.params.document["site"],
+    report_date=snakemake.params.document["date"],
+    environ={"SOURCE_DATE_EPOCH": snakemake.params.document["source_date_epoch"]},
 )
-write_report(report, json_out=snakemake.output.json, html_out=snakemake.output.html)
+write_report(
+    report,
+    json_out=snakemake.output.json,
+    html_out=snakemake.output.html,
+    template_dir=snakemake.params.template_dir,
+)
 print(f"{snakemake.wildcards.patient}: {report['modalities']}", file=log)

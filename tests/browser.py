@@ -7,6 +7,10 @@ with a throw-away profile and networking pointed at a dead proxy, loads the page
 * every request the page made other than to the file itself or an inline ``data:`` URL,
 * the layout width against the viewport (a table wider than the page shows up here), and
 * a full-page PNG screenshot.
+
+``media="print"`` emulates print media (CDP ``Emulation.setEmulatedMedia``) before loading, so
+the page's print CSS applies, and fires the page's ``beforeprint`` handlers, as a browser does
+when it prints; ``open_details`` then counts the ``<details>`` left closed.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ class PageVisit:
     viewport_width: int = 0
     page_height: int = 0
     screenshot: bytes = b""
+    media: str = "screen"
+    closed_details: int = 0  # <details> elements still closed (after beforeprint in print media)
 
     @property
     def errors(self) -> list[str]:
@@ -77,10 +83,14 @@ class _Cdp:
         self.ws.close()
 
 
-def visit(path: Path, width: int = 1280, height: int = 900, settle: float = 0.5) -> PageVisit:
+def visit(
+    path: Path, width: int = 1280, height: int = 900, settle: float = 0.5, media: str = "screen"
+) -> PageVisit:
     """Load ``path`` (a local HTML file) in headless Chromium; see the module docstring."""
+    if media not in ("screen", "print"):
+        raise ValueError(f"media must be screen or print, got {media!r}")
     if CHROMIUM is None:
-        raise RuntimeError("chromium is not installed (tools/install.sh --test installs it)")
+        raise RuntimeError("chromium is not installed (tools/install.sh installs it)")
     url = Path(path).resolve().as_uri()
     profile = tempfile.mkdtemp(prefix="holobiont-chromium-")
     cmd = [
@@ -122,10 +132,21 @@ def visit(path: Path, width: int = 1280, height: int = 900, settle: float = 0.5)
             deviceScaleFactor=1,
             mobile=False,
         )
+        if media == "print":
+            cdp.call("Emulation.setEmulatedMedia", media="print")
         cdp.events.clear()
         cdp.call("Page.navigate", url=url)
         cdp.wait_for("Page.loadEventFired")
+        if media == "print":  # what a browser does before printing
+            cdp.call(
+                "Runtime.evaluate", expression="window.dispatchEvent(new Event('beforeprint'))"
+            )
         time.sleep(settle)
+        closed = cdp.call(
+            "Runtime.evaluate",
+            expression="document.querySelectorAll('details:not([open])').length",
+            returnByValue=True,
+        )["result"]["value"]
         metrics = cdp.call(
             "Runtime.evaluate",
             expression="JSON.stringify([document.documentElement.scrollWidth, "
@@ -139,7 +160,14 @@ def visit(path: Path, width: int = 1280, height: int = 900, settle: float = 0.5)
             captureBeyondViewport=True,
             clip={"x": 0, "y": 0, "width": width, "height": page_h, "scale": 1},
         )
-        result = PageVisit(url, scroll_width=scroll_w, viewport_width=view_w, page_height=page_h)
+        result = PageVisit(
+            url,
+            scroll_width=scroll_w,
+            viewport_width=view_w,
+            page_height=page_h,
+            media=media,
+            closed_details=closed,
+        )
         result.screenshot = base64.b64decode(shot["data"])
         for ev in cdp.events:
             m, p = ev.get("method"), ev.get("params", {})

@@ -19,12 +19,13 @@ WANT_BENCH=0
 declare -A TOOLS=(
   [fastp]=fastp [minimap2]=minimap2 [bwa]=bwa [samtools]=samtools [bcftools]=bcftools
   [tabix]=tabix [bgzip]=tabix [vsearch]=vsearch [kraken2]=kraken2 [mafft]=mafft
-  [FastTree]=fasttree [pigz]=pigz [diamond]=diamond-aligner
+  [FastTree]=fasttree [pigz]=pigz [diamond]=diamond-aligner [chromium]=chromium
 )
-# The browser test renders the reports in headless Chromium; the SLURM test starts a real
-# single-node SLURM (tools/slurm_local.sh).
+# Chromium (above) prints the PDF reports and runs the browser test; the PDF test reads them
+# with poppler's pdftotext/pdfinfo; the SLURM test starts a real single-node SLURM
+# (tools/slurm_local.sh).
 declare -A TEST_TOOLS=(
-  [chromium]=chromium [slurmctld]=slurmctld [slurmd]=slurmd [sbatch]=slurm-client [munged]=munge
+  [pdftotext]=poppler-utils [pdfinfo]=poppler-utils [slurmctld]=slurmctld [slurmd]=slurmd [sbatch]=slurm-client [munged]=munge
 )
 
 log() { printf '[install] %s\n' "$*"; }

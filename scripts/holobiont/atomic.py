@@ -44,10 +44,15 @@ def disk_full_message(path: str | os.PathLike, err: OSError | None = None) -> st
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to a temporary name next to ``path``, then rename it into place."""
     tmp = f"{os.fspath(path)}.tmp.{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException as exc:
         if os.path.exists(tmp):

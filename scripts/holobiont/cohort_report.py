@@ -3,8 +3,10 @@
 :func:`build_cohort_report` aggregates what the per-patient reports already hold (their JSON
 files: libraries, QC, PGx calls, microbe-drug matches, identity) with the cohort-level
 diversity results (PCoA, alpha diversity, PERMANOVA) and the abundance tables (genus
-composition with one colour per genus across every patient). :func:`render_cohort_html` draws
-it with the same inline CSS/SVG as the patient report: no scripts, no external resources.
+composition with one colour per genus across every patient). :func:`render_cohort_html` renders
+it from the Jinja2 templates ``cohort.html.j2`` / ``cohort_sections.html.j2`` (a site may
+override them, :mod:`holobiont.templating`) with the same inline CSS/SVG as the patient report:
+no external resources, one inline script that unfolds sections for printing.
 
 Groups: samples are coloured by one sheet metadata column, ``group_by`` (default ``group``
 when the sheet has it, else the first metadata column, else none). Alpha-diversity boxes show
@@ -19,32 +21,26 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+from markupsafe import Markup
 
 from holobiont.report import (
-    ASSAY_LABEL,
     ASSAYS,
-    CSS,
-    LIGHT,
     NOT_MEASURED,
     NOT_SEQUENCED,
     OTHER_COLOUR,
     PALETTE,
-    STATUS_COLOUR,
     Path_,
     _comment,
-    _dot,
     _e,
-    _fmt,
     _num,
-    _pill,
     _read_rows,
-    html_page,
-    provenance_line,
     read_pcoa,
+    render,
     svg_pcoa,
     write_report,
 )
 from holobiont.table import closure, collapse, parse_lineage, read_tsv
+from holobiont.templating import document, safe
 
 TOP_COHORT_GENERA = 10
 ALPHA_METRICS = ("shannon", "observed", "faith_pd")
@@ -142,6 +138,9 @@ def build_cohort_report(
     tables: Mapping[str, Path_] | None = None,
     group_by: str | None = None,
     top: int = TOP_COHORT_GENERA,
+    site: Mapping | None = None,
+    report_date: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict:
     """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``).
 
@@ -288,20 +287,13 @@ def build_cohort_report(
         "interactions": interactions,
         "identity": ident,
         "provenance": prov,
+        "document": document("cohort", site, date=report_date, environ=environ),
     }
 
 
 # ------------------------------------------------------------------------------ SVG
 def _group_colours(groups: Sequence[str]) -> dict[str, str]:
     return {g: PALETTE[k % len(PALETTE)] for k, g in enumerate(sorted(set(groups)))}
-
-
-def _legend(colours: Mapping[str, str], title: str) -> str:
-    items = "".join(
-        f'<span><span class="dot" style="background:{c}"></span>{_e(g)}</span>'
-        for g, c in colours.items()
-    )
-    return f'<p class="legend small">{_e(title)}: {items}</p>'
 
 
 def svg_pcoa_groups(pcoa: Mapping, colours: Mapping[str, str], size: int = 340) -> str:
@@ -426,267 +418,83 @@ def _short_diplotype(diplotype: str, limit: int = 14) -> str:
     return diplotype if len(diplotype) <= limit else "…"
 
 
-def _section_head(c: dict) -> str:
-    n_lib = Counter(
+SYMBOL = {
+    "detected": "●",
+    "not resolved": "◐",
+    "not detected": "·",
+    NOT_MEASURED: "✕",
+    NOT_SEQUENCED: "–",
+}
+
+
+def cohort_view(c: Mapping) -> dict:
+    """What the cohort template shows beyond the JSON: counts, colours, PGx matrix cells."""
+    libraries = Counter(
         a for p in c["patients"] for a, v in p["modalities"].items() if v != NOT_SEQUENCED
     )
-    groups = Counter(p["group"] for p in c["patients"])
-    cards = [f'<div class="card">Patients<br><b>{len(c["patients"])}</b></div>']
-    for key, label in (("host", "Host genomes"), ("16s", "16S libraries"), ("shotgun", "Shotgun")):
-        cards.append(f'<div class="card">{label}<br><b>{n_lib.get(key, 0)}</b></div>')
-    group_txt = ", ".join(f"{_e(g)}: {n}" for g, n in sorted(groups.items()))
-    return (
-        "<h1>Holobiont cohort report</h1>"
-        f'<p class="small">Groups by <b>{_e(c["group_by"] or "–")}</b> ({group_txt}). '
-        "Pseudonymous IDs only. Research use: not a clinical diagnostic report. Per-patient "
-        "reports: <code>results/reports/&lt;patient&gt;.html</code>; read QC of every library: "
-        "<code>results/qc/multiqc/multiqc_report.html</code>.</p>"
-        f'<div class="cards">{"".join(cards)}</div>'
-    )
-
-
-def _section_findings(c: dict) -> str:
-    items = []
-    fails = [q for q in c["qc"] if q["status"] != "PASS"]
-    for q in fails:
-        items.append(
-            f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed read QC"
-        )
-    for i in c["identity"]:
-        if i["verdict"] != "match":
-            items.append(
-                f"{_pill('identity', LIGHT['red'])} stool {_e(i['sample_id'])} (sheet: "
-                f"{_e(i['sheet_patient'])}) — {_e(i['verdict'])}, best match "
-                f"{_e(i['best_patient'])}"
-            )
-    for assay in ASSAYS:
-        m = c["microbiome"][assay]
-        for d in m.get("dropped", []):
-            items.append(
-                f"{_pill('diversity', LIGHT['amber'])} {_e(d['sample_id'])} left out of "
-                f"{ASSAY_LABEL[assay]} diversity: {_e(d['reason'])}"
-            )
-        for p in m.get("permanova", []):
-            if p["p_value"] is not None and p["p_value"] < 0.05:
-                items.append(
-                    f"{_dot('amber')}{ASSAY_LABEL[assay]}: communities differ by "
-                    f"<b>{_e(p['column'])}</b> ({METRIC_LABEL.get(p['metric'], p['metric'])}, "
-                    f"pseudo-F {_fmt(p['pseudo_F'])}, p = {_fmt(p['p_value'])})"
-                )
-    if c["identity"] and all(i["verdict"] == "match" for i in c["identity"]):
-        items.append(
-            f"{_dot('green')}All {len(c['identity'])} stool libraries match their patient's "
-            "host genotype (no sample swap)."
-        )
-    if not fails:
-        items.append(f"{_dot('green')}All {len(c['qc'])} sequencing units passed read QC.")
-    body = "".join(f"<li>{i}</li>" for i in items)
-    return f'<h2>Key findings</h2><ul class="keys">{body}</ul>'
-
-
-def _section_pgx(c: dict) -> str:
-    pgx = c["pgx"]
-    if not pgx["patients"]:
-        return '<h2>Pharmacogenomics</h2><p class="ns">No host genome sequenced.</p>'
-    head = "".join(f"<th>{_e(g)}</th>" for g in pgx["genes"])
-    rows = []
-    for p in pgx["patients"]:
+    groups = sorted(Counter(p["group"] for p in c["patients"]).items())
+    pgx_rows = []
+    for p in c["pgx"]["patients"]:
         cells = []
         for call in p["calls"]:
             if call is None:
-                cells.append('<td class="ns">–</td>')
+                cells.append(None)
                 continue
-            tip = f"{call['diplotype']} {call['phenotype']}".strip()
-            colour = LIGHT[call["light"]]
-            text = _short(call["phenotype"]) if call["light"] != "grey" else "n/c"
             cells.append(
-                f'<td title="{_e(tip)}"><span class="dot" style="background:{colour}"></span>'
-                f"{_e(text)}<br><span class='small'>{_e(_short_diplotype(call['diplotype']))}"
-                "</span></td>"
+                {
+                    "tip": f"{call['diplotype']} {call['phenotype']}".strip(),
+                    "light": call["light"],
+                    "text": _short(call["phenotype"]) if call["light"] != "grey" else "n/c",
+                    "diplotype": _short_diplotype(call["diplotype"]),
+                }
             )
-        rows.append(f"<tr><td><b>{_e(p['patient_id'])}</b></td>{''.join(cells)}</tr>")
-    counts: dict[str, list[str]] = {}
-    for r in pgx["phenotype_counts"]:
-        counts.setdefault(r["gene"], []).append(f"{_e(r['phenotype'])} ({r['n']})")
-    summary = "".join(
-        f"<tr><td><b>{_e(g)}</b></td><td>{'; '.join(v)}</td></tr>" for g, v in counts.items()
-    )
-    ns = (
-        f'<p class="small">Host genome {NOT_SEQUENCED}: {_e(", ".join(pgx["not_sequenced"]))}.</p>'
-        if pgx["not_sequenced"]
-        else ""
-    )
-    return (
-        "<h2>Pharmacogenomics across the cohort</h2>"
-        '<p class="legend small">'
-        f"<span>{_dot('green')}normal</span><span>{_dot('amber')}altered</span>"
-        f"<span>{_dot('red')}poor / ultrarapid</span><span>{_dot('grey')}n/c = not called</span>"
-        " · NM/IM/PM/RM/UM = normal/intermediate/poor/rapid/ultrarapid metabolizer; "
-        "DF/IF = decreased/increased function.</p>"
-        f'<div class="wide"><table><tr><th>patient</th>{head}</tr>{"".join(rows)}</table></div>'
-        f"{ns}<h3>Phenotype counts</h3><table><tr><th>gene</th><th>phenotype (patients)</th>"
-        f"</tr>{summary}</table>"
-    )
-
-
-def _section_microbiome(c: dict) -> str:
-    colours = _group_colours([p["group"] for p in c["patients"]])
-    out = ["<h2>Gut microbiome across the cohort</h2>"]
-    if c["group_by"]:
-        out.append(_legend(colours, f"colour = {c['group_by']}"))
-    for assay in ASSAYS:
-        m = c["microbiome"][assay]
-        out.append(f"<h3>{ASSAY_LABEL[assay]}</h3>")
-        if m["status"] != "profiled":
-            out.append(f'<p class="ns">{_e(m["status"])}.</p>')
-            continue
-        if m.get("composition"):
-            out.append(
-                '<p class="small">Genus composition (the cohort\'s '
-                f"{len(m['composition']['genera'])} most abundant genera on average).</p>"
-                f"{svg_composition(m['composition'])}"
-                + (
-                    f'<p class="warn">{NOT_MEASURED} (no reads in the table): '
-                    f"{_e(', '.join(m['composition']['not_measured']))}.</p>"
-                    if m["composition"].get("not_measured")
-                    else ""
-                )
-            )
-        blocks = []
-        for metric, pcoa in m.get("pcoa", {}).items():
-            if len(pcoa["points"]) < 2:
-                blocks.append(
-                    f'<p class="ns">No PCoA ({METRIC_LABEL.get(metric, metric)}): fewer than two '
-                    "samples reached the rarefaction depth.</p>"
-                )
-                continue
-            blocks.append(
-                f"<div><b>PCoA, {METRIC_LABEL.get(metric, metric)}</b><br>"
-                f"{svg_pcoa_groups(pcoa, colours)}</div>"
-            )
-        for a in m.get("alpha", []):
-            blocks.append(
-                f"<div><b>{METRIC_LABEL.get(a['metric'], a['metric'])}</b> by "
-                f"{_e(c['group_by'] or 'cohort')}<br>{svg_alpha_groups(a, colours)}</div>"
-            )
-        out.append(f'<div class="flex">{"".join(blocks)}</div>')
-        if m.get("depth_note"):
-            out.append(f'<p class="small">{_e(m["depth_note"])}.</p>')
-        perm = m.get("permanova", [])
-        if perm:
-            rows = "".join(
-                f"<tr><td>{METRIC_LABEL.get(p['metric'], _e(p['metric']))}</td>"
-                f"<td>{_e(p['column'])}</td><td class='num'>{_fmt(p['pseudo_F'])}</td>"
-                f"<td class='num'>{'<b>' if (p['p_value'] or 1) < 0.05 else ''}"
-                f"{_fmt(p['p_value'])}</td><td class='num'>{p['sample_size'] or '–'}</td>"
-                f"<td class='num'>{p['groups'] or '–'}</td>"
-                f"<td class='small'>{_e(p['skipped_because'])}</td></tr>"
-                for p in perm
-            )
-            n_perm = next((p["permutations"] for p in perm if p["permutations"]), None)
-            out.append(
-                f"<p><b>PERMANOVA</b> ({n_perm or '–'} permutations; p &lt; 0.05 in bold)</p>"
-                "<table><tr><th>distance</th><th>sheet column</th><th>pseudo-F</th>"
-                "<th>p</th><th>samples</th><th>groups</th><th>note</th></tr>"
-                f"{rows}</table>"
-            )
-    return "".join(out)
-
-
-def _section_interactions(c: dict) -> str:
-    patients = [p["patient_id"] for p in c["patients"]]
-    head = "".join(f"<th>{_e(p)}</th>" for p in patients)
-    symbol = {
-        "detected": "●",
-        "not resolved": "◐",
-        "not detected": "·",
-        NOT_MEASURED: "✕",
-        NOT_SEQUENCED: "–",
+        pgx_rows.append({"patient_id": p["patient_id"], "cells": cells})
+    counts: dict[str, list] = {}
+    for r in c["pgx"]["phenotype_counts"]:
+        counts.setdefault(r["gene"], []).append(r)
+    prov = c["provenance"]
+    return {
+        "libraries": dict(libraries),
+        "groups": groups,
+        "colours": _group_colours([p["group"] for p in c["patients"]]),
+        "failed_qc": [q for q in c["qc"] if q["status"] != "PASS"],
+        "all_match": all(i["verdict"] == "match" for i in c["identity"]),
+        "pgx_rows": pgx_rows,
+        "phenotype_counts": list(counts.items()),
+        "patient_ids": [p["patient_id"] for p in c["patients"]],
+        "inputs_note": Markup(
+            f"; {prov['inputs']} input units checksummed (SHA-256 per FASTQ in each patient's "
+            "report and in <code>results/provenance/provenance.json</code>)"
+        )
+        if prov
+        else "",
     }
-    rows = []
-    for e in c["interactions"]:
-        cells = "".join(
-            f'<td title="{_e(e["status"].get(p, NOT_SEQUENCED))}" style="text-align:center;'
-            f'font-size:18px;color:{STATUS_COLOUR[e["status"].get(p, NOT_SEQUENCED)]}">'
-            f"{symbol[e['status'].get(p, NOT_SEQUENCED)]}</td>"
-            for p in patients
-        )
-        taxon = f"<i>{_e(e['taxon'])}</i>" if e["rank"] in ("species", "genus") else _e(e["taxon"])
-        rows.append(
-            f"<tr><td><b>{_e(e['drug'])}</b></td><td>{taxon}<br><span class='small'>"
-            f"{_e(e['gene_enzyme'].split(' (')[0])}</span></td>"
-            f"<td class='num'>{len(e['detected_in'])}</td>{cells}</tr>"
-        )
-    return (
-        "<h2>Microbe–drug interactions across the cohort</h2>"
-        '<p class="small">● detected (in either assay) · ◐ genus present, species not '
-        "resolved · · not detected · ✕ not measured (stool sequenced, no usable profile) · – no "
-        "stool sequenced. Details and references: each "
-        "patient's report.</p>"
-        f'<div class="wide"><table><tr><th>drug</th><th>microbe</th><th>patients</th>{head}'
-        f"</tr>{''.join(rows)}</table></div>"
+
+
+def cohort_globals() -> dict:
+    return {
+        "svg_composition": safe(svg_composition),
+        "svg_pcoa_groups": safe(svg_pcoa_groups),
+        "svg_alpha_groups": safe(svg_alpha_groups),
+        "METRIC_LABEL": METRIC_LABEL,
+        "SYMBOL": SYMBOL,
+    }
+
+
+def render_cohort_html(
+    c: dict, *, template_dir: Path_ | None = None, print_variant: bool = False
+) -> str:
+    """The cohort page from ``cohort.html.j2`` (a site's own when ``template_dir`` has one)."""
+    return render(
+        "cohort.html.j2",
+        c,
+        cohort_view(c),
+        title="Holobiont cohort report",
+        template_dir=template_dir,
+        print_variant=print_variant,
+        extra_globals=cohort_globals(),
     )
 
 
-def _section_qc(c: dict) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(q['patient_id'])}</td><td>{_e(q['sample_id'])}</td><td>{_e(q['unit'])}"
-        f"</td><td>{_e(q['assay'])}</td><td class='num'>{q['read_pairs_in']:,}</td>"
-        f"<td class='num'>{q['read_pairs_out']:,}</td>"
-        f"<td class='num'>{_fmt(q['pct_pairs_kept'], 4)}</td>"
-        f"<td class='num'>{_fmt(q['q30_rate_out'])}</td>"
-        f"<td class='num'>{_fmt(q['duplication_rate'])}</td>"
-        f"<td>{_pill(q['status'], LIGHT['green'] if q['status'] == 'PASS' else LIGHT['red'])}"
-        "</td></tr>"
-        for q in c["qc"]
-    )
-    ident = "".join(
-        f"<tr><td>{_e(i['sample_id'])}</td><td>{_e(i['sheet_patient'])}</td>"
-        f"<td>{_e(i['best_patient'])}</td><td class='num'>{i['informative_sites']}</td>"
-        f"<td class='num'>{_fmt(i['concordance_sheet'])}</td>"
-        f"<td>{_pill(i['verdict'], LIGHT['green'] if i['verdict'] == 'match' else LIGHT['red'])}"
-        "</td></tr>"
-        for i in c["identity"]
-    )
-    ident_html = (
-        "<h3>Stool vs host genotype (sample-swap check)</h3><table><tr><th>stool library</th>"
-        "<th>sheet patient</th><th>best-matching host</th><th>informative sites</th>"
-        f"<th>concordance</th><th>verdict</th></tr>{ident}</table>"
-        if ident
-        else ""
-    )
-    return (
-        "<h2>Read QC and sample identity</h2><details><summary>"
-        f"{len(c['qc'])} sequencing units</summary><table><tr><th>patient</th><th>library</th>"
-        "<th>unit</th><th>assay</th><th>pairs in</th><th>pairs out</th><th>% kept</th>"
-        "<th>Q30</th><th>duplication</th><th>status</th></tr>"
-        f"{rows}</table></details>{ident_html}"
-    )
-
-
-def _section_provenance(c: dict) -> str:
-    p = c["provenance"]
-    if not p:
-        return '<h2>Provenance</h2><p class="ns">No provenance record.</p>'
-    note = (
-        f"; {p['inputs']} input units checksummed (SHA-256 per FASTQ in each patient's report "
-        "and in <code>results/provenance/provenance.json</code>)"
-    )
-    return f'<h2>Provenance</h2><p class="small">{provenance_line(p, note)}</p>'
-
-
-def render_cohort_html(c: dict) -> str:
-    body = (
-        _section_head(c)
-        + _section_findings(c)
-        + _section_pgx(c)
-        + _section_microbiome(c)
-        + _section_interactions(c)
-        + _section_qc(c)
-        + _section_provenance(c)
-    )
-    return html_page("Holobiont cohort report", body, CSS + ".wide{overflow-x:auto}\n")
-
-
-def write_cohort_report(report: dict, json_out: Path_, html_out: Path_) -> None:
-    write_report(report, json_out, html_out, render=render_cohort_html)
+def write_cohort_report(report: dict, json_out: Path_, html_out: Path_, template_dir=None) -> None:
+    write_report(report, json_out, html_out, render=render_cohort_html, template_dir=template_dir)

@@ -34,6 +34,8 @@ PYTHON_PACKAGES = (
     "h5py",
     "jsonschema",
     "PyYAML",
+    "Jinja2",
+    "MarkupSafe",
 )
 
 #: What a tool rule's versions file holds per tool (workflow/rules/common.smk, tool_versions).

@@ -2,9 +2,11 @@
 
 :func:`build_patient_report` reads the pipeline's result tables and assembles one JSON-ready
 dict (schema: ``workflow/schemas/patient_report.schema.json``); :func:`render_html` turns it
-into a single self-contained HTML page (inline CSS and SVG, no scripts, no external
-resources). Only pseudonymous IDs (patient, sample, unit) are copied: never FASTQ paths, read
-names or the resolved configuration (which holds file paths) -- only its checksum.
+into a single self-contained HTML page from the Jinja2 templates of ``holobiont/templates``
+(inline CSS and SVG, one inline script that opens folded sections for printing, no external
+resources; :mod:`holobiont.templating`). Only pseudonymous IDs (patient, sample, unit) are
+copied: never FASTQ paths, read names or the resolved configuration (which holds file paths) --
+only its checksum.
 
 Interaction matching (``resources/microbe_drug/interactions.tsv``): names are compared after
 replacing ``_`` by a space, ignoring case. A ``species`` row matches a taxon whose species is
@@ -27,10 +29,13 @@ from os import PathLike
 from pathlib import Path
 
 import numpy as np
+from markupsafe import Markup
 
 from holobiont.atomic import write_text
 from holobiont.genes import GENE_DETECTED, gene_evidence, read_abundance
+from holobiont.methods import methods as methods_record
 from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
+from holobiont.templating import TEMPLATES, document, environment, safe
 
 ASSAYS = ("16s", "shotgun")
 ASSAY_LABEL = {"16s": "16S rRNA amplicon", "shotgun": "shotgun metagenome"}
@@ -282,7 +287,18 @@ def traffic_light(gene: Mapping) -> str:
     return "amber"
 
 
-def _host(pgx_json: Path_ | None, coverage: Path_ | None) -> dict:
+def _activity_score_genes(catalog: Path_ | None) -> list[str]:
+    """Genes whose phenotype the catalog derives from an activity score (genes.tsv method)."""
+    if not catalog:
+        return []
+    return [
+        r["gene"]
+        for r in _read_rows(Path(catalog) / "genes.tsv")
+        if r["method"] == "activity_score"
+    ]
+
+
+def _host(pgx_json: Path_ | None, coverage: Path_ | None, catalog: Path_ | None = None) -> dict:
     data = json.loads(Path(pgx_json).read_text(encoding="utf-8"))
     cov = {r["gene"]: r for r in _read_rows(coverage)} if coverage else {}
     genes = []
@@ -321,7 +337,13 @@ def _host(pgx_json: Path_ | None, coverage: Path_ | None) -> dict:
                 },
             }
         )
-    return {"catalog_version": data.get("catalog_version", ""), "genes": genes}
+    for g in genes:
+        g["summary"] = plain_sentence(g)
+    return {
+        "catalog_version": data.get("catalog_version", ""),
+        "activity_score_genes": _activity_score_genes(catalog),
+        "genes": genes,
+    }
 
 
 def _genus_composition(table: FeatureTable, sample: str, top: int) -> list[dict]:
@@ -497,8 +519,18 @@ def build_patient_report(
     top: int = TOP_GENERA,
     gene_abundance: Path_ | None = None,
     genes_configured: bool = False,
+    pgx_catalog: Path_ | None = None,
+    reference_check: Path_ | None = None,
+    databases: Path_ | None = None,
+    site: Mapping | None = None,
+    report_date: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict:
     """Assemble one patient's report from the result files (see module docstring).
+
+    ``pgx_catalog`` (the catalog folder), ``reference_check`` and ``databases`` feed the
+    methods and limitations (:mod:`holobiont.methods`); ``site`` and ``report_date`` the
+    document header (:func:`holobiont.templating.document`).
 
     ``gene_abundance`` (results/shotgun/genes/gene_abundance.tsv) adds gene-level evidence to
     every microbe-drug row (``gene_evidence``: :func:`holobiont.genes.gene_evidence`);
@@ -512,7 +544,7 @@ def build_patient_report(
     modalities = {"host": host_sample or NOT_SEQUENCED}
     modalities.update({a: s or NOT_SEQUENCED for a, s in stool.items()})
 
-    host = _host(pgx_json, pgx_coverage) if host_sample and pgx_json else None
+    host = _host(pgx_json, pgx_coverage, pgx_catalog) if host_sample and pgx_json else None
 
     tables = {"16s": asv_table, "shotgun": species_table}
     microbiome: dict = {}
@@ -574,13 +606,29 @@ def build_patient_report(
         "interactions": {"min_abundance": min_abundance, "rows": matched},
         "identity": _identity(patient_id, identity, [s for s in stool.values() if s]),
         "provenance": _provenance(provenance, [lib["sample_id"] for lib in libraries]),
+        "methods": methods_record(
+            provenance=_read_json(provenance),
+            catalog=pgx_catalog,
+            host=host,
+            reference_check=reference_check if host is not None else None,
+            databases=databases,
+            config=(_read_json(provenance) or {}).get("config", {}),
+            assays=[k for k, v in modalities.items() if v != NOT_SEQUENCED],
+        ),
+        "document": document(patient_id, site, date=report_date, environ=environ),
     }
 
 
-def write_report(report: dict, json_out: Path_, html_out: Path_, render=None) -> None:
+def _read_json(path: Path_ | None) -> dict | None:
+    return json.loads(Path(path).read_text(encoding="utf-8")) if path else None
+
+
+def write_report(
+    report: dict, json_out: Path_, html_out: Path_, render=None, template_dir=None
+) -> None:
     """Write a report's JSON and its HTML (``render``, default :func:`render_html`)."""
     write_text(json_out, json.dumps(report, indent=2, sort_keys=False) + "\n")
-    write_text(html_out, (render or render_html)(report))
+    write_text(html_out, (render or render_html)(report, template_dir=template_dir))
 
 
 # ------------------------------------------------------------------------------ SVG helpers
@@ -693,26 +741,6 @@ def svg_scatter(pcoa: Mapping, patient_sample: str, size: int = 300) -> str:
 
 
 # ------------------------------------------------------------------------------ HTML
-CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1180px;
-padding:16px 24px;color:#222;font-size:14px;line-height:1.4}
-h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #ddd;margin-top:28px}
-h3{font-size:15px;margin:16px 0 6px}
-table{border-collapse:collapse;margin:6px 0 12px;width:100%}
-th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.dot{display:inline-block;width:12px;height:12px;border-radius:50%;margin-right:6px;
-vertical-align:middle}
-.pill{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;color:#fff}
-.ns{color:#777;font-style:italic}.small{font-size:12px;color:#555}
-.cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:6px;
-padding:8px 12px;min-width:160px}.card b{font-size:16px}
-.flex{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
-.warn{background:#fff4e5;border-left:4px solid #ef8f00;padding:6px 10px}
-.legend span{margin-right:14px}
-ul.keys li{margin:3px 0}summary{cursor:pointer;font-weight:600}
-@media print{h2{page-break-after:avoid}}
-"""
 
 STATUS_COLOUR = {
     "detected": "#ef6c00",
@@ -739,170 +767,15 @@ def _fmt(v, digits=3) -> str:
     return _e(v)
 
 
-def _section_overview(r: dict) -> str:
-    cards = []
-    for key, label in (("host", "Host genome"), ("16s", "16S amplicon"), ("shotgun", "Shotgun")):
-        value = r["modalities"][key]
-        text = f'<span class="ns">{NOT_SEQUENCED}</span>' if value == NOT_SEQUENCED else _e(value)
-        cards.append(f'<div class="card">{label}<br><b>{text}</b></div>')
-    meta = ", ".join(f"{_e(k)}: {_e(v)}" for k, v in r["metadata"].items())
-    return (
-        f"<h1>Holobiont report — patient {_e(r['patient_id'])}</h1>"
-        f'<p class="small">{meta + ". " if meta else ""}Pseudonymous ID only. Research use: not a clinical '
-        f"diagnostic report.</p>"
-        f'<div class="cards">{"".join(cards)}</div>'
-    )
-
-
-def _section_pgx(r: dict) -> str:
-    host = r["host"]
-    if host.get("status") == NOT_SEQUENCED:
-        return f'<h2>Host pharmacogenomics</h2><p class="ns">Host genome {NOT_SEQUENCED}.</p>'
-    legend = (
-        '<p class="legend small">'
-        f"<span>{_dot('green')}normal</span><span>{_dot('amber')}altered function</span>"
-        f"<span>{_dot('red')}strongly altered (poor / ultrarapid)</span>"
-        f"<span>{_dot('grey')}not called (no data)</span></p>"
-    )
-    rows = []
-    for g in host["genes"]:
-        cov = g["coverage"]
-        cov_text = (
-            f"{cov['positions_covered']}/{cov['positions']} positions, median "
-            f"{_fmt(cov['median_depth'])}×"
-            if cov["positions"] is not None
-            else "–"
-        )
-        if g["drugs"]:
-            drugs = ", ".join(_e(d["drug"]) for d in g["drugs"])
-        elif g.get("guidance_note"):  # called, but the catalog's source has no CPIC row
-            drugs = f'<span class="ns">{_e(g["guidance_note"])}</span>'
-        else:
-            drugs = '<span class="ns">no guidance (gene not called)</span>'
-        missing = (
-            f"{len(g['missing_positions'])} missing"
-            f'<br><span class="small">{_e(", ".join(g["missing_positions"][:3]))}'
-            f"{' …' if len(g['missing_positions']) > 3 else ''}</span>"
-            if g["missing_positions"]
-            else "none"
-        )
-        if g.get("source", "vcf") != "vcf":
-            # given by another assay (sheet column pgx_outside_calls), not called from the VCF
-            cov_text = f'<span class="ns">{_e(g["source"])}</span>'
-            missing = "–"
-        rows.append(
-            f"<tr><td style='white-space:nowrap'>{_dot(g['light'])}<b>{_e(g['gene'])}</b></td>"
-            f"<td>{_e(g['diplotype']) or '–'}</td><td>{_e(g['phenotype'])}</td>"
-            f"<td>{_e(g['confidence'])}</td><td>{missing}</td><td>{cov_text}</td>"
-            f"<td>{drugs}</td></tr>"
-        )
-    return (
-        f"<h2>Host pharmacogenomics</h2>{legend}"
-        "<table><tr><th>gene</th><th>diplotype</th><th>phenotype</th><th>confidence</th>"
-        "<th>missing positions</th><th>coverage</th><th>drugs with CPIC guidance</th></tr>"
-        f"{''.join(rows)}</table>{_guidance_tables(host['genes'])}"
-        f'<p class="small">Catalog version {_e(host["catalog_version"])}. Guidance text is '
-        "from the pipeline's catalog (resources/pgx); verify against the current CPIC "
-        "guideline. CPIC level: CPIC's level of the gene–drug pair; CPIC's strength of each "
-        "recommendation (strong / moderate / optional) is not in the catalog source and is "
-        "not shown.</p>"
-    )
-
-
-def _guidance_rows(genes: Sequence[dict]) -> str:
-    return "".join(
-        f"<tr><td>{_dot(g['light'])}<b>{_e(g['gene'])}</b> {_e(g['phenotype'])}</td>"
-        f"<td><b>{_e(d['drug'])}</b></td><td>{_e(d['classification'])}</td>"
-        f"<td>{_e(d['guidance'])}</td></tr>"
-        for g in genes
-        for d in g["drugs"]
-    )
-
-
-def _guidance_tables(genes: Sequence[dict]) -> str:
-    """Guidance of altered genes in full, of normal-function genes folded away."""
-    head = (
-        "<table><tr><th>gene and phenotype</th><th>drug</th><th>CPIC level (gene–drug pair)</th>"
-        "<th>guidance</th></tr>"
-    )
-    altered = [g for g in genes if g["light"] in ("amber", "red") and g["drugs"]]
-    normal = [g for g in genes if g["light"] == "green" and g["drugs"]]
-    out = ""
-    if altered:
-        out += f"<h3>Drug guidance for altered genes</h3>{head}{_guidance_rows(altered)}</table>"
-    if normal:
-        n = sum(len(g["drugs"]) for g in normal)
-        out += (
-            f"<details><summary>Guidance for normal-function genes ({n} drugs: standard "
-            f"dosing)</summary>{head}{_guidance_rows(normal)}</table></details>"
-        )
-    return out
-
-
-def _section_interactions(r: dict) -> str:
-    inter = r["interactions"]
-    rows_in = sorted(
-        inter["rows"],
-        key=lambda m: (
-            ["detected", "not resolved", "not detected", NOT_MEASURED, NOT_SEQUENCED].index(
-                m["status"]
-            ),
-            m["drug"],
-        ),
-    )
-    rows = []
-    for m in rows_in:
-        ab = []
-        for assay in ASSAYS:
-            a = m["assays"][assay]
-            if a["status"] == NOT_SEQUENCED:
-                ab.append(f'{assay}: <span class="ns">{NOT_SEQUENCED}</span>')
-            elif a["status"] == NOT_MEASURED:
-                ab.append(f'{assay}: <span class="ns">{NOT_MEASURED}</span>')
-            else:
-                ab.append(f"{assay}: {100 * a['abundance']:.2f} % ({_e(a['status'])})")
-        host_txt = (
-            "<br>".join(
-                f"{_dot(h['light'])}{_e(h['gene'])}: {_e(h['phenotype'])}" for h in m["host_pgx"]
-            )
-            or '<span class="ns">no host pharmacogene in the catalog</span>'
-        )
-        rank = m["rank"]
-        taxon = f"<i>{_e(m['taxon'])}</i>" if rank in ("species", "genus") else _e(m["taxon"])
-        ref = _e(m["reference"]) + (f" (PMID {_e(m['pmid'])})" if m["pmid"] else "")
-        rows.append(
-            f"<tr><td><b>{_e(m['drug'])}</b></td>"
-            f"<td>{_pill(m['status'], STATUS_COLOUR[m['status']])}</td>"
-            f"<td>{rank} {taxon}<br><span class='small'>{_e(m['gene_enzyme'])}</span></td>"
-            f"<td class='small'>{'<br>'.join(ab)}</td>"
-            f"<td class='small'>{_gene_cell(m)}</td>"
-            f"<td class='small'>{_e(m['effect'])}<br><i>Evidence:</i> {_e(m['evidence'])}"
-            f"<br>{ref}</td><td class='small'>{host_txt}</td></tr>"
-        )
-    return (
-        "<h2>Microbe–drug interactions</h2>"
-        f'<p class="small">A taxon counts as detected at ≥ {100 * inter["min_abundance"]:.1f} % '
-        "relative abundance. Detection of a taxon alone is a proxy (the activity depends on "
-        "the strain and its genes). Each row says what it rests on: <b>gene reads</b> (the "
-        "shotgun reads searched for the enzyme gene by DIAMOND blastx against the configured "
-        f"protein reference{_gene_threshold(inter['rows'])}; RPM = read pairs per million "
-        "microbial pairs, RPKM = per kb of gene and million pairs) or the <b>taxon presence "
-        "proxy</b> only (gene not measured: the reason is given).</p>"
-        "<table><tr><th>drug</th><th>taxon</th><th>microbe and gene</th><th>abundance</th>"
-        "<th>gene reads (shotgun)</th>"
-        "<th>effect, evidence, reference</th><th>host PGx for the same drug</th></tr>"
-        f"{''.join(rows)}</table>"
-    )
-
-
-def _gene_threshold(rows: Sequence[Mapping]) -> str:
+def gene_threshold(rows: Sequence[Mapping]) -> str:
+    """The detection threshold of the rows' gene evidence, as a clause ("" when none)."""
     found = {
         m["gene_evidence"]["min_pairs"] for m in rows if "min_pairs" in m.get("gene_evidence", {})
     }
     return f"; a gene counts as detected from {min(found)} read pairs" if found else ""
 
 
-def _gene_text(g: Mapping) -> str:
+def gene_text(g: Mapping) -> str:
     """Plain text of a row's gene evidence (holobiont.genes.gene_evidence)."""
     name = g["gene"] or "gene"
     if g["status"] == "not measured":
@@ -913,8 +786,8 @@ def _gene_text(g: Mapping) -> str:
     return f"{name} {g['status']} ({figures}; threshold {g['min_pairs']} pairs)"
 
 
-def _summary_evidence(m: Mapping) -> str:
-    """What a key-finding flag rests on: the gene's reads, or the taxon presence proxy."""
+def summary_evidence(m: Mapping) -> str:
+    """What a key-finding flag rests on (plain text): the gene's reads, or the taxon proxy."""
     g = m.get("gene_evidence") or {}
     if g.get("basis") != "gene reads":
         return "present [taxon presence proxy]"
@@ -922,121 +795,8 @@ def _summary_evidence(m: Mapping) -> str:
         f", {g['rpm']:.0f} RPM" if g["rpm"] is not None else ""
     )
     if g["status"] == GENE_DETECTED:
-        return f"{_e(g['gene'])} gene detected, {figures} [gene reads]"
-    return (
-        f"present, {_e(g['gene'])} not detected ({figures}; threshold {g['min_pairs']}) "
-        "[gene reads]"
-    )
-
-
-def _gene_cell(m: Mapping) -> str:
-    g = m.get("gene_evidence")
-    if not g:
-        return '<span class="ns">not measured</span>'
-    if g["status"] == "not measured":
-        return (
-            f'<span class="ns">not measured</span>: {_e(g["reason"])}<br>'
-            "<i>rests on: taxon presence proxy</i>"
-        )
-    return f"<b>{_e(g['status'])}</b><br>{_e(_gene_text(g))}<br><i>rests on: gene reads</i>"
-
-
-def _section_microbiome(r: dict) -> str:
-    out = ["<h2>Gut microbiome</h2>"]
-    for assay in ASSAYS:
-        m = r["microbiome"][assay]
-        out.append(f"<h3>{ASSAY_LABEL[assay]}</h3>")
-        if m["status"] == NOT_MEASURED:
-            out.append(f'<p class="warn"><b>{NOT_MEASURED}</b>: {_e(m["reason"])}.</p>')
-            continue
-        if m["status"] != "profiled":
-            out.append(f'<p class="ns">{_e(m["status"])}.</p>')
-            continue
-        sample = m["sample_id"]
-        extra = (
-            f" Human reads removed: {100 * m['human_fraction']:.1f} %."
-            if m.get("human_fraction") is not None
-            else ""
-        )
-        out.append(
-            f'<p class="small">Library {_e(sample)}. Genus composition (top {TOP_GENERA}).'
-            f"{extra}</p>{svg_stacked_bar(m['genera'])}"
-        )
-        div = m.get("diversity")
-        if not div:
-            continue
-        if div.get("dropped"):
-            out.append(f'<p class="warn">Not rarefied: {_e(div["dropped"])}.</p>')
-        blocks = []
-        for a in div["alpha"]:
-            interval = (
-                f", 95 % rarefaction interval {_fmt(a['lo95'])}–{_fmt(a['hi95'])}"
-                if a["lo95"] is not None
-                else ""
-            )
-            blocks.append(
-                f"<div><b>{_e(a['metric'].capitalize())}</b> {_fmt(a['value'])}{interval}"
-                f"<br>cohort percentile <b>{a['percentile']:.0f}</b> (n = {len(a['cohort'])})"
-                f"<br>{svg_strip(a, sample)}</div>"
-            )
-        if div.get("pcoa"):
-            blocks.append(
-                "<div><b>Position in the cohort</b> (PCoA, Bray–Curtis)<br>"
-                f"{svg_scatter(div['pcoa'], sample)}</div>"
-            )
-        out.append(f'<div class="flex">{"".join(blocks)}</div>')
-        perm = "; ".join(
-            f"{_e(p['column'])}: pseudo-F {_fmt(p['pseudo_F'])}, p = {_fmt(p['p_value'])}"
-            for p in div.get("permanova", [])
-        )
-        out.append(
-            '<p class="small">Red = this patient; grey = other patients of the cohort. '
-            f"{_e(div.get('depth_note', ''))}."
-            + (f" Cohort PERMANOVA (Bray–Curtis) by sheet column — {perm}." if perm else "")
-            + "</p>"
-        )
-    return "".join(out)
-
-
-def _section_qc(r: dict) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(q['sample_id'])}</td><td>{_e(q['unit'])}</td><td>{_e(q['assay'])}</td>"
-        f"<td class='num'>{q['read_pairs_in']:,}</td><td class='num'>{q['read_pairs_out']:,}"
-        f"</td><td class='num'>{_fmt(q['pct_pairs_kept'], 4)}</td>"
-        f"<td class='num'>{_fmt(q['q30_rate_out'])}</td>"
-        f"<td class='num'>{_fmt(q['duplication_rate'])}</td>"
-        f"<td>{_pill(q['status'], LIGHT['green'] if q['status'] == 'PASS' else LIGHT['red'])}"
-        "</td></tr>"
-        for q in r["qc"]
-    )
-    sg = r["microbiome"].get("shotgun", {})
-    human = (
-        f'<p class="small">Stool shotgun library {_e(sg["sample_id"])}: '
-        f"{100 * sg['human_fraction']:.2f} % of read pairs were human (aligned to the host "
-        "reference) and removed before profiling; they are used only for the identity check "
-        "below.</p>"
-        if sg.get("human_fraction") is not None
-        else ""
-    )
-    ident = "".join(
-        f"<tr><td>{_e(i['sample_id'])}</td><td>"
-        f"{_pill(i['verdict'], LIGHT['green'] if i['verdict'] == 'match' else LIGHT['red'])}"
-        f"</td><td>{_e(i['best_patient'])}</td><td class='num'>{i['informative_sites']}</td>"
-        f"<td class='num'>{_fmt(i['concordance_sheet'])}</td></tr>"
-        for i in r["identity"]
-    )
-    ident_html = (
-        "<table><tr><th>stool library</th><th>verdict</th><th>best-matching host</th>"
-        f"<th>informative sites</th><th>concordance</th></tr>{ident}</table>"
-        if ident
-        else '<p class="ns">No identity check (needs shotgun stool reads and a host genome).</p>'
-    )
-    return (
-        "<h2>Quality control and sample identity</h2>"
-        "<table><tr><th>library</th><th>unit</th><th>assay</th><th>read pairs in</th>"
-        "<th>read pairs out</th><th>% kept</th><th>Q30 after QC</th><th>duplication</th>"
-        f"<th>status</th></tr>{rows}</table>{human}<h3>Stool vs host genotype (sample-swap check)</h3>{ident_html}"
-    )
+        return f"{g['gene']} gene detected, {figures} [gene reads]"
+    return f"present, {g['gene']} not detected ({figures}; threshold {g['min_pairs']}) [gene reads]"
 
 
 def provenance_line(p: Mapping, inputs_note: str = "") -> str:
@@ -1049,100 +809,153 @@ def provenance_line(p: Mapping, inputs_note: str = "") -> str:
     )
 
 
-def _section_provenance(r: dict) -> str:
-    p = r["provenance"]
-    if not p:
-        return '<h2>Provenance</h2><p class="ns">No provenance record.</p>'
-    pkgs = ", ".join(f"{_e(k)} {_e(v)}" for k, v in sorted(p["python_packages"].items()))
-    inputs = "".join(
-        f"<tr><td>{_e(i['sample_id'])}</td><td>{_e(i['unit'])}</td>"
-        f"<td><code>{_e(i.get('sha256_r1', ''))[:16]}…</code></td>"
-        f"<td><code>{_e(i.get('sha256_r2', ''))[:16]}…</code></td></tr>"
-        for i in p["inputs"]
-    )
-    return (
-        f'<h2>Provenance</h2><p class="small">{provenance_line(p)}<br>'
-        f"Python: {pkgs}</p><table><tr><th>library</th><th>unit</th><th>R1 SHA-256</th>"
-        f"<th>R2 SHA-256</th></tr>{inputs}</table>"
-    )
+# ------------------------------------------------------------------------------ plain language
+#: Phenotype words -> what they mean for the drugs, in plain language (first match wins).
+_PLAIN = (
+    ("ultrarapid", "breaks down or activates the drugs below much faster than usual"),
+    ("rapid", "breaks down or activates the drugs below faster than usual"),
+    ("poor metabolizer", "breaks down or activates the drugs below very little or not at all"),
+    ("intermediate metabolizer", "breaks down or activates the drugs below more slowly than usual"),
+    ("poor function", "the protein works much less than usual"),
+    ("decreased function", "the protein works less than usual"),
+    ("increased function", "the protein works more than usual"),
+    ("deficient", "the enzyme is missing or barely active"),
+    ("malignant hyperthermia susceptibility", "some anaesthetics can trigger a dangerous reaction"),
+    ("unfavorable", "the drugs below are expected to work less well"),
+    ("non-responsive", "the drugs below are not expected to work"),
+    ("positive", "carries the allele tested, which raises the risk of a severe reaction"),
+    ("negative", "does not carry the allele tested"),
+)
 
 
-def _section_summary(r: dict) -> str:
-    items = []
+def plain_sentence(gene: Mapping) -> str:
+    """One plain-language sentence for an altered gene ("" for normal or not-called genes)."""
+    if gene.get("light") not in ("amber", "red"):
+        return ""
+    pheno = (gene.get("phenotype") or "").lower()
+    meaning = next((m for w, m in _PLAIN if w in pheno), "")
+    drugs = [d["drug"] for d in gene.get("drugs", [])]
+    what = f"{gene['gene']} result '{gene['phenotype']}'"
+    if gene.get("activity_score") is not None:
+        what += f" (activity score {_fmt(gene['activity_score'])})"
+    sentence = f"{what}: {meaning}." if meaning else f"{what} differs from the usual result."
+    if drugs:
+        sentence += f" This can change the dose or choice of {', '.join(drugs)}."
+    return sentence
+
+
+# ------------------------------------------------------------------------------ HTML
+def _css() -> str:
+    return (TEMPLATES / "report.css").read_text(encoding="utf-8")
+
+
+#: The shipped stylesheet (templates/report.css); a site's own report.css replaces it.
+CSS = _css()
+_STATUS_ORDER = ("detected", "not resolved", "not detected", NOT_MEASURED, NOT_SEQUENCED)
+
+
+def template_globals() -> dict:
+    """What every report template may use besides the report: helpers and vocabulary."""
+    return {
+        "dot": lambda light: Markup(_dot(light)),
+        "pill": lambda text, colour: Markup(_pill(text, colour)),
+        "fmt": lambda v, digits=3: Markup(_fmt(v, digits)),
+        "provenance_line": lambda p, note="": Markup(provenance_line(p, note)),
+        "svg_stacked_bar": safe(svg_stacked_bar),
+        "svg_strip": safe(svg_strip),
+        "svg_scatter": safe(svg_scatter),
+        "gene_threshold": gene_threshold,
+        "gene_text": gene_text,
+        "summary_evidence": summary_evidence,
+        "LIGHT": LIGHT,
+        "STATUS_COLOUR": STATUS_COLOUR,
+        "ASSAYS": ASSAYS,
+        "ASSAY_LABEL": ASSAY_LABEL,
+        "TOP_GENERA": TOP_GENERA,
+        "NOT_SEQUENCED": NOT_SEQUENCED,
+        "NOT_MEASURED": NOT_MEASURED,
+    }
+
+
+def render(
+    template: str,
+    report: Mapping,
+    view: Mapping,
+    *,
+    title: str,
+    template_dir: Path_ | None = None,
+    print_variant: bool = False,
+    extra_globals: Mapping | None = None,
+) -> str:
+    """Render one report template (``print_variant``: every ``<details>`` open, for the PDF)."""
+    env = environment(template_dir)
+    env.globals.update(template_globals())
+    env.globals.update(extra_globals or {})
+    page = env.get_template(template).render(
+        report=report, view=view, title=title, print_variant=print_variant
+    )
+    return page.rstrip("\n") + "\n"
+
+
+def _findings(r: Mapping) -> list[dict]:
+    """Key findings of a patient, most actionable first (rendered by the template)."""
+    items: list[dict] = []
     host = r["host"]
     if host.get("status") == NOT_SEQUENCED:
-        items.append(f'Host genome <span class="ns">{NOT_SEQUENCED}</span>: no PGx result.')
+        items.append({"kind": "no_host"})
     else:
         for g in host["genes"]:
             if g["light"] in ("amber", "red"):
                 drugs = ", ".join(d["drug"] for d in g["drugs"])
-                items.append(
-                    f"{_dot(g['light'])}<b>{_e(g['gene'])}</b> {_e(g['diplotype'])}: "
-                    f"{_e(g['phenotype'])} — affects {_e(drugs)}"
-                )
+                items.append({"kind": "gene", "gene": g, "drugs": drugs})
         grey = [g["gene"] for g in host["genes"] if g["light"] == "grey"]
         if grey:
-            items.append(f"{_dot('grey')}Not called (no data): {_e(', '.join(grey))}")
+            items.append({"kind": "not_called", "genes": grey})
     by_drug: dict[str, list] = {}
     for m in r["interactions"]["rows"]:
         gene_found = m.get("gene_evidence", {}).get("status") == GENE_DETECTED
         if m["status"] == "detected" or gene_found:
             by_drug.setdefault(m["drug"], []).append(m)
     for drug, ms in sorted(by_drug.items()):
-        taxa = "; ".join(
-            f"<i>{_e(m['taxon'])}</i> ({_e(m['gene_enzyme'].split(' (')[0])}) "
-            + _summary_evidence(m)
-            for m in ms
-        )
         host_txt = "; ".join(
             dict.fromkeys(f"{h['gene']} {h['phenotype']}" for m in ms for h in m["host_pgx"])
         )
-        items.append(
-            f"{_pill('microbe', STATUS_COLOUR['detected'])} <b>{_e(drug)}</b>: {taxa}"
-            + (f" — host: {_e(host_txt)}" if host_txt else "")
-        )
+        items.append({"kind": "microbe", "drug": drug, "rows": ms, "host": host_txt})
     swaps = [i for i in r["identity"] if i["verdict"] != "match"]
-    for i in swaps:
-        items.append(
-            f"{_pill('identity', LIGHT['red'])} {_e(i['sample_id'])}: {_e(i['verdict'])} "
-            f"(best match {_e(i['best_patient'])})"
-        )
-    failed = [q for q in r["qc"] if q["status"] != "PASS"]
-    for q in failed:
-        items.append(
-            f"{_pill('QC', LIGHT['red'])} {_e(q['sample_id'])} {_e(q['unit'])} failed QC"
-            + (f": {_e(q['reason'])}" if q.get("reason") else "")
-        )
+    items += [{"kind": "swap", "row": i} for i in swaps]
+    items += [{"kind": "qc", "row": q} for q in r["qc"] if q["status"] != "PASS"]
     for assay in ASSAYS:
         m = r["microbiome"][assay]
         if m["status"] == NOT_MEASURED:
-            items.append(
-                f"{_pill('FAIL', LIGHT['red'])} {ASSAY_LABEL[assay]} {NOT_MEASURED}: "
-                f"{_e(m['reason'])}. Its microbe–drug rows are not measured (not 'not detected')."
-            )
+            items.append({"kind": "not_measured", "assay": assay, "reason": m["reason"]})
     if r["identity"] and not swaps:
-        items.append(f"{_dot('green')}Stool and host genotypes agree (no sample swap).")
-    body = "".join(f"<li>{i}</li>" for i in items) or "<li>Nothing to flag.</li>"
-    return f'<h2>Key findings</h2><ul class="keys">{body}</ul>'
+        items.append({"kind": "identity_ok"})
+    return items
 
 
-def render_html(report: dict) -> str:
-    """One self-contained HTML page (inline CSS and SVG; no scripts or external links)."""
-    body = (
-        _section_overview(report)
-        + _section_summary(report)
-        + _section_pgx(report)
-        + _section_interactions(report)
-        + _section_microbiome(report)
-        + _section_qc(report)
-        + _section_provenance(report)
-    )
-    return html_page(f"Holobiont report {report['patient_id']}", body)
+def patient_view(r: Mapping) -> dict:
+    """What the patient template shows beyond the JSON: key findings and the row order."""
+    genes = r["host"].get("genes", [])
+    return {
+        "findings": _findings(r),
+        "interactions": sorted(
+            r["interactions"]["rows"],
+            key=lambda m: (_STATUS_ORDER.index(m["status"]), m["drug"]),
+        ),
+        "normal_drug_count": sum(len(g["drugs"]) for g in genes if g["light"] == "green"),
+    }
 
 
-def html_page(title: str, body: str, css: str = CSS) -> str:
-    """A self-contained page: inline CSS, no scripts, no external resources."""
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_e(title)}</title><style>{css}</style></head><body>{body}</body></html>\n"
+def render_html(
+    report: dict, *, template_dir: Path_ | None = None, print_variant: bool = False
+) -> str:
+    """One self-contained HTML page (inline CSS, SVG and one inline print script; no external
+    resources), from ``patient.html.j2`` (a site's own when ``template_dir`` has one)."""
+    return render(
+        "patient.html.j2",
+        report,
+        patient_view(report),
+        title=f"Holobiont report {report['patient_id']}",
+        template_dir=template_dir,
+        print_variant=print_variant,
     )

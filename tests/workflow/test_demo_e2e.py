@@ -389,8 +389,10 @@ def test_demo_cohort_report(demo_run):
 
 
 def _report_texts(run):
+    from holobiont.pdf import pdf_text
+
     for path in sorted((run / "results/reports").glob("*")):
-        yield path, path.read_text()
+        yield path, pdf_text(path) if path.suffix == ".pdf" else path.read_text()
     for path in sorted((run / "logs/reports").glob("*.log")):
         yield path, path.read_text()
 
@@ -434,9 +436,34 @@ def test_reports_in_headless_chromium(demo_run):
     shots.mkdir(parents=True, exist_ok=True)
     pages = [f"{p}.html" for p in sorted(sheet.patient_id.unique())] + ["cohort.html"]
     for name in pages:
-        v = visit(run / "results/reports" / name)
-        (shots / f"{Path(name).stem}.png").write_bytes(v.screenshot)
-        assert v.errors == [], (name, v.errors)
-        assert v.requests == [], (name, v.requests)
-        assert v.scroll_width <= v.viewport_width, (name, v.scroll_width)
-        assert v.page_height > 1000 and len(v.screenshot) > 50_000, name  # a page, not a blank
+        for media in ("screen", "print"):  # print: the print CSS and the beforeprint script
+            v = visit(run / "results/reports" / name, media=media)
+            (shots / f"{Path(name).stem}.{media}.png").write_bytes(v.screenshot)
+            assert v.errors == [], (name, media, v.errors)
+            assert v.requests == [], (name, media, v.requests)
+            assert v.scroll_width <= v.viewport_width, (name, media, v.scroll_width)
+            assert v.page_height > 1000 and len(v.screenshot) > 50_000, (name, media)
+            if media == "print":
+                assert v.closed_details == 0, name  # every folded section prints
+
+
+def test_patient_pdfs_show_every_gene_and_drug(demo_run):
+    """Each patient's PDF: a few A4 pages whose text holds every gene and drug of the HTML."""
+    from holobiont.pdf import pdf_pages, pdf_text
+
+    run, sheet, _ = demo_run
+    for patient in sorted(sheet.patient_id.unique()):
+        rep = json.loads((run / f"results/reports/{patient}.json").read_text())
+        pdf = run / f"results/reports/{patient}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF"), patient
+        assert 4 <= pdf_pages(pdf) <= 16, (patient, pdf_pages(pdf))
+        text = " ".join(pdf_text(pdf).split())  # line breaks of the layout -> spaces
+        genes = [g["gene"] for g in rep["host"].get("genes", [])]
+        drugs = {d["drug"] for g in rep["host"].get("genes", []) for d in g["drugs"]}
+        drugs |= {m["drug"] for m in rep["interactions"]["rows"]}
+        html = (run / f"results/reports/{patient}.html").read_text()
+        assert all(g in html for g in genes) and all(d in html for d in drugs), patient
+        missing = [w for w in [*genes, *sorted(drugs)] if w not in text]
+        assert not missing, (patient, missing)
+        assert rep["document"]["report_id"] in text, patient
+        assert "Methods and limitations" in text and "Not assessed" in text, patient

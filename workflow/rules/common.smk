@@ -1110,12 +1110,22 @@ def get_patient_report_input(wildcards):
             inputs["gene_abundance"] = "results/shotgun/genes/gene_abundance.tsv"
         if host_samples():
             inputs["identity"] = "results/identity/identity.tsv"
+    if host:
+        inputs["reference_check"] = "results/host/reference_check.json"
+        inputs["pgx_catalog"] = PGX_CATALOG_FILES + [
+            f"{config['references']['pgx_catalog']}/VERSION"
+        ]
+    inputs["databases"] = REPORT_DATABASES
+    inputs["templates"] = report_template_files()
     return inputs
 
 
 def get_cohort_report_input(wildcards):
     """Every patient report plus the cohort-level tables behind the plots."""
-    inputs = {"patients": [f"results/reports/{p}.json" for p in patients()]}
+    inputs = {
+        "patients": [f"results/reports/{p}.json" for p in patients()],
+        "templates": report_template_files(),
+    }
     for assay in ABUNDANCE_TABLES:
         if samples_of((assay,)):
             inputs[f"table_{assay}"] = ABUNDANCE_TABLES[assay]
@@ -1123,9 +1133,55 @@ def get_cohort_report_input(wildcards):
     return inputs
 
 
+REPORT = config["report"]
+REPORT_DATABASES = "results/provenance/databases.json"
+REPORT_FORMATS = ("html", "json", "pdf") if REPORT["pdf"] else ("html", "json")
+
+
+def report_template_files():
+    """A site's template files (config report.template_dir): a change reruns the reports."""
+    folder = REPORT.get("template_dir")
+    if not folder:
+        return []
+    if not os.path.isdir(folder):
+        raise WorkflowError(
+            f"config report.template_dir: {folder} is not a folder; set it to a folder of "
+            "Jinja2 templates (config/README.md, 'Report templates') or to null."
+        )
+    return sorted(str(p) for p in Path(folder).rglob("*") if p.is_file())
+
+
+def report_document_params():
+    """Header fields and date source of the reports (the date is never the clock)."""
+    return {
+        "site": REPORT.get("site") or {},
+        "date": REPORT.get("date"),
+        "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH", ""),
+    }
+
+
+def get_report_databases_input(wildcards):
+    """Reference databases the run classified against (their checksums go in the reports)."""
+    inputs = {}
+    if amplicon_samples():
+        inputs["sintax_16s"] = config["references"]["sintax_16s"]
+    if shotgun_samples():
+        inputs["kraken2_db"] = kraken2_db_files()
+        inputs["kmer_distrib"] = bracken_kmer_distrib()
+    return inputs
+
+
+def kraken2_db_name():
+    """How the reports name the Kraken 2 database (folder name, or the pipeline's build)."""
+    if SHOTGUN["kraken2_db"]:
+        return os.path.basename(os.path.normpath(SHOTGUN["kraken2_db"]))
+    genomes = os.path.basename(os.path.normpath(SHOTGUN["build_db"]["genomes"]))
+    return f"built by the pipeline from {genomes}"
+
+
 def report_outputs():
     per_patient = [
-        f"results/reports/{p}.{ext}" for p in patients() for ext in ("html", "json")
+        f"results/reports/{p}.{ext}" for p in patients() for ext in REPORT_FORMATS
     ]
     return per_patient + ["results/reports/cohort.html", "results/reports/cohort.json"]
 

@@ -1,5 +1,7 @@
-# Stage 5 -- reports: one offline HTML + JSON per patient (host PGx, microbiome, microbe-drug
-# interactions, QC, identity, provenance), built by holobiont.report from the result tables.
+# Stage 5 -- reports: one offline HTML + JSON (+ PDF, config report.pdf) per patient (host PGx,
+# microbiome, microbe-drug interactions, QC, identity, methods and limitations, provenance),
+# built by holobiont.report from the result tables and rendered from Jinja2 templates
+# (holobiont/templates, or a site's report.template_dir).
 
 
 ruleorder: cohort_report > patient_report  # results/reports/cohort.* is not a patient
@@ -28,8 +30,44 @@ rule patient_report:
         metadata=lambda wc: patient_metadata(wc.patient),
         min_abundance=lookup(dpath="report/min_abundance", within=config),
         genes_configured=bool(GENES["proteins"]),
+
+        document=report_document_params(),
+        template_dir=lookup(dpath="report/template_dir", within=config, default=None),
     script:
         "../../scripts/patient_report.py"
+
+
+rule patient_report_pdf:
+    input:
+        json="results/reports/{patient}.json",
+        templates=report_template_files(),
+    output:
+        "results/reports/{patient}.pdf",
+    log:
+        "logs/reports/{patient}.pdf.log",
+    wildcard_constraints:
+        patient=PATIENT_REPORT_ID,
+    conda:
+        "../../envs/python.yaml"
+    params:
+        template_dir=lookup(dpath="report/template_dir", within=config, default=None),
+    script:
+        "../../scripts/patient_report_pdf.py"
+
+
+rule report_databases:
+    input:
+        unpack(get_report_databases_input),
+    output:
+        REPORT_DATABASES,
+    log:
+        "logs/reports/databases.log",
+    conda:
+        "../../envs/python.yaml"
+    params:
+        kraken2_name=kraken2_db_name(),
+    script:
+        "../../scripts/report_databases.py"
 
 
 rule cohort_report:
@@ -51,5 +89,7 @@ rule cohort_report:
         diversity=lambda wc, input: report_diversity_files(input),
         tables=lambda wc, input: report_tables(input),
         group_by=lookup(dpath="report/group_by", within=config, default=None),
+        document=report_document_params(),
+        template_dir=lookup(dpath="report/template_dir", within=config, default=None),
     script:
         "../../scripts/cohort_report.py"

@@ -1,0 +1,17 @@
+"""Snakemake shim: SHA-256 of the reference databases, for the reports' methods section."""
+
+import sys
+
+from holobiont.methods import write_database_checksums
+
+# Line-buffered and never closed here, so that a traceback still reaches the log.
+log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115
+inp = snakemake.input
+write_database_checksums(
+    snakemake.output[0],
+    sintax_16s=inp.get("sintax_16s"),
+    kraken2_db=inp.get("kraken2_db", []),
+    kraken2_name=snakemake.params.kraken2_name,
+    kmer_distrib=inp.get("kmer_distrib"),
+)
+print(f"database checksums: {snakemake.output[0]}", file=log)
