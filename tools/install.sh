@@ -103,7 +103,7 @@ fi
 # The holobiont package itself, editable (scripts/holobiont; pyproject.toml's setuptools build),
 # without dependencies: the lock above already pins them. Gives the `holobiont` command and
 # `import holobiont` without PYTHONPATH; the Snakemake shims work either way.
-if ! .venv/bin/python - "$PWD" >/dev/null 2>&1 <<'PY'
+if ! env -u PYTHONPATH .venv/bin/python - "$PWD" >/dev/null 2>&1 <<'PY'
 import json, sys
 from importlib.metadata import distribution
 url = json.loads(distribution("holobiont").read_text("direct_url.json"))
