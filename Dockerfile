@@ -1,6 +1,6 @@
 FROM condaforge/miniforge3:latest
 LABEL io.github.snakemake.containerized="true"
-LABEL io.github.snakemake.conda_env_hash="79201c479eaa13cb9e6d01d26f6ddf7d25fd730db57394d01351eba5c866a8ad"
+LABEL io.github.snakemake.conda_env_hash="a072a6577bf695b7eb9bdbff265eb374ebed821cf976018f821996be59e0488b"
 # Conda environment:
 #   source: envs/align.yaml
 #   prefix: /conda-envs/2e2b4ce487a73f902a2d3176311410cf
@@ -171,8 +171,9 @@ RUN mkdir -p /conda-envs/4664577bf661ddc04974ea7f39d300c5
 COPY envs/vsearch.yaml /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.yaml
 # Conda environment:
 #   source: envs/whatshap.yaml
-#   prefix: /conda-envs/a4039090d52caf519f2a2567bc005cef
-#   # Read-backed phasing of the host PGx calls (rule phase_host). Versions match requirements.lock.
+#   prefix: /conda-envs/1c11f663541f7ed1e7a96772b32dd21f
+#   # Read-backed phasing of the host PGx calls (rule phase_host; samtools counts the mapped reads
+#   # first). Versions match requirements.lock and envs/samtools.yaml.
 #   channels:
 #     - conda-forge
 #     - bioconda
@@ -181,8 +182,9 @@ COPY envs/vsearch.yaml /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.
 #     - conda-forge::python=3.11
 #     - bioconda::whatshap=2.8
 #     - bioconda::pysam=0.24.1
-RUN mkdir -p /conda-envs/a4039090d52caf519f2a2567bc005cef
-COPY envs/whatshap.yaml /conda-envs/a4039090d52caf519f2a2567bc005cef/environment.yaml
+#     - bioconda::samtools=1.16.1
+RUN mkdir -p /conda-envs/1c11f663541f7ed1e7a96772b32dd21f
+COPY envs/whatshap.yaml /conda-envs/1c11f663541f7ed1e7a96772b32dd21f/environment.yaml
 
 RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --file /conda-envs/2e2b4ce487a73f902a2d3176311410cf/environment.yaml && \
     conda env create --prefix /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936 --file /conda-envs/a8e98c5445b1d1e97d455ef21bc1f936/environment.yaml && \
@@ -196,5 +198,5 @@ RUN conda env create --prefix /conda-envs/2e2b4ce487a73f902a2d3176311410cf --fil
     conda env create --prefix /conda-envs/5cd4af6a9e2d41e612ee907a142f634d --file /conda-envs/5cd4af6a9e2d41e612ee907a142f634d/environment.yaml && \
     conda env create --prefix /conda-envs/4756396cc11c629761ab23adee2e8314 --file /conda-envs/4756396cc11c629761ab23adee2e8314/environment.yaml && \
     conda env create --prefix /conda-envs/4664577bf661ddc04974ea7f39d300c5 --file /conda-envs/4664577bf661ddc04974ea7f39d300c5/environment.yaml && \
-    conda env create --prefix /conda-envs/a4039090d52caf519f2a2567bc005cef --file /conda-envs/a4039090d52caf519f2a2567bc005cef/environment.yaml && \
+    conda env create --prefix /conda-envs/1c11f663541f7ed1e7a96772b32dd21f --file /conda-envs/1c11f663541f7ed1e7a96772b32dd21f/environment.yaml && \
     conda clean --all -y

@@ -20,7 +20,7 @@ ENV_FILES = sorted((ROOT / "envs").glob("*.yaml"))
 def rule_blocks():
     for smk in RULE_FILES:
         text = smk.read_text()
-        parts = re.split(r"^rule (\w+):\n", text, flags=re.M)
+        parts = re.split(r"^(?:rule|checkpoint) (\w+):\n", text, flags=re.M)
         for name, body in zip(parts[1::2], parts[2::2], strict=True):
             yield smk, name, body
 
@@ -92,7 +92,8 @@ COMMAND_PACKAGES = {
 #: POSIX tools of every Linux node (not provided by conda environments), and shell builtins
 SYSTEM_COMMANDS = {
     "awk", "cat", "cp", "grep", "head", "ln", "mkdir", "mv", "realpath", "rm", "sort",
-    "touch", "echo", "printf", "test", "[", ":", "true", "cd", "gzip",
+    "touch", "echo", "printf", "test", "[", ":", "true", "cd", "gzip", "tee", "mkfifo",
+    "mktemp", "trap", "wait", "{", "}",
 }  # fmt: skip
 #: Python module (top-level import name) -> conda package
 MODULE_PACKAGES = {
@@ -183,7 +184,7 @@ def test_shell_command_words_are_found():
 def dry_run_commands(tmp_path_factory, demo_sheet):
     """{rule: shell commands} of every job of `snakemake -n -p --forceall` on the demo, for
     each aligner (bwa_index and bwa run only with host.aligner = bwa; run_diff only with
-    report.compare_with set, here with bwa)."""
+    report.compare_with set and host_cohort_vcf only with host.cohort_vcf, both with bwa)."""
     if not (ROOT / "resources/demo/data/samples.tsv").exists():
         pytest.skip("demo cohort not generated; run `make demo-data`")
     from conftest import run_snakemake
@@ -199,12 +200,16 @@ def dry_run_commands(tmp_path_factory, demo_sheet):
             "-p",
             "--forceall",
             config={"samples": demo_sheet[0]},
-            overrides={"host": {"aligner": aligner}, "report": {"compare_with": compare_with}},
+            overrides={
+                # host.cohort_vcf (host_cohort_vcf) and run_diff only in the bwa dry run
+                "host": {"aligner": aligner, "cohort_vcf": aligner == "bwa"},
+                "report": {"compare_with": compare_with},
+            },
         )
         assert res.returncode == 0, res.stderr[-3000:]
         rule = None
         for line in (res.stdout + res.stderr).splitlines():
-            m = re.match(r"^(?:local)?rule (\w+):$", line)
+            m = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):$", line)
             if m:
                 rule = m.group(1)
             elif line.startswith("Shell command: ") and rule:

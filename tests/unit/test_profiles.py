@@ -47,7 +47,7 @@ def threaded_rules():
     """Rules whose threads come from config (threads_of), by config key."""
     found = {}
     for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
-        parts = re.split(r"^rule (\w+):\n", smk.read_text(), flags=re.M)
+        parts = re.split(r"^(?:rule|checkpoint) (\w+):\n", smk.read_text(), flags=re.M)
         for name, body in zip(parts[1::2], parts[2::2], strict=True):
             m = re.search(r'^    threads: threads_of\("(\w+)"\)', body, flags=re.M)
             if m:

@@ -17,4 +17,4 @@ Modules:
 """
 
 #: Version of the generator's output; change it whenever the bytes of the output change.
-DEMO_VERSION = "1.2.0"
+DEMO_VERSION = "1.3.0"
