@@ -30,7 +30,6 @@ rule patient_report:
         metadata=lambda wc: patient_metadata(wc.patient),
         min_abundance=lookup(dpath="report/min_abundance", within=config),
         genes_configured=bool(GENES["proteins"]),
-
         document=report_document_params(),
         template_dir=lookup(dpath="report/template_dir", within=config, default=None),
     script:
