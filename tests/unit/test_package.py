@@ -89,6 +89,11 @@ def test_wheel_holds_the_package_and_the_committed_tables(installed):
     data = "holobiont-0.1.0.data/data/share/holobiont/resources/"
     for table in ("pgx/alleles.tsv", "demo/pgx_sites.tsv", "genome_builds/primary_contigs.tsv"):
         assert data + table in names
+    # the report templates and their stylesheet (holobiont.templating)
+    templates = {
+        "holobiont/" + p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "templates").iterdir()
+    }
+    assert templates and templates <= set(names), templates - set(names)
 
 
 def test_installed_command_runs_from_the_fresh_venv(installed, tmp_path):

@@ -8,6 +8,7 @@ import pysam
 from conftest import ROOT
 from holobiont.host import pharmcat_ready_vcf
 from holobiont.pgx import call_diplotypes, load_catalog
+from holobiont.templating import environment
 
 CAT = load_catalog(ROOT / "resources" / "pgx")
 
@@ -134,7 +135,12 @@ def test_report_says_no_cpic_recommendation_not_not_called(tmp_path):
     host = report._host(pj, None)
     by_gene = {g["gene"]: g for g in host["genes"]}
     assert by_gene["VKORC1"]["guidance_note"].startswith("no CPIC recommendation in catalog")
-    html = report._section_pgx({"host": host})
+    # the PGx section alone, rendered by the shipped template's macro
+    env = environment(None)
+    env.globals.update(report.template_globals())
+    html = env.from_string(
+        '{% import "patient_sections.html.j2" as s with context %}{{ s.pgx() }}'
+    ).render(report={"host": host}, view={"normal_drug_count": 0}, print_variant=False)
     rows = {r.split("</b>", 1)[0].rsplit("<b>", 1)[-1]: r for r in html.split("<tr>")[2:]}
     assert "no CPIC recommendation in catalog source pypgx 0.27.0" in rows["VKORC1"]
     assert "not called" not in rows["VKORC1"]

@@ -114,6 +114,24 @@ def base_report(patient="P01"):
             }
         ],
         "provenance": {},
+        # methods and document header: not compared by the run diff, minimal valid content
+        "methods": {
+            "tools": {},
+            "reference": None,
+            "pgx_catalog": None,
+            "not_assessed": [],
+            "databases": [],
+            "thresholds": [],
+        },
+        "document": {
+            "report_id": f"HB-{patient}",
+            "report_date": "",
+            "date_source": "not set",
+            "laboratory": "",
+            "accreditation": "",
+            "sign_off": [],
+            "disclaimer": "",
+        },
     }
     jsonschema.validate(doc, SCHEMA)
     return doc

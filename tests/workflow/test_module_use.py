@@ -30,7 +30,10 @@ def dry_run(workdir, snakefile, sheet):
                     "genomes": str(ROOT / "resources/demo/data/reference/shotgun_genomes"),
                     "taxonomy": str(ROOT / "resources/demo/data/reference/taxonomy"),
                     "seqid2taxid": str(ROOT / "resources/demo/data/reference/seqid2taxid.map"),
-                }
+                },
+                "genes": {
+                    "proteins": str(ROOT / "resources/demo/data/reference/shotgun_genes.faa")
+                },
             }
         },
     )

@@ -1164,7 +1164,7 @@ def get_report_databases_input(wildcards):
     """Reference databases the run classified against (their checksums go in the reports)."""
     inputs = {}
     if amplicon_samples():
-        inputs["sintax_16s"] = config["references"]["sintax_16s"]
+        inputs["sintax_16s"] = sintax_reference_path()
     if shotgun_samples():
         inputs["kraken2_db"] = kraken2_db_files()
         inputs["kmer_distrib"] = bracken_kmer_distrib()
