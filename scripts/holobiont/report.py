@@ -24,6 +24,7 @@ import csv
 import html
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -278,6 +279,10 @@ def traffic_light(gene: Mapping) -> str:
     pheno = (gene.get("phenotype") or "").lower()
     if gene.get("status") != "called" or pheno in ("", "not called", "indeterminate", "n/a"):
         return "grey"
+    if re.fullmatch(r"\*\d+:\d+ (positive|negative)", pheno):
+        # HLA allele-presence results (PharmCAT's "*57:01 positive"): carriers are told to
+        # avoid the drug (CPIC abacavir, allopurinol, carbamazepine), non-carriers are normal
+        return "red" if pheno.endswith("positive") else "green"
     if pheno.startswith("unfavorable") or "non-responsive" in pheno:
         return "amber"
     if "normal" in pheno or pheno.endswith(" gg") or any(w in pheno for w in _NORMAL_RISK):

@@ -365,6 +365,9 @@ def test_empty_library_is_not_measured_never_not_detected(tmp_path):
         ("ivacaftor non-responsive in CF patients", "called", "amber"),
         ("G6PD Deficient", "called", "red"),
         ("n/a", "called", "grey"),  # CYP4F2: CPIC gives no phenotype
+        ("*57:01 negative", "called", "green"),  # HLA-B outside call: non-carrier
+        ("*57:01 positive", "called", "red"),  # carrier: avoid abacavir
+        ("*58:01 positive", "called", "red"),
         ("Indeterminate", "called", "grey"),
         ("Not called", "no_data", "grey"),
         ("Normal Metabolizer", "no_data", "grey"),
