@@ -126,10 +126,12 @@ def write_patient_pdf(
 
 
 def pdf_text(pdf: Path_) -> str:
-    """Text of a PDF (poppler's ``pdftotext -layout``), for tests and checks."""
-    res = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
-    )
+    """Text of a PDF in reading order (poppler's ``pdftotext``), for tests and checks.
+
+    Not ``-layout``: that mode interleaves the lines of a table's neighbouring cells, so a
+    name that wraps inside a cell ("peginterferon / alfa-2a") is split by other text.
+    """
+    res = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True)
     return res.stdout
 
 
