@@ -13,30 +13,42 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_snakemake(workdir: Path, targets: list[str], overrides: dict, cores: int) -> float:
+def run_snakemake(
+    workdir: Path,
+    targets: list[str],
+    overrides: dict,
+    cores: int | None,
+    extra: tuple | list = (),
+    env_extra: dict | None = None,
+) -> float:
     """Run the pipeline in ``workdir`` for ``targets`` with ``overrides`` layered over the
-    project config; return the wall time (s). The full log is kept in the work directory."""
+    project config; return the wall time (s). ``cores`` None leaves it to ``extra`` (e.g. a
+    profile); ``env_extra`` adds environment variables (e.g. SLURM_CONF). The log of every
+    run in the work directory is appended to its snakemake.log."""
     workdir.mkdir(parents=True, exist_ok=True)
-    extra = workdir / "overrides.yaml"
-    extra.write_text(yaml.safe_dump(overrides, sort_keys=False))
+    conf = workdir / "overrides.yaml"
+    conf.write_text(yaml.safe_dump(overrides, sort_keys=False))
     cmd = [
         sys.executable, "-m", "snakemake",
         "--snakefile", str(ROOT / "workflow" / "Snakefile"),
-        "--configfile", str(ROOT / "config" / "config.yaml"), str(extra),
+        "--configfile", str(ROOT / "config" / "config.yaml"), str(conf),
         "--directory", str(workdir),
-        "--cores", str(cores),
+        *(["--cores", str(cores)] if cores is not None else []),
         "--printshellcmds", "--show-failed-logs",
-        *targets,
+        *extra, *targets,
     ]  # fmt: skip
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    env.update(env_extra or {})
     t0 = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    (workdir / "snakemake.log").write_text(proc.stdout + proc.stderr)
+    seconds = time.monotonic() - t0
+    with open(workdir / "snakemake.log", "a") as fh:
+        fh.write(proc.stdout + proc.stderr)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
         raise SystemExit(f"snakemake failed in {workdir} (full log: {workdir / 'snakemake.log'})")
-    return time.monotonic() - t0
+    return seconds
 
 
 def write_sheet(path: Path, rows: list[dict]) -> Path:

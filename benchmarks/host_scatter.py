@@ -28,35 +28,11 @@ import time
 from pathlib import Path
 
 import yaml
+from _pipeline import run_snakemake
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = "P03-host"
 SLURM_CONF = "/etc/slurm/slurm.conf"  # written by tools/slurm_local.sh
-
-
-def snakemake(workdir: Path, targets, overrides: dict, extra=(), env_extra=None) -> float:
-    """Run the pipeline; return its wall time (s). The log is kept in ``workdir``."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    conf = workdir / "overrides.yaml"
-    conf.write_text(yaml.safe_dump(overrides, sort_keys=False))
-    cmd = [
-        sys.executable, "-m", "snakemake",
-        "--snakefile", str(ROOT / "workflow" / "Snakefile"),
-        "--configfile", str(ROOT / "config" / "config.yaml"), str(conf),
-        "--directory", str(workdir),
-        *extra, *targets,
-    ]  # fmt: skip
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    env.update(env_extra or {})
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-    seconds = time.monotonic() - t0
-    with open(workdir / "snakemake.log", "a") as fh:
-        fh.write(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
-        raise SystemExit(f"snakemake failed in {workdir} (log: {workdir / 'snakemake.log'})")
-    return seconds
 
 
 def _vcf_text(path: Path) -> tuple[list[str], list[str]]:
@@ -125,7 +101,7 @@ def main(argv=None) -> int:
     run = work / "run"
     bam = f"results/host/bam/{SAMPLE}.bam"
     if not (run / bam).exists():
-        t = snakemake(run, [bam], base, ["--cores", "2"], local)
+        t = run_snakemake(run, [bam], base, None, ["--cores", "2"], local)
         print(f"alignment (once, not compared): {t:.0f} s")
     targets = [f"results/host/vcf/{SAMPLE}.vcf.gz", f"results/host/gvcf/{SAMPLE}.g.vcf.gz"]
 
@@ -133,7 +109,7 @@ def main(argv=None) -> int:
         for d in ("vcf", "gvcf", "chunks"):
             shutil.rmtree(run / "results/host" / d, ignore_errors=True)
         over = {**base, "host": {"scatter": {"chunks": chunks}}}
-        t = snakemake(run, targets, over, extra, env)
+        t = run_snakemake(run, targets, over, None, extra, env)
         out = {p: _vcf_text(run / p) for p in targets}
         print(f"{label}: {chunks} chunk(s): {t:.1f} s")
         return t, out
