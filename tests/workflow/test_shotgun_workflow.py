@@ -21,6 +21,7 @@ from conftest import (
 )
 from holobiont.bracken import read_kmer_distrib
 from holobiont.genes import read_abundance
+from holobiont.methods import KRAKEN2_CHECKSUMMED
 from holobiont.table import read_biom, read_tsv
 
 pytestmark = [pytest.mark.workflow, requires_demo]
@@ -184,6 +185,29 @@ def test_database_and_bracken_distribution_were_built(shotgun_run):
         shotgun_run / "results/qc/multiqc/multiqc_report_data/multiqc_general_stats.txt", sep="\t"
     )
     assert {"P01-stool-sg", "P02-stool-sg"} <= set(stats.Sample)
+
+
+def test_database_bytes_do_not_depend_on_the_cores_given(shotgun_run, tmp_path):
+    """Kraken 2.1.2's hash.k2d differs between --threads 1 and 2 (same table size, other cell
+    order), so kraken2_build_db runs with shotgun.build_db.threads whatever the job gets: a
+    one-core rebuild equals the two-core run's database byte for byte (a SLURM step that saw
+    one CPU changed the database checksum in every report)."""
+    res = run_snakemake(
+        tmp_path,
+        "--cores",
+        "1",
+        "results/shotgun/kraken2_db/hash.k2d",
+        overrides={
+            "samples": str(shotgun_run.parent / "samples.tsv"),
+            "shotgun": {"build_db": build_db_paths()},
+        },
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    built = shotgun_run / "results/shotgun/kraken2_db"
+    for f in KRAKEN2_CHECKSUMMED:  # opts.k2d holds uninitialised padding (methods.py)
+        assert (tmp_path / "results/shotgun/kraken2_db" / f).read_bytes() == (
+            built / f
+        ).read_bytes(), f
 
 
 def kmer_distrib_triples(path):

@@ -131,14 +131,19 @@ rule kraken2_build_db:
             else "--no-masking"
         ),
         extra=lookup(dpath="shotgun/build_db/extra", within=config),
+        build_threads=lookup(dpath="shotgun/build_db/threads", within=config),
     shell:
         # the library is added as one taxid-tagged FASTA (kraken2_library), then built; the
-        # copy kraken2-build makes of it is removed afterwards (library.fna stays)
+        # copy kraken2-build makes of it is removed afterwards (library.fna stays). The build
+        # runs with the configured thread count, not {threads}: hash.k2d's bytes depend on it.
+        # OMP_NUM_THREADS lets build_db start that many threads where the job sees fewer CPUs
+        # (it refuses more threads than OpenMP offers).
         tool_versions("kraken2-build")
         + "(rm -rf {params.db}/library {params.db}/taxonomy"
         " && mkdir -p {params.db}/taxonomy && cp {input.names} {input.nodes} {params.db}/taxonomy/"
         " && kraken2-build --db {params.db} --add-to-library {input.library} {params.masking}"
-        " && kraken2-build --db {params.db} --build --threads {threads} {params.extra}"
+        " && OMP_NUM_THREADS={params.build_threads} kraken2-build --db {params.db} --build"
+        " --threads {params.build_threads} {params.extra}"
         " && rm -rf {params.db}/library) > {log} 2>&1"
 
 
