@@ -36,10 +36,15 @@ CORE_COLUMNS = (
     "fastq_1",
     "fastq_2",
     "pgx_outside_calls",
+    "timepoint",
+    "collection_date",
 )
 #: Optional column: PharmCAT outside-call TSV of the patient, on its host library's rows.
 OUTSIDE_CALLS_COLUMN = "pgx_outside_calls"
 DEFAULT_UNIT = "1"
+#: Optional columns ordering a patient's stool samples (the first present one orders them).
+TIMEPOINT_COLUMN, DATE_COLUMN = "timepoint", "collection_date"
+TIME_COLUMNS = (TIMEPOINT_COLUMN, DATE_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,13 @@ def _schema_message(err: jsonschema.ValidationError, value: object) -> str:
         allowed = ", ".join(map(str, err.validator_value))
         return f"'{value}' is not a known assay; use one of: {allowed}."
     if err.validator == "pattern":
+        if err.path and err.path[-1] == TIMEPOINT_COLUMN:
+            return (
+                f"timepoint '{value}' is not a number; give the collection time as a number "
+                "in the study's unit (e.g. days since baseline: 0, 28, 56)."
+            )
+        if err.path and err.path[-1] == DATE_COLUMN:
+            return f"collection_date '{value}' is not an ISO date; write it as YYYY-MM-DD."
         if err.path and err.path[-1] in ("fastq_1", "fastq_2"):
             return (
                 f"'{value}' does not look like a FASTQ file name; it must end in .fastq.gz, "
@@ -395,6 +407,106 @@ def validate_samples(
             )
     if OUTSIDE_CALLS_COLUMN in df.columns:
         problems += _outside_call_problems(df, line_numbers, base, check_files)
+    problems += _timepoint_problems(df, line_numbers)
+    return problems
+
+
+def time_column(df: pd.DataFrame) -> str | None:
+    """The column ordering a patient's stool samples: ``timepoint``, else ``collection_date``."""
+    return next((c for c in TIME_COLUMNS if c in df.columns), None)
+
+
+def _order_key(column: str, value: str):
+    return float(value) if column == TIMEPOINT_COLUMN else value  # ISO dates sort as text
+
+
+def _timepoint_problems(df, line_numbers) -> list[SheetProblem]:
+    """Several stool samples of one patient and assay need distinct timepoints; the units of
+    one sample share its timepoint; a collection date is a real date."""
+    import datetime
+
+    problems: list[SheetProblem] = []
+    lines = pd.Series(line_numbers, index=df.index)
+    if DATE_COLUMN in df.columns:
+        for i, value in zip(line_numbers, df[DATE_COLUMN], strict=True):
+            if value and len(value) == 10 and value[4] == value[7] == "-":
+                try:
+                    datetime.date.fromisoformat(value)
+                except ValueError:
+                    problems.append(
+                        SheetProblem(
+                            i,
+                            DATE_COLUMN,
+                            f"collection_date '{value}' is not a calendar date; check the "
+                            "month and day (YYYY-MM-DD).",
+                        )
+                    )
+    for col in TIME_COLUMNS:
+        if col not in df.columns:
+            continue
+        for sample, vals in df.groupby("sample_id", sort=True)[col].unique().items():
+            if len(vals) > 1:
+                rows = lines[df["sample_id"] == sample].tolist()
+                shown = ", ".join(f"'{v}'" for v in sorted(vals))
+                problems.append(
+                    SheetProblem(
+                        rows[-1],
+                        col,
+                        f"sample '{sample}' is given {col} {shown} on lines "
+                        f"{', '.join(map(str, rows))}; the units (lanes) of one sample share "
+                        f"its {col}: give every row of the sample the same value, or use a new "
+                        "sample_id for a stool sample collected at another time.",
+                    )
+                )
+    column = time_column(df)
+    stool = df[df["assay"].isin(MICROBIOME_ASSAYS)]
+    for (patient, assay), rows in stool.groupby(["patient_id", "assay"], sort=True):
+        first = rows.drop_duplicates("sample_id")
+        if len(first) < 2:
+            continue
+        where = ", ".join(
+            f"{s} (line {lines[k]})" for k, s in zip(first.index, first["sample_id"], strict=True)
+        )
+        if column is None:
+            problems.append(
+                SheetProblem(
+                    int(lines[first.index[-1]]),
+                    "sample_id",
+                    f"patient '{patient}' has {len(first)} {assay} samples: {where}. Several "
+                    "stool samples of one patient need a collection time: add a 'timepoint' "
+                    "column (a number, e.g. days since baseline) or a 'collection_date' column "
+                    "(YYYY-MM-DD) and fill it on these rows; or remove the extra library (lanes "
+                    "of one library are units of one sample).",
+                )
+            )
+            continue
+        missing = [k for k in first.index if not df.at[k, column]]
+        for k in missing:
+            problems.append(
+                SheetProblem(
+                    int(lines[k]),
+                    column,
+                    f"patient '{patient}' has {len(first)} {assay} samples ({where}), and "
+                    f"sample '{df.at[k, 'sample_id']}' has no {column}; fill in the {column} "
+                    "of every one of them.",
+                )
+            )
+        given = first.drop(index=missing)
+        for value, same in given.groupby(column, sort=True):
+            if len(same) > 1:
+                dup = ", ".join(
+                    f"{s} (line {lines[k]})"
+                    for k, s in zip(same.index, same["sample_id"], strict=True)
+                )
+                problems.append(
+                    SheetProblem(
+                        int(lines[same.index[-1]]),
+                        column,
+                        f"patient '{patient}' has {len(same)} {assay} samples with {column} "
+                        f"'{value}': {dup}; give each stool sample its own {column}, or remove "
+                        "the repeated library (lanes of one library are units of one sample).",
+                    )
+                )
     return problems
 
 
@@ -496,6 +608,37 @@ def load_samples(
     df = df.set_index(["sample_id", "unit"], drop=False).sort_index()
     df.index.names = ["sample_id_", "unit_"]
     return df
+
+
+def stool_timepoints(df: pd.DataFrame) -> dict[str, dict]:
+    """Stool sample -> ``{"timepoint", "collection_date", "order"}`` (``""`` / None when not
+    given); ``order`` is the sort key of the ordering column (:func:`time_column`)."""
+    column = time_column(df)
+    out: dict[str, dict] = {}
+    stool = df[df["assay"].isin(MICROBIOME_ASSAYS)].drop_duplicates("sample_id")
+    for _, row in stool.iterrows():
+        value = row[column] if column else ""
+        out[row["sample_id"]] = {
+            "timepoint": row.get(TIMEPOINT_COLUMN, "") or "",
+            "collection_date": row.get(DATE_COLUMN, "") or "",
+            "order": _order_key(column, value) if value else None,
+        }
+    return out
+
+
+def latest_stool_samples(df: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """``{assay: {patient: sample}}``: the one stool sample per patient and assay that the
+    reports and every cohort statistic use: the latest timepoint (the only sample when there
+    is one). The sheet is valid (:func:`validate_samples`), so the timepoints are distinct."""
+    times = stool_timepoints(df)
+    out: dict[str, dict[str, str]] = {}
+    stool = df[df["assay"].isin(MICROBIOME_ASSAYS)].drop_duplicates("sample_id")
+    for (patient, assay), rows in stool.groupby(["patient_id", "assay"], sort=True):
+        ids = list(rows["sample_id"])
+        if len(ids) > 1:
+            ids.sort(key=lambda s: times[s]["order"])
+        out.setdefault(assay, {})[patient] = ids[-1]
+    return out
 
 
 def metadata_columns(df: pd.DataFrame) -> list[str]:

@@ -337,3 +337,113 @@ def test_outside_calls_problems_name_line_and_fix(tmp_path, files, values, conte
     with pytest.raises(SampleSheetError) as exc:
         load_samples(sheet, SCHEMA)
     assert message in str(exc.value)
+
+
+# --- several stool samples of one patient: timepoints (issue 16, change over time)
+@pytest.fixture
+def stool_files(tmp_path):
+    paths = {}
+    for name in ("t0", "t1", "t2"):
+        for r in (1, 2):
+            p = tmp_path / f"{name}_R{r}.fastq.gz"
+            p.write_bytes(b"")
+            paths[f"{name}{r}"] = str(p)
+    return paths
+
+
+def stool_rows(f, times, column="timepoint"):
+    return [
+        {
+            "patient_id": "P09",
+            "sample_id": f"P09-16S-{name}",
+            "assay": "16s",
+            "unit": "L001",
+            "fastq_1": f[f"{name}1"],
+            "fastq_2": f[f"{name}2"],
+            column: t,
+        }
+        for name, t in zip(("t0", "t1", "t2"), times, strict=True)
+    ]
+
+
+def test_timepoints_order_stool_samples_and_pick_the_latest(tmp_path, stool_files):
+    from holobiont.sheet import latest_stool_samples, stool_timepoints
+
+    rows = stool_rows(stool_files, ["56", "0", "28"])
+    sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("timepoint",))
+    df = load_samples(sheet, SCHEMA)
+    assert "timepoint" not in metadata_columns(df)  # per sample, never patient metadata
+    # numeric order: 56 is the latest although "28" > "0" > ... as text would agree, "56" > "28"
+    assert latest_stool_samples(df) == {"16s": {"P09": "P09-16S-t0"}}
+    times = stool_timepoints(df)
+    assert [times[s]["order"] for s in ("P09-16S-t0", "P09-16S-t1", "P09-16S-t2")] == [56, 0, 28]
+    # numeric, not text order: 100 after 28
+    rows = stool_rows(stool_files, ["100", "28", "9"])
+    df = load_samples(write_sheet(tmp_path / "s2.tsv", rows, ("timepoint",)), SCHEMA)
+    assert latest_stool_samples(df)["16s"]["P09"] == "P09-16S-t0"
+
+
+def test_collection_date_orders_when_no_timepoint_column(tmp_path, stool_files):
+    from holobiont.sheet import latest_stool_samples
+
+    rows = stool_rows(stool_files, ["2026-03-01", "2026-01-15", "2026-02-10"], "collection_date")
+    sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("collection_date",))
+    df = load_samples(sheet, SCHEMA)
+    assert latest_stool_samples(df) == {"16s": {"P09": "P09-16S-t0"}}
+
+
+def test_several_stool_samples_without_timepoint_column(tmp_path, stool_files):
+    rows = stool_rows(stool_files, ["", "", ""])
+    sheet = write_sheet(tmp_path / "s.tsv", rows)  # no timepoint column at all
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    msg = str(exc.value)
+    assert "patient 'P09' has 3 16s samples" in msg
+    assert "P09-16S-t0 (line 2), P09-16S-t1 (line 3), P09-16S-t2 (line 4)" in msg
+    assert "add a 'timepoint' column" in msg
+
+
+def test_missing_and_duplicate_timepoints_name_rows(tmp_path, stool_files):
+    rows = stool_rows(stool_files, ["0", "", "0"])
+    sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("timepoint",))
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    probs = [str(p) for p in exc.value.problems]
+    assert len(probs) == 2, probs
+    assert probs[0].startswith("line 3, column 'timepoint'")
+    assert "sample 'P09-16S-t1' has no timepoint" in probs[0]
+    assert probs[1].startswith("line 4, column 'timepoint'")
+    assert "2 16s samples with timepoint '0': P09-16S-t0 (line 2), P09-16S-t2 (line 4)" in probs[1]
+    assert "give each stool sample its own timepoint" in probs[1]
+
+
+def test_bad_timepoint_and_date_values(tmp_path, stool_files):
+    rows = stool_rows(stool_files, ["day 0", "28", "56"])
+    rows[0]["collection_date"] = "2026-02-30"
+    rows[1]["collection_date"] = "01/02/2026"
+    sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("timepoint", "collection_date"))
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    msg = str(exc.value)
+    assert "line 2, column 'timepoint': timepoint 'day 0' is not a number" in msg
+    assert (
+        "line 3, column 'collection_date': collection_date '01/02/2026' is not an ISO date" in msg
+    )
+    assert "line 2, column 'collection_date': collection_date '2026-02-30' is not a calendar" in msg
+
+
+def test_units_of_one_sample_share_its_timepoint(tmp_path, stool_files):
+    rows = stool_rows(stool_files, ["0", "28", "56"])[:2]
+    rows[1]["sample_id"] = rows[0]["sample_id"]
+    rows[1]["unit"] = "L002"
+    sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("timepoint",))
+    with pytest.raises(SampleSheetError) as exc:
+        load_samples(sheet, SCHEMA)
+    assert "sample 'P09-16S-t0' is given timepoint '0', '28' on lines 2, 3" in str(exc.value)
+
+
+def test_one_stool_sample_per_assay_needs_no_timepoint(tmp_path, files):
+    df = load_samples(write_sheet(tmp_path / "s.tsv", good_rows(files), ("group",)), SCHEMA)
+    from holobiont.sheet import latest_stool_samples
+
+    assert latest_stool_samples(df) == {"16s": {"P01": "P01-16S"}}
