@@ -14,6 +14,8 @@ report = build_cohort_report(
     site=snakemake.params.document["site"],
     report_date=snakemake.params.document["date"],
     environ={"SOURCE_DATE_EPOCH": snakemake.params.document["source_date_epoch"]},
+    changes=snakemake.input.get("changes"),
+    compare_with=snakemake.params.compare_with,
 )
 write_cohort_report(
     report,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,16 +64,25 @@ def _int(text: str | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _pcoa(path: Path_, sample_group: Mapping[str, str], sample_patient: Mapping[str, str]):
+def _pcoa(
+    path: Path_,
+    sample_group: Mapping[str, str],
+    sample_patient: Mapping[str, str],
+    exclude: Container[str] = (),
+):
+    """PCoA points of the cohort (one per patient: ``exclude`` holds earlier timepoints)."""
     pcoa = read_pcoa(path)
+    pcoa["points"] = [p for p in pcoa["points"] if p["sample_id"] not in exclude]
     for p in pcoa["points"]:
         p["patient_id"] = sample_patient.get(p["sample_id"], "")
         p["group"] = sample_group.get(p["sample_id"], NO_GROUP)
     return pcoa
 
 
-def _alpha_by_group(path: Path_, sample_group: Mapping[str, str]) -> list[dict]:
-    rows = _read_rows(path)
+def _alpha_by_group(
+    path: Path_, sample_group: Mapping[str, str], exclude: Container[str] = ()
+) -> list[dict]:
+    rows = [r for r in _read_rows(path) if r["sample_id"] not in exclude]
     out = []
     for metric in ALPHA_METRICS:
         if not rows or metric not in rows[0]:
@@ -105,9 +114,12 @@ def _alpha_by_group(path: Path_, sample_group: Mapping[str, str]) -> list[dict]:
     return out
 
 
-def _composition(table_path: Path_, top: int) -> dict:
-    """Genus relative abundance per sample, cohort-wide top genera (by mean), rest pooled."""
+def _composition(table_path: Path_, top: int, exclude: Container[str] = ()) -> dict:
+    """Genus relative abundance per sample, cohort-wide top genera (by mean), rest pooled;
+    the samples in ``exclude`` (earlier timepoints of a follow-up) are left out."""
     table = read_tsv(table_path)
+    if exclude:
+        table = table.select(samples=[s for s in table.sample_ids if s not in exclude])
     genus = collapse(table, "genus") if table.taxonomy else table
     rel = closure(genus.counts.astype(float))
     rel = np.asarray(rel.toarray() if hasattr(rel, "toarray") else rel)
@@ -141,11 +153,19 @@ def build_cohort_report(
     site: Mapping | None = None,
     report_date: str | None = None,
     environ: Mapping[str, str] | None = None,
+    changes: Path_ | None = None,
+    compare_with: str | None = None,
 ) -> dict:
     """Assemble the cohort report (schema: ``workflow/schemas/cohort_report.schema.json``).
 
     QC, PGx calls, interactions, identity and provenance come from the patient reports (no
     source table is read twice); ``diversity`` and ``tables`` add the cohort-level plots.
+    ``changes`` (the run diff TSV of :mod:`holobiont.rundiff`, config ``report.compare_with``
+    = ``compare_with``) adds the "What changed since <previous run>" section.
+
+    Cohort statistics use one sample per patient: the latest timepoint, the stool sample each
+    patient report's microbiome section describes (``microbiome.<assay>.sample_id``); the
+    earlier timepoints of a follow-up stay in the patient's own report.
     """
     reports = [json.loads(Path(p).read_text(encoding="utf-8")) for p in patient_reports]
     reports.sort(key=lambda r: r["patient_id"])
@@ -161,7 +181,25 @@ def build_cohort_report(
         r["patient_id"]: (r["metadata"].get(group_by, NO_GROUP) if group_by else NO_GROUP)
         for r in reports
     }
-    sample_patient = {lib["sample_id"]: r["patient_id"] for r in reports for lib in r["libraries"]}
+    # one sample per patient and assay: the one its report describes (the latest timepoint)
+    sample_patient = {
+        m["sample_id"]: r["patient_id"]
+        for r in reports
+        for m in r["microbiome"].values()
+        if m.get("sample_id")
+    }
+    sample_patient.update(
+        (lib["sample_id"], r["patient_id"])
+        for r in reports
+        for lib in r["libraries"]
+        if lib["assay"] not in ASSAYS
+    )
+    follow_up = {
+        lib["sample_id"]
+        for r in reports
+        for lib in r["libraries"]
+        if lib["assay"] in ASSAYS and lib["sample_id"] not in sample_patient
+    }
     sample_group = {s: patient_group[p] for s, p in sample_patient.items()}
 
     patients = [
@@ -214,7 +252,7 @@ def build_cohort_report(
             continue
         section: dict = {"status": "profiled"}
         if table:
-            section["composition"] = _composition(table, top)
+            section["composition"] = _composition(table, top, exclude=follow_up)
             for s in section["composition"]["samples"]:
                 s["patient_id"] = sample_patient.get(s["sample_id"], "")
                 s["group"] = sample_group.get(s["sample_id"], NO_GROUP)
@@ -223,11 +261,11 @@ def build_cohort_report(
             section["dropped"] = [
                 {"sample_id": r["sample_id"], "reason": r.get("reason", "")}
                 for r in _read_rows(files["rarefaction"])
-                if r["status"] != "kept"
+                if r["status"] != "kept" and r["sample_id"] not in follow_up
             ]
-            section["alpha"] = _alpha_by_group(files["alpha"], sample_group)
+            section["alpha"] = _alpha_by_group(files["alpha"], sample_group, exclude=follow_up)
             section["pcoa"] = {
-                m: _pcoa(files[f"pcoa_{m}"], sample_group, sample_patient)
+                m: _pcoa(files[f"pcoa_{m}"], sample_group, sample_patient, exclude=follow_up)
                 for m in PCOA_METRICS
                 if files.get(f"pcoa_{m}")
             }
@@ -288,6 +326,43 @@ def build_cohort_report(
         "identity": ident,
         "provenance": prov,
         "document": document("cohort", site, date=report_date, environ=environ),
+        **(
+            {"changes": _changes(changes, compare_with, [r["patient_id"] for r in reports])}
+            if changes
+            else {}
+        ),
+    }
+
+
+def run_label(compare_with: str | None) -> str:
+    """How the report names the earlier run: its folder's name (never the full path), without
+    a trailing ``results/reports``."""
+    if not compare_with:
+        return "the previous run"
+    parts = [x for x in Path(compare_with).parts if x not in ("/", "")]
+    while parts and parts[-1] in ("reports", "results"):
+        parts.pop()
+    return parts[-1] if parts else "the previous run"
+
+
+def _changes(path: Path_, compare_with: str | None, patients: Sequence[str]) -> dict:
+    """Changed conclusions per patient (run diff TSV), patients in report order."""
+    from holobiont.rundiff import read_changes
+
+    rows = read_changes(path)
+    order = {p: i for i, p in enumerate(patients)}
+    by_patient: dict[str, list[dict]] = {}
+    for r in rows:
+        by_patient.setdefault(r.patient, []).append(
+            {"domain": r.domain, "item": r.item, "old": r.old, "new": r.new}
+        )
+    return {
+        "previous_run": run_label(compare_with),
+        "count": len(rows),
+        "patients": [
+            {"patient_id": p, "changes": by_patient[p]}
+            for p in sorted(by_patient, key=lambda p: (order.get(p, len(order)), p))
+        ],
     }
 
 

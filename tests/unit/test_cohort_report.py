@@ -186,3 +186,59 @@ def test_sample_without_reads_is_listed_not_drawn(tmp_path):
     comp = _composition(table, top=5)
     assert [s["sample_id"] for s in comp["samples"]] == ["A", "C"]
     assert comp["not_measured"] == ["B"]
+
+
+# --- run diff section (issue 16 item 6; config report.compare_with)
+def _changes_tsv(path, rows):
+    from holobiont.rundiff import Change, write_changes
+
+    write_changes([Change(*r) for r in rows], path)
+    return path
+
+
+def test_what_changed_section_lists_every_change_per_patient(cohort, tmp_path):
+    _, reports = cohort
+    paths = [tmp_path / f"{r['patient_id']}.json" for r in reports]
+    tsv = _changes_tsv(
+        tmp_path / "changes.tsv",
+        [
+            ("PA", "phenotype", "CYP2C19", "Normal Metabolizer", "Intermediate Metabolizer"),
+            ("PA", "guidance", "CYP2C19 / clopidogrel", "use label dose", "use <alternative>"),
+            ("PB", "microbe-drug", "digoxin / Eggerthella lenta", "not detected", "detected"),
+        ],
+    )
+    rep = build_cohort_report(
+        paths, changes=tsv, compare_with="/runs/2026-11-catalog-1.2/results/reports"
+    )
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(rep)))
+    ch = rep["changes"]
+    assert ch["previous_run"] == "2026-11-catalog-1.2"  # the folder's name, never its path
+    assert ch["count"] == 3
+    assert [(p["patient_id"], len(p["changes"])) for p in ch["patients"]] == [("PA", 2), ("PB", 1)]
+    html = render_cohort_html(rep)
+    assert "<h2>What changed since 2026-11-catalog-1.2</h2>" in html
+    assert "/runs/" not in html
+    section = html.split("<h2>What changed since", 1)[1].split("<h2>", 1)[0]
+    assert "3 changed conclusions for 2 patients" in section
+    assert section.count("<tr>") == 1 + 3  # header + one row per change
+    assert '<td rowspan="2"><b>PA</b></td><td>phenotype</td><td>CYP2C19</td>' in section
+    assert "<td>Normal Metabolizer</td><td><b>Intermediate Metabolizer</b></td>" in section
+    assert "use &lt;alternative&gt;" in section  # escaped
+    assert "<td>digoxin / Eggerthella lenta</td><td>not detected</td><td><b>detected</b>" in section
+    assert "No conclusion changed" not in section
+
+
+def test_what_changed_section_says_no_change(cohort, tmp_path):
+    _, reports = cohort
+    paths = [tmp_path / f"{r['patient_id']}.json" for r in reports]
+    tsv = _changes_tsv(tmp_path / "changes.tsv", [])
+    rep = build_cohort_report(paths, changes=tsv, compare_with="old-run")
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(rep)))
+    assert rep["changes"] == {"previous_run": "old-run", "count": 0, "patients": []}
+    html = render_cohort_html(rep)
+    assert "<h2>What changed since old-run</h2>" in html
+    assert "No conclusion changed" in html
+    # without compare_with the report has no such section (and its JSON no such key)
+    plain = build_cohort_report(paths)
+    assert "changes" not in plain
+    assert "What changed since" not in render_cohort_html(plain)

@@ -1130,6 +1130,9 @@ def get_cohort_report_input(wildcards):
         if samples_of((assay,)):
             inputs[f"table_{assay}"] = ABUNDANCE_TABLES[assay]
             inputs[f"div_{assay}"] = _diversity_inputs(assay)
+    if config["report"]["compare_with"]:
+        # the run diff (export.smk) reads only the patient JSONs: no cycle
+        inputs["changes"] = "results/reports/changes.tsv"
     return inputs
 
 

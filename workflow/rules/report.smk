@@ -88,6 +88,7 @@ rule cohort_report:
         diversity=lambda wc, input: report_diversity_files(input),
         tables=lambda wc, input: report_tables(input),
         group_by=lookup(dpath="report/group_by", within=config, default=None),
+        compare_with=lookup(dpath="report/compare_with", within=config, default=None),
         document=report_document_params(),
         template_dir=lookup(dpath="report/template_dir", within=config, default=None),
     script:
