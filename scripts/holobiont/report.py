@@ -25,7 +25,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 
@@ -384,8 +384,21 @@ def _profile(table: FeatureTable, sample: str) -> dict[str, float]:
     return {table.taxonomy.get(t, ""): float(v) for t, v in zip(table.taxa, rel, strict=True)}
 
 
-def _diversity(sample: str, files: Mapping[str, Path_], metrics=("shannon", "observed")) -> dict:
+def _diversity(
+    sample: str,
+    files: Mapping[str, Path_],
+    metrics=("shannon", "observed"),
+    cohort_samples: Collection[str] | None = None,
+) -> dict:
+    """Alpha diversity of ``sample`` placed in the cohort, its PCoA position, PERMANOVA.
+
+    ``cohort_samples``: the one sample per patient the cohort statistics use (the latest
+    timepoint); None = every sample of the tables.
+    """
     alpha_rows = _read_rows(files["alpha"])
+    if cohort_samples is not None:
+        keep = set(cohort_samples) | {sample}
+        alpha_rows = [r for r in alpha_rows if r["sample_id"] in keep]
     rare = {r["sample_id"]: r for r in _read_rows(files["rarefaction"])}
     out: dict = {"depth_note": _comment(files["alpha"]), "alpha": [], "pcoa": None}
     if sample in rare and rare[sample]["status"] != "kept":
@@ -412,6 +425,8 @@ def _diversity(sample: str, files: Mapping[str, Path_], metrics=("shannon", "obs
         )
     if files.get("pcoa_braycurtis"):
         pcoa = read_pcoa(files["pcoa_braycurtis"])
+        if cohort_samples is not None:
+            pcoa["points"] = [p for p in pcoa["points"] if p["sample_id"] in keep]
         if any(p["sample_id"] == sample for p in pcoa["points"]):
             out["pcoa"] = {"metric": "braycurtis", **pcoa}
     if files.get("permanova"):
@@ -530,8 +545,17 @@ def build_patient_report(
     site: Mapping | None = None,
     report_date: str | None = None,
     environ: Mapping[str, str] | None = None,
+    timepoints: Mapping[str, Mapping] | None = None,
+    cohort_samples: Mapping[str, Collection[str]] | None = None,
 ) -> dict:
     """Assemble one patient's report from the result files (see module docstring).
+
+    ``timepoints`` (:func:`holobiont.sheet.stool_timepoints`: stool sample -> ``timepoint``,
+    ``collection_date``, ``order``) orders a patient's several stool samples of one assay:
+    the microbiome section, the microbe-drug rows and the key findings then describe the latest
+    one, and ``timecourse`` holds every timepoint (:func:`timecourse`). ``cohort_samples``
+    (``{assay: samples}``, :func:`holobiont.sheet.latest_stool_samples`) restricts the cohort
+    statistics (percentiles, cohort ranges, PCoA) to one sample per patient.
 
     ``pgx_catalog`` (the catalog folder), ``reference_check`` and ``databases`` feed the
     methods and limitations (:mod:`holobiont.methods`); ``site`` and ``report_date`` the
@@ -545,13 +569,15 @@ def build_patient_report(
     if not libraries:
         raise ValueError(f"patient {patient_id!r} has no library in {read_counts}")
     host_sample = _modality(libraries, "host")
-    stool = {a: _modality(libraries, a) for a in ASSAYS}
+    stool_ids = stool_samples(patient_id, libraries, timepoints)
+    stool = {a: ids[-1] if ids else None for a, ids in stool_ids.items()}
     modalities = {"host": host_sample or NOT_SEQUENCED}
     modalities.update({a: s or NOT_SEQUENCED for a, s in stool.items()})
 
     host = _host(pgx_json, pgx_coverage, pgx_catalog) if host_sample and pgx_json else None
 
     tables = {"16s": asv_table, "shotgun": species_table}
+    loaded = {a: read_tsv(tables[a]) if tables[a] and stool[a] else None for a in ASSAYS}
     microbiome: dict = {}
     profiles: dict = {}
     fractions = {r["sample_id"]: r for r in _read_rows(host_fraction)} if host_fraction else {}
@@ -561,7 +587,7 @@ def build_patient_report(
             microbiome[assay] = {"status": NOT_SEQUENCED}
             profiles[assay] = None
             continue
-        table = read_tsv(tables[assay]) if tables[assay] else None
+        table = loaded[assay]
         reason = not_measured_reason(assay, sample, table, qc, fractions.get(sample))
         if reason:
             microbiome[assay] = {"status": NOT_MEASURED, "sample_id": sample, "reason": reason}
@@ -573,7 +599,11 @@ def build_patient_report(
             "genera": _genus_composition(table, sample, top),
         }
         if diversity and assay in diversity:
-            section["diversity"] = _diversity(sample, diversity[assay])
+            section["diversity"] = _diversity(
+                sample,
+                diversity[assay],
+                cohort_samples=(cohort_samples or {}).get(assay) if cohort_samples else None,
+            )
         if assay == "shotgun" and sample in fractions:
             section["human_fraction"] = _num(fractions[sample]["human_fraction"])
         microbiome[assay] = section
@@ -599,6 +629,36 @@ def build_patient_report(
             )
             matched.append(m)
 
+    follow_up = {a: ids for a, ids in stool_ids.items() if len(ids) > 1}
+    course = {
+        assay: timecourse(
+            assay,
+            ids,
+            table=loaded[assay],
+            qc=qc,
+            fractions=fractions,
+            timepoints=timepoints or {},
+            diversity=(diversity or {}).get(assay),
+            interactions=load_interactions(interactions) if interactions else [],
+            min_abundance=min_abundance,
+            gene_rows=gene_rows if assay == "shotgun" else None,
+            genes_configured=genes_configured,
+            top=top,
+        )
+        for assay, ids in follow_up.items()
+    }
+    methods = methods_record(
+        provenance=_read_json(provenance),
+        catalog=pgx_catalog,
+        host=host,
+        reference_check=reference_check if host is not None else None,
+        databases=databases,
+        config=(_read_json(provenance) or {}).get("config", {}),
+        assays=[k for k, v in modalities.items() if v != NOT_SEQUENCED],
+    )
+    if _cohort_has_follow_up(loaded, cohort_samples):
+        methods["cohort_statistics"] = COHORT_STATISTICS
+
     return {
         "report_version": "1",
         "patient_id": patient_id,
@@ -609,18 +669,200 @@ def build_patient_report(
         "host": host if host is not None else {"status": NOT_SEQUENCED},
         "microbiome": microbiome,
         "interactions": {"min_abundance": min_abundance, "rows": matched},
-        "identity": _identity(patient_id, identity, [s for s in stool.values() if s]),
+        "identity": _identity(patient_id, identity, [s for ids in stool_ids.values() for s in ids]),
         "provenance": _provenance(provenance, [lib["sample_id"] for lib in libraries]),
-        "methods": methods_record(
-            provenance=_read_json(provenance),
-            catalog=pgx_catalog,
-            host=host,
-            reference_check=reference_check if host is not None else None,
-            databases=databases,
-            config=(_read_json(provenance) or {}).get("config", {}),
-            assays=[k for k, v in modalities.items() if v != NOT_SEQUENCED],
-        ),
+        "methods": methods,
         "document": document(patient_id, site, date=report_date, environ=environ),
+        **({"timecourse": course} if course else {}),
+    }
+
+
+# ------------------------------------------------------------------------------ time course
+#: What the reports say about the cohort statistics when a patient has several timepoints.
+COHORT_STATISTICS = (
+    "Cohort statistics use one sample per patient: the latest timepoint (cohort percentiles "
+    "and ranges of alpha diversity, the PCoA of the cohort, the cohort report's plots); the "
+    "earlier timepoints of a follow-up appear only in that patient's 'Change over time' section."
+)
+
+
+def stool_samples(
+    patient_id: str, libraries: Sequence[Mapping], timepoints: Mapping[str, Mapping] | None
+) -> dict[str, list[str]]:
+    """``{assay: stool samples}`` of one patient, oldest first (the last is the one the report
+    describes). Several samples of one assay need a timepoint each (the sheet checks it)."""
+    out: dict[str, list[str]] = {}
+    for a in ASSAYS:
+        ids = [lib["sample_id"] for lib in libraries if lib["assay"] == a]
+        if len(ids) > 1:
+            order = {s: (timepoints or {}).get(s, {}).get("order") for s in ids}
+            missing = [s for s, o in order.items() if o is None]
+            if missing:
+                raise ValueError(
+                    f"patient {patient_id!r} has {len(ids)} {a} samples ({', '.join(ids)}) but "
+                    f"no timepoint for {', '.join(missing)}; give each its timepoint in the sheet"
+                )
+            ids.sort(key=lambda s: order[s])
+        out[a] = ids
+    return out
+
+
+def _cohort_has_follow_up(
+    tables: Mapping[str, FeatureTable | None], cohort_samples: Mapping | None
+) -> bool:
+    """Whether some table holds a stool sample the cohort statistics leave out."""
+    if not cohort_samples:
+        return False
+    return any(
+        table is not None and set(table.sample_ids) - set(cohort_samples.get(assay, ()))
+        for assay, table in tables.items()
+        if assay in cohort_samples
+    )
+
+
+def timepoint_label(times: Mapping) -> str:
+    """``t = 28`` (the sheet's timepoint), or the collection date when there is none."""
+    if times.get("timepoint"):
+        return f"t = {times['timepoint']}"
+    return times.get("collection_date") or ""
+
+
+def _genus_shares(table: FeatureTable, sample: str) -> tuple[dict[str, float], float]:
+    """``({genus: relative abundance}, unassigned share)`` of one sample (genera with reads)."""
+    i = table.sample_ids.index(sample)
+    genus = collapse(table, "genus") if table.taxonomy else table
+    rel = closure(genus.counts.astype(float))
+    rel = np.asarray(rel.toarray() if hasattr(rel, "toarray") else rel)[i]
+    shares, unassigned = {}, 0.0
+    for k, t in enumerate(genus.taxa):
+        if t == "unassigned":
+            unassigned += float(rel[k])
+            continue
+        if rel[k] > 0:
+            ranks = parse_lineage(genus.taxonomy[t]) if t in genus.taxonomy else {}
+            shares[ranks.get("genus", t)] = float(rel[k])
+    return shares, unassigned
+
+
+def _alpha_at(sample: str, files: Mapping[str, Path_] | None) -> dict:
+    """Alpha diversity of one sample (no cohort placement), or why it has none."""
+    if not files:
+        return {"alpha": [], "dropped": "no diversity table"}
+    rare = {r["sample_id"]: r for r in _read_rows(files["rarefaction"])}
+    out: dict = {"alpha": []}
+    if sample in rare and rare[sample]["status"] != "kept":
+        out["dropped"] = rare[sample].get("reason") or "below rarefaction depth"
+    row = next((r for r in _read_rows(files["alpha"]) if r["sample_id"] == sample), None)
+    for m in ("shannon", "observed"):
+        if row is not None and _num(row.get(m)) is not None:
+            out["alpha"].append(
+                {
+                    "metric": m,
+                    "value": _num(row[m]),
+                    "lo95": _num(row.get(f"{m}_lo95")),
+                    "hi95": _num(row.get(f"{m}_hi95")),
+                }
+            )
+    return out
+
+
+def timecourse(
+    assay: str,
+    samples: Sequence[str],
+    *,
+    table: FeatureTable | None,
+    qc: Sequence[Mapping],
+    fractions: Mapping[str, Mapping],
+    timepoints: Mapping[str, Mapping],
+    diversity: Mapping[str, Path_] | None,
+    interactions: Sequence[Mapping],
+    min_abundance: float,
+    gene_rows: Mapping | None = None,
+    genes_configured: bool = False,
+    top: int = TOP_GENERA,
+) -> dict:
+    """One patient's stool samples of one assay over time (oldest first).
+
+    Per timepoint: genus composition over one genus list shared by every timepoint (the
+    ``top`` genera by mean relative abundance over the timepoints, so a genus keeps its colour
+    and row), alpha diversity (Shannon, observed; with the rarefaction interval), and the
+    microbe-drug rows (status and summed relative abundance; for shotgun also the gene
+    evidence). ``drug_rows`` keeps the rows detected (or not resolved) at some timepoint. A
+    library without a usable profile is ``not measured`` with its reason.
+    """
+    points, shares = [], {}
+    for s in samples:
+        times = timepoints.get(s, {})
+        point: dict = {
+            "sample_id": s,
+            "timepoint": times.get("timepoint", ""),
+            "collection_date": times.get("collection_date", ""),
+            "label": timepoint_label(times),
+        }
+        reason = not_measured_reason(assay, s, table, qc, fractions.get(s))
+        if reason:
+            point.update(status=NOT_MEASURED, reason=reason)
+        else:
+            point["status"] = "profiled"
+            shares[s] = _genus_shares(table, s)
+            point.update(_alpha_at(s, diversity))
+        points.append(point)
+    mean: dict[str, float] = {}
+    for named, _ in shares.values():
+        for g, v in named.items():
+            mean[g] = mean.get(g, 0.0) + v / len(shares)
+    genera = [g for g, _ in sorted(mean.items(), key=lambda x: (-x[1], x[0]))][:top]
+    for point in points:
+        if point["sample_id"] not in shares:
+            continue
+        named, unassigned = shares[point["sample_id"]]
+        parts = [{"genus": g, "relative": named.get(g, 0.0)} for g in genera]
+        rest = sum(v for g, v in named.items() if g not in genera)
+        if rest > 1e-9:
+            parts.append({"genus": OTHER_GENERA, "relative": rest})
+        if unassigned > 1e-9:
+            parts.append({"genus": UNASSIGNED_GENUS, "relative": unassigned})
+        point["genera"] = parts
+
+    rows = []
+    for row in interactions:
+        per_point = []
+        for point in points:
+            s = point["sample_id"]
+            profile = _profile(table, s) if s in shares else point.get("reason", NOT_MEASURED)
+            profiles = {a: (profile if a == assay else None) for a in ASSAYS}
+            m = match_interactions([row], profiles, min_abundance=min_abundance)[0]
+            cell = dict(m["assays"][assay])
+            if assay == "shotgun":
+                cell["gene_evidence"] = gene_evidence(
+                    m["gene_family"],
+                    m["assays"]["shotgun"],
+                    (gene_rows or {}).get(s) if gene_rows is not None else None,
+                    reference_configured=genes_configured,
+                )
+            per_point.append(cell)
+        flagged = [
+            c
+            for c in per_point
+            if c["status"] in ("detected", "not resolved")
+            or c.get("gene_evidence", {}).get("status") == GENE_DETECTED
+        ]
+        if flagged:
+            rows.append(
+                {
+                    "drug": row["drug"],
+                    "rank": row["rank"],
+                    "taxon": row["taxon"],
+                    "gene_enzyme": row["gene_enzyme"],
+                    "timepoints": per_point,
+                }
+            )
+    return {
+        "samples": list(samples),
+        "latest": samples[-1],
+        "genera": genera,
+        "timepoints": points,
+        "drug_rows": rows,
     }
 
 
@@ -935,7 +1177,39 @@ def _findings(r: Mapping) -> list[dict]:
             items.append({"kind": "not_measured", "assay": assay, "reason": m["reason"]})
     if r["identity"] and not swaps:
         items.append({"kind": "identity_ok"})
+    for assay, course in r.get("timecourse", {}).items():
+        points = course["timepoints"]
+        items.append(
+            {
+                "kind": "timecourse",
+                "assay": assay,
+                "labels": [p["label"] for p in points],
+                "latest": points[-1],
+            }
+        )
     return items
+
+
+def timecourse_view(course: Mapping) -> dict:
+    """Table rows of one assay's time course: genus x timepoint shares, alpha per metric."""
+    points = course["timepoints"]
+    names = [*course["genera"], OTHER_GENERA, UNASSIGNED_GENUS]
+    genera = []
+    for name in names:
+        values = []
+        for p in points:
+            if p["status"] != "profiled":
+                values.append(None)
+                continue
+            values.append(next((g["relative"] for g in p["genera"] if g["genus"] == name), 0.0))
+        if name in course["genera"] or any(v for v in values if v):
+            genera.append({"genus": name, "shares": values, "named": name in course["genera"]})
+    metrics = []
+    for m in ("shannon", "observed"):
+        cells = [next((a for a in p.get("alpha", []) if a["metric"] == m), None) for p in points]
+        if any(cells):
+            metrics.append({"metric": m, "cells": cells})
+    return {"genera": genera, "alpha": metrics}
 
 
 def patient_view(r: Mapping) -> dict:
@@ -948,6 +1222,7 @@ def patient_view(r: Mapping) -> dict:
             key=lambda m: (_STATUS_ORDER.index(m["status"]), m["drug"]),
         ),
         "normal_drug_count": sum(len(g["drugs"]) for g in genes if g["light"] == "green"),
+        "timecourse": {a: timecourse_view(c) for a, c in r.get("timecourse", {}).items()},
     }
 
 
