@@ -18,4 +18,5 @@ cohort_diversity(
     permutations=snakemake.params.permutations,
     n_iterations=snakemake.params.iterations,
     log=log,
+    cohort_samples=snakemake.params.cohort_samples,
 )

@@ -31,6 +31,8 @@ report = build_patient_report(
     site=snakemake.params.document["site"],
     report_date=snakemake.params.document["date"],
     environ={"SOURCE_DATE_EPOCH": snakemake.params.document["source_date_epoch"]},
+    timepoints=snakemake.params.timepoints,
+    cohort_samples=snakemake.params.cohort_samples,
 )
 write_report(
     report,

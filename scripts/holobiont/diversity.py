@@ -93,6 +93,7 @@ def cohort_diversity(
     permutations: int = 999,
     n_iterations: int = 20,
     log: TextIO | None = None,
+    cohort_samples: Sequence[str] | None = None,
 ) -> dict:
     """Run the cohort diversity analyses of one assay and write their TSVs.
 
@@ -117,6 +118,11 @@ def cohort_diversity(
         PERMANOVA permutations.
     n_iterations : int
         Rarefactions behind the alpha intervals.
+    cohort_samples : sequence of str, optional
+        The one sample per patient the cohort statistics use (the latest timepoint of a
+        follow-up; :func:`holobiont.sheet.latest_stool_samples`): the automatic depth is chosen
+        from their depths and PERMANOVA tests them only. Alpha, beta and PCoA still cover every
+        sample (the patient report shows each timepoint). None: every sample.
 
     Returns
     -------
@@ -130,7 +136,12 @@ def cohort_diversity(
     out.mkdir(parents=True, exist_ok=True)
     tab = table if isinstance(table, FeatureTable) else read_tsv(table)
     depths = np.asarray(tab.depths, dtype=np.int64)
-    chosen = int(depth) if depth else choose_depth(depths.tolist(), min_depth=min_depth)
+    in_cohort = (
+        np.ones(tab.n_samples, bool)
+        if cohort_samples is None
+        else np.isin(np.asarray(tab.sample_ids, dtype=object), list(cohort_samples))
+    )
+    chosen = int(depth) if depth else choose_depth(depths[in_cohort].tolist(), min_depth=min_depth)
     rng = np.random.default_rng(seed)
     rare = rarefy(tab, chosen, seed=rng)
     kept = rare.table
@@ -208,7 +219,9 @@ def cohort_diversity(
     )
     summary["alpha"] = list(alpha_metrics)
 
-    columns = _grouping_columns(metadata, kept.sample_ids)
+    stat_ids = [s for s in kept.sample_ids if cohort_samples is None or s in set(cohort_samples)]
+    stat_idx = [kept.sample_ids.index(s) for s in stat_ids]
+    columns = _grouping_columns(metadata, stat_ids)
     perm_rows = []
     for m in beta_metrics:
         dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
@@ -238,9 +251,10 @@ def cohort_diversity(
             )
         for col, (labels, why) in columns.items():
             if labels is None:
-                perm_rows.append((m, col, "NA", "NA", kept.n_samples, "NA", 0, why))
+                perm_rows.append((m, col, "NA", "NA", len(stat_ids), "NA", 0, why))
                 continue
-            r = permanova(dm, labels, permutations=permutations, seed=seed)
+            sub = dm if len(stat_idx) == kept.n_samples else dm[np.ix_(stat_idx, stat_idx)]
+            r = permanova(sub, labels, permutations=permutations, seed=seed)
             perm_rows.append(
                 (
                     m,

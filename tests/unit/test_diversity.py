@@ -78,6 +78,31 @@ def test_outputs_and_dropped_samples(tmp_path, cohort):
         assert (tmp_path / f"out/pcoa_{m}.tsv").exists()
 
 
+def test_cohort_samples_restrict_permanova_and_depth_choice(tmp_path, cohort):
+    # S10, S11 are earlier timepoints of patients whose latest samples are S08, S09: PERMANOVA
+    # tests one sample per patient, alpha / beta / PCoA still cover every sample
+    t, tree, md = cohort
+    latest = [s for s in t.sample_ids if s not in ("S10", "S11")]
+    s = cohort_diversity(
+        t, tmp_path / "out", metadata=md, min_depth=50, permutations=99, cohort_samples=latest
+    )
+    perm = pd.read_csv(tmp_path / "out/permanova.tsv", sep="\t", keep_default_na=False)
+    grp = perm[(perm.column == "group") & (perm.metric == "braycurtis")].iloc[0]
+    kept = [x for x in s["kept"] if x in latest]
+    assert int(grp.sample_size) == len(kept) == 8  # S03 (empty) and S04 (shallow) dropped
+    dm = pd.read_csv(tmp_path / "out/beta_braycurtis.tsv", sep="\t", index_col=0)
+    assert {"S10", "S11"} <= set(dm.index)
+    sub = dm.loc[kept, kept]
+    sk = sk_permanova(
+        DistanceMatrix(sub.to_numpy(), kept), [md[i]["group"] for i in kept], permutations=0
+    )
+    assert float(grp.pseudo_F) == pytest.approx(sk["test statistic"], rel=1e-9)
+    depths = [int(x) for x in np.asarray(t.counts.sum(axis=1)).ravel()]
+    assert s["depth"] == choose_depth(
+        [d for sid, d in zip(t.sample_ids, depths, strict=True) if sid in latest], min_depth=50
+    )
+
+
 def test_reproducible_bytes(tmp_path, cohort):
     t, tree, md = cohort
     for d in ("a", "b"):

@@ -40,6 +40,7 @@ rule diversity_16s:
         mem_mb=lambda wc, input: 2000 + int(20 * input.size_mb),
     params:
         metadata=lambda wc: diversity_metadata("16s"),
+        cohort_samples=COHORT_SAMPLES.get("16s", []),
         depth=lookup(dpath="diversity/rarefaction_depth", within=config),
         min_depth=lookup(dpath="diversity/min_depth", within=config),
         permutations=lookup(dpath="diversity/permutations", within=config),
@@ -80,6 +81,7 @@ rule diversity_shotgun:
         mem_mb=lambda wc, input: 2000 + int(20 * input.size_mb),
     params:
         metadata=lambda wc: diversity_metadata("shotgun"),
+        cohort_samples=COHORT_SAMPLES.get("shotgun", []),
         depth=lookup(dpath="diversity/rarefaction_depth", within=config),
         min_depth=lookup(dpath="diversity/min_depth", within=config),
         permutations=lookup(dpath="diversity/permutations", within=config),

@@ -33,6 +33,7 @@ from holobiont.sheet import (
     load_samples,
 )  # noqa: E402
 from holobiont.sheet import check_workflow_needs  # noqa: E402
+from holobiont.sheet import latest_stool_samples, stool_timepoints  # noqa: E402
 
 SCHEMAS = PROJECT / "workflow" / "schemas"
 
@@ -1038,6 +1039,17 @@ for _row in samples[["patient_id", *_META_COLUMNS]].itertuples(index=False):
 def patient_metadata(patient):
     """Sheet metadata (group, sex, ...) of one patient: no paths."""
     return dict(_PATIENT_META[patient])
+
+
+# Stool sample -> timepoint (sheet columns timepoint / collection_date), and the one sample
+# per patient and assay that the reports and cohort statistics use: the latest timepoint.
+_STOOL_TIMES = stool_timepoints(samples)
+COHORT_SAMPLES = {a: sorted(m.values()) for a, m in latest_stool_samples(samples).items()}
+
+
+def patient_timepoints(patient):
+    """Timepoints of one patient's stool samples (ordering several of one assay)."""
+    return {s: dict(_STOOL_TIMES[s]) for s in _PATIENT_SAMPLES[patient] if s in _STOOL_TIMES}
 
 
 # patient -> its sample IDs, in sheet order (looked up by every report job)

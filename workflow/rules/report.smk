@@ -28,6 +28,8 @@ rule patient_report:
         diversity=lambda wc, input: report_diversity_files(input),
         tables=lambda wc, input: report_tables(input),
         metadata=lambda wc: patient_metadata(wc.patient),
+        timepoints=lambda wc: patient_timepoints(wc.patient),
+        cohort_samples=COHORT_SAMPLES,
         min_abundance=lookup(dpath="report/min_abundance", within=config),
         genes_configured=bool(GENES["proteins"]),
         document=report_document_params(),
