@@ -114,6 +114,7 @@ def test_sample_sheet_modalities_units_and_schema(demo):
         "group",
         "sex",
         "pgx_outside_calls",
+        "timepoint",
     ]
     outside = {r["patient_id"] for r in rows if r["pgx_outside_calls"]}
     assert outside == {"P01", "P05"}  # CYP2D6 (+ HLA-B) "from another assay"
@@ -123,8 +124,12 @@ def test_sample_sheet_modalities_units_and_schema(demo):
         kind = "host" if r["assay"].startswith("host_") else r["assay"]
         assays.setdefault(r["patient_id"], set()).add(kind)
         assert r["fastq_1"].startswith(PREFIX + "/reads/") and r["fastq_1"].endswith("_R1.fastq.gz")
-    assert sorted(assays) == [f"P0{i}" for i in range(1, 9)]
+    assert sorted(assays) == [f"P0{i}" for i in range(1, 10)]
     assert assays["P07"] == {"host", "16s"}
+    assert assays["P09"] == {"16s"}  # the follow-up patient: three 16S timepoints, no host
+    p09 = [(r["sample_id"], r["timepoint"]) for r in rows if r["patient_id"] == "P09"]
+    assert p09 == [("P09-16S-d0", "0"), ("P09-16S-d28", "28"), ("P09-16S-d56", "56")]
+    assert all(r["timepoint"] == "" for r in rows if r["patient_id"] != "P09")
     assert assays["P08"] == {"host", "shotgun"}
     for p in ("P01", "P02", "P03", "P04", "P05", "P06"):
         assert assays[p] == {"host", "16s", "shotgun"}
@@ -267,7 +272,9 @@ def test_pgx_diplotype_truth_agrees_with_cohort_and_vcf(demo):
             if r["gene"] in PANEL_GENES:
                 assert cohort[r["patient_id"]].diplotypes[r["gene"]] == "-"
     vcf_ids = {}
-    for p in cohort:
+    hosted = [p for p, pt in cohort.items() if "host" in pt.libraries]
+    assert {r["patient_id"] for r in rows} == set(hosted)  # P09: no host library, no truth
+    for p in hosted:
         vf = pysam.VariantFile(str(demo / "truth" / f"{p}.host.vcf.gz"))
         vcf_ids[p] = {rec.id: rec.samples[p]["GT"] for rec in vf if rec.info["KIND"] == "pgx"}
     p01 = {r["gene"]: r for r in rows if r["patient_id"] == "P01"}
@@ -298,7 +305,8 @@ def test_pgx_diplotype_truth_agrees_with_cohort_and_vcf(demo):
     assert "rs139392616:C>A:0|1" in p05["TPMT"]["genotypes"]
     # patients differ in their private SNPs (identity checks are possible)
     privates = []
-    for p in cohort:
+    assert not (demo / "truth" / "P09.host.vcf.gz").exists()  # no host library
+    for p in hosted:
         vf = pysam.VariantFile(str(demo / "truth" / f"{p}.host.vcf.gz"))
         privates.append({(r.pos, r.samples[p]["GT"]) for r in vf if r.info["KIND"] == "private"})
     assert all(100 < len(s) < 220 for s in privates)
@@ -330,10 +338,10 @@ def test_16s_truth_amplicons_primers_and_chimeras(demo):
     assert all(240 <= len(a) <= 260 for a in amplicons.values())
     assert chimeras and all(c["amplicon"] not in amplicons.values() for c in chimeras)
     samples = {r["sample_id"] for r in rows}
-    assert "P08-16S" not in samples and len(samples) == 7
+    assert "P08-16S" not in samples and len(samples) == 7 + 3
     for s in samples:
         n = sum(int(r["reads_simulated"]) for r in rows if r["sample_id"] == s)
-        assert n == 6000
+        assert n == (4000 if s.startswith("P09-") else 6000)
         chim = sum(int(r["reads_simulated"]) for r in chimeras if r["sample_id"] == s)
         assert 0.005 <= chim / n <= 0.02
 
@@ -349,6 +357,25 @@ def test_16s_truth_amplicons_primers_and_chimeras(demo):
     a, b = ("P01", "P02", "P03", "P04"), ("P05", "P06", "P07")
     assert mean_frac("Prevotella copri", b) > 5 * mean_frac("Prevotella copri", a)
     assert mean_frac("Escherichia coli", a) > 2 * mean_frac("Escherichia coli", b)
+    # the follow-up: Enterococcus faecalis planted at 2, 8 and 20 % of the cells (days 0, 28,
+    # 56), the rest of P09's community scaled, so the reads follow the drift
+    course = tsv(demo / "truth" / "16s_timecourse.tsv")
+    ef = [r for r in course if r["name"] == "Enterococcus faecalis"]
+    assert [(r["timepoint"], float(r["expected_fraction"])) for r in ef] == [
+        ("0", 0.02),
+        ("28", 0.08),
+        ("56", 0.2),
+    ]
+    for s in ("P09-16S-d0", "P09-16S-d28", "P09-16S-d56"):
+        genera = [
+            float(r["expected_fraction"])
+            for r in course
+            if r["sample_id"] == s and r["rank"] == "genus"
+        ]
+        assert sum(genera) == pytest.approx(1, abs=1e-4)
+        reads = {r["taxon"]: int(r["reads_simulated"]) for r in members if r["sample_id"] == s}
+        share = next(float(r["expected_fraction"]) for r in ef if r["sample_id"] == s)
+        assert reads["Enterococcus faecalis"] / 4000 == pytest.approx(share, abs=0.02)
     lenta = {r["patient_id"] for r in members if r["taxon"] == "Eggerthella lenta"}
     assert lenta == {"P01", "P03", "P06"}
     # reads start with the primers and carry the truth amplicons

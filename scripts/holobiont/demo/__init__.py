@@ -1,7 +1,7 @@
 """Deterministic demo cohort generator.
 
 ``python -m holobiont.demo --out resources/demo/data`` writes a small, fully synthetic-or-open
-cohort (8 patients, host PGx panel/WGS reads with planted star alleles, 16S V4 amplicons from
+cohort (9 patients, host PGx panel/WGS reads with planted star alleles, 16S V4 amplicons from
 Greengenes 13_8, shotgun stool reads from synthetic genomes) with its truth, byte-identical on every
 run. See ``resources/demo/README.md``.
 
@@ -17,4 +17,4 @@ Modules:
 """
 
 #: Version of the generator's output; change it whenever the bytes of the output change.
-DEMO_VERSION = "1.3.0"
+DEMO_VERSION = "1.4.0"

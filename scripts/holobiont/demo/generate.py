@@ -43,6 +43,13 @@ OUTSIDE_CALLS = {
     "P05": "# demo: CYP2D6 from a genotyping array\nCYP2D6\t*4/*4\n",
 }
 PATIENT_LIBS = ("host", "16s", "shotgun")
+#: Follow-up patients: 16S stool samples at several timepoints (days), each with the planted
+#: share of one drug-relevant taxon; the rest of the community is the patient's own
+#: (Dirichlet around its group), scaled to fill the remainder. P09 starts levodopa-relevant
+#: Enterococcus faecalis (tyrosine decarboxylase) low and ends with a fifth of the community.
+TIMECOURSE = {
+    "P09": {"taxon": "Enterococcus faecalis", "timepoints": (0, 28, 56), "share": (0.02, 0.08, 0.2)}
+}
 SAMPLE_SUFFIX = {"16s": "16S", "shotgun": "stool-sg"}
 
 
@@ -60,6 +67,8 @@ class Params:
         Diploid fold coverage of the host sequence windows (per sample; split across units).
     pairs_16s, pairs_shotgun : int
         Read pairs per 16S / shotgun library.
+    pairs_16s_followup : int
+        Read pairs per 16S library of a follow-up timepoint (``TIMECOURSE``).
     human_fraction : tuple of float
         Range of the per-sample human read fraction in shotgun libraries (uniform).
     chimera_fraction : float
@@ -78,6 +87,7 @@ class Params:
     host_coverage: float = 30.0
     pairs_16s: int = 6000
     pairs_shotgun: int = 25000
+    pairs_16s_followup: int = 4000
     human_fraction: tuple[float, float] = (0.02, 0.05)
     chimera_fraction: float = 0.01
     private_snps: int = 330
@@ -227,9 +237,22 @@ def load_community(resources: Path) -> list[Member]:
     ]
 
 
-def sample_id(patient: str, lib: str) -> str:
-    """``P01-host``, ``P01-16S``, ``P01-stool-sg``."""
-    return f"{patient}-{SAMPLE_SUFFIX.get(lib, lib)}"
+def sample_id(patient: str, lib: str, day: int | None = None) -> str:
+    """``P01-host``, ``P01-16S``, ``P01-stool-sg``; a follow-up timepoint: ``P09-16S-d28``."""
+    base = f"{patient}-{SAMPLE_SUFFIX.get(lib, lib)}"
+    return base if day is None else f"{base}-d{day}"
+
+
+def followup_samples(patient: str) -> list[tuple[str, int]]:
+    """``[(sample_id, day)]`` of a follow-up patient's 16S samples ([] for the others)."""
+    course = TIMECOURSE.get(patient)
+    return [(sample_id(patient, "16s", d), d) for d in course["timepoints"]] if course else []
+
+
+def timecourse_community(base: dict[str, float], taxon: str, share: float) -> dict[str, float]:
+    """``base`` with ``taxon`` at ``share`` and every other member scaled to fill the rest."""
+    rest = sum(v for k, v in base.items() if k != taxon)
+    return {k: (share if k == taxon else v * (1 - share) / rest) for k, v in base.items()}
 
 
 def read_paths(sample: str, unit: str) -> tuple[str, str]:
@@ -265,15 +288,17 @@ def _job_host(out: Path, pid: str, unit: str, n_units: int) -> dict:
     return {"pairs": len(pairs)}
 
 
-def _job_16s(out: Path, pid: str) -> dict:
+def _job_16s(out: Path, pid: str, day: int | None = None) -> dict:
     p: Params = _STATE["params"]
-    sample = sample_id(pid, "16s")
+    sample = sample_id(pid, "16s", day)
     rng = rng_for(p.seed, f"16s:{sample}")
-    comp = _STATE["communities"][pid]
+    comp = _STATE["communities"][pid] if day is None else _STATE["timecourse"][sample]
     products = _STATE["products"]
     members = [m for m in _STATE["members"] if m.taxon in comp]
     x = np.array([comp[m.taxon] for m in members])
-    n_pairs = max(int(round(p.pairs_16s * p.scale)), 10)
+    pairs = p.pairs_16s if day is None else p.pairs_16s_followup
+    n_pairs = max(int(round(pairs * p.scale)), 10)
+    chimera_tag = pid if day is None else sample
     n_chim = int(round(n_pairs * p.chimera_fraction))
     member_amps = {products[m.otu].amplicon for m in members}
     chimeras = []
@@ -289,7 +314,7 @@ def _job_16s(out: Path, pid: str) -> dict:
         r_site = pb.product[len(pb.product) - len(amp.PRIMER_R) :]
         chimeras.append(
             {
-                "otu": f"chimera_{pid}_{len(chimeras) + 1}",
+                "otu": f"chimera_{chimera_tag}_{len(chimeras) + 1}",
                 "parents": (top[a].otu, top[b].otu),
                 "breakpoint": bp,
                 "amplicon": chim,
@@ -613,6 +638,10 @@ def generate(
             params.concentration * w / w.sum()
         )
         communities[pt.patient_id] = {m.taxon: float(v) for m, v in zip(present, x, strict=True)}
+    timecourse = {}
+    for pid, course in TIMECOURSE.items():
+        for (sample, _), share in zip(followup_samples(pid), course["share"], strict=True):
+            timecourse[sample] = timecourse_community(communities[pid], course["taxon"], share)
     shotgun_genomes = sg.make_genomes(specs, rng_for(params.seed, "shotgun-genomes"))
     _log(f"16S and shotgun designs ready ({time.perf_counter() - t_start:.1f} s)", quiet)
 
@@ -625,6 +654,7 @@ def generate(
         products=products,
         gg_tax=gg_tax,
         communities=communities,
+        timecourse=timecourse,
         specs=specs,
         shotgun_genomes=shotgun_genomes,
         gene_specs=gene_specs,
@@ -638,7 +668,11 @@ def generate(
             jobs.append(("shotgun", out, pt.patient_id))
     for pt in cohort:
         if "16s" in pt.libraries:
-            jobs.append(("16s", out, pt.patient_id))
+            jobs += [("16s", out, pt.patient_id, d) for _, d in followup_samples(pt.patient_id)]
+            if not followup_samples(pt.patient_id):
+                jobs.append(("16s", out, pt.patient_id))
+        if "host" not in pt.libraries:
+            continue
         for unit in pt.host_units:
             jobs.append(("host", out, pt.patient_id, unit, len(pt.host_units)))
     results: dict[tuple, dict] = {}
@@ -660,17 +694,21 @@ def generate(
     sg.write_gene_proteins(gene_specs, gene_proteins, ref)
     sg.write_taxonomy(taxa, ref)
     truth = out / "truth"
-    for pt in cohort:
+    hosted = [pt for pt in cohort if "host" in pt.libraries]
+    for pt in hosted:
         hst.write_vcf_bgz(
             truth / f"{pt.patient_id}.host.vcf.gz",
             hst.truth_vcf_text(genomes[pt.patient_id], panel, DEMO_VERSION),
         )
-    write_text(truth / "pgx_diplotypes.tsv", _diplotype_table(cohort, genomes, alleles, plants))
+    write_text(truth / "pgx_diplotypes.tsv", _diplotype_table(hosted, genomes, alleles, plants))
 
     rows16, asvs = [], [f">{m.otu} {m.taxon}\n{products[m.otu].amplicon}\n" for m in members]
     for pt in cohort:
-        if "16s" in pt.libraries:
-            r = results[("16s", pt.patient_id)]
+        if "16s" not in pt.libraries:
+            continue
+        keys = [("16s", pt.patient_id, d) for _, d in followup_samples(pt.patient_id)]
+        for key in keys or [("16s", pt.patient_id)]:
+            r = results[key]
             rows16 += r["rows"]
             for ch in r["chimeras"]:
                 asvs.append(
@@ -753,6 +791,10 @@ def generate(
         _tsv(rows_h, ["sample_id", "patient_id", "read_pairs", "human_pairs", "human_fraction"]),
     )
     write_text(truth / "communities.tsv", _community_table(cohort, members, communities))
+    write_text(
+        truth / "16s_timecourse.tsv",
+        _timecourse_table(cohort, members, timecourse, gg_tax),
+    )
 
     sheet, lib_counts = [], {}
     for pid, text in OUTSIDE_CALLS.items():
@@ -761,36 +803,36 @@ def generate(
         for lib in PATIENT_LIBS:
             if lib not in pt.libraries:
                 continue
-            sample = sample_id(pt.patient_id, lib)
-            units = pt.host_units if lib == "host" else ("L001",)
-            for unit in units:
-                key = (
-                    ("host", pt.patient_id, unit, len(units))
-                    if lib == "host"
-                    else (
-                        lib,
-                        pt.patient_id,
+            follow = followup_samples(pt.patient_id) if lib == "16s" else []
+            for sample, day in follow or [(sample_id(pt.patient_id, lib), None)]:
+                units = pt.host_units if lib == "host" else ("L001",)
+                for unit in units:
+                    if lib == "host":
+                        key = ("host", pt.patient_id, unit, len(units))
+                    elif day is not None:
+                        key = (lib, pt.patient_id, day)
+                    else:
+                        key = (lib, pt.patient_id)
+                    lib_counts[f"{sample}_{unit}"] = results[key]["pairs"]
+                    f1, f2 = read_paths(sample, unit)
+                    sheet.append(
+                        {
+                            "patient_id": pt.patient_id,
+                            "sample_id": sample,
+                            "assay": pt.host_assay if lib == "host" else lib,
+                            "unit": unit,
+                            "fastq_1": f"{params.path_prefix}/{f1}",
+                            "fastq_2": f"{params.path_prefix}/{f2}",
+                            "group": pt.group,
+                            "sex": pt.sex,
+                            "pgx_outside_calls": (
+                                f"{params.path_prefix}/outside_calls/{pt.patient_id}.tsv"
+                                if lib == "host" and pt.patient_id in OUTSIDE_CALLS
+                                else ""
+                            ),
+                            "timepoint": "" if day is None else str(day),
+                        }
                     )
-                )
-                lib_counts[f"{sample}_{unit}"] = results[key]["pairs"]
-                f1, f2 = read_paths(sample, unit)
-                sheet.append(
-                    {
-                        "patient_id": pt.patient_id,
-                        "sample_id": sample,
-                        "assay": pt.host_assay if lib == "host" else lib,
-                        "unit": unit,
-                        "fastq_1": f"{params.path_prefix}/{f1}",
-                        "fastq_2": f"{params.path_prefix}/{f2}",
-                        "group": pt.group,
-                        "sex": pt.sex,
-                        "pgx_outside_calls": (
-                            f"{params.path_prefix}/outside_calls/{pt.patient_id}.tsv"
-                            if lib == "host" and pt.patient_id in OUTSIDE_CALLS
-                            else ""
-                        ),
-                    }
-                )
     write_text(
         out / "samples.tsv",
         _tsv(
@@ -805,6 +847,7 @@ def generate(
                 "group",
                 "sex",
                 "pgx_outside_calls",
+                "timepoint",
             ],
         ),
     )
@@ -940,6 +983,46 @@ def _diplotype_table(
         "expected_call",
         "note",
     ]
+    return _tsv(rows, cols)
+
+
+def _timecourse_table(
+    cohort: list[Patient], members: list[Member], timecourse: dict, gg_tax: dict
+) -> str:
+    """``truth/16s_timecourse.tsv``: the planted community of every follow-up timepoint, per
+    member and summed per Greengenes genus (``rank`` member / genus; cell fractions)."""
+    rows = []
+    for pt in cohort:
+        for sample, day in followup_samples(pt.patient_id):
+            comp = timecourse[sample]
+            genera: dict[str, float] = {}
+            for m in members:
+                if m.taxon not in comp:
+                    continue
+                genus = amp.genus_species(gg_tax[m.otu])[0].strip("[]")
+                genera[genus] = genera.get(genus, 0.0) + comp[m.taxon]
+                rows.append(
+                    {
+                        "patient_id": pt.patient_id,
+                        "sample_id": sample,
+                        "timepoint": day,
+                        "rank": "member",
+                        "name": m.taxon,
+                        "expected_fraction": comp[m.taxon],
+                    }
+                )
+            rows += [
+                {
+                    "patient_id": pt.patient_id,
+                    "sample_id": sample,
+                    "timepoint": day,
+                    "rank": "genus",
+                    "name": g,
+                    "expected_fraction": v,
+                }
+                for g, v in sorted(genera.items())
+            ]
+    cols = ["patient_id", "sample_id", "timepoint", "rank", "name", "expected_fraction"]
     return _tsv(rows, cols)
 
 
