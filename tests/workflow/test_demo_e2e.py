@@ -282,6 +282,8 @@ def test_demo_identity_and_diversity(demo_run):
         # the demo's two diet groups differ by design; with 7 samples (3 vs 4) the smallest
         # attainable permutation p is 1/35 ~= 0.029
         assert bc.p_value < 0.05 and bc.pseudo_F > 5
+        # one sample per patient: P09's earlier timepoints are left out of PERMANOVA
+        assert bc.sample_size == sheet[sheet.assay == assay].patient_id.nunique()
 
 
 def test_demo_patient_reports(demo_run):
@@ -315,6 +317,75 @@ def test_demo_patient_reports(demo_run):
     assert all(g["source"] == "vcf" for g in genes["P02"].values())
     html = (run / "results/reports/P01.html").read_text()
     assert "outside call: P01.tsv" in html
+
+
+def test_demo_timecourse_follows_the_planted_drift(demo_run):
+    """P09's three 16S timepoints (truth/16s_timecourse.tsv): the report's composition per
+    timepoint is the planted one (4,000 read pairs per sample: multinomial SD <= 0.8 point per
+    genus, plus reads lost to denoising and genus assignment: 4 points allowed), Enterococcus
+    (levodopa) rises 2 -> 8 -> 20 %, and the report and the cohort use the latest timepoint."""
+    run, sheet, _ = demo_run
+    doc = json.loads((run / "results/reports/P09.json").read_text())
+    truth = pd.read_csv(DEMO / "truth/16s_timecourse.tsv", sep="\t", dtype={"timepoint": str})
+    genus_truth = truth[truth["rank"] == "genus"]
+    course = doc["timecourse"]["16s"]
+    samples = ["P09-16S-d0", "P09-16S-d28", "P09-16S-d56"]
+    assert course["samples"] == samples and course["latest"] == "P09-16S-d56"
+    assert [p["label"] for p in course["timepoints"]] == ["t = 0", "t = 28", "t = 56"]
+    assert list(genus_truth.drop_duplicates("sample_id").sample_id) == samples
+    alpha = pd.read_csv(run / "results/diversity/16s/alpha.tsv", sep="\t", comment="#")
+    alpha = alpha.set_index("sample_id")
+    checked = 0
+    for point in course["timepoints"]:
+        got = {g["genus"]: g["relative"] for g in point["genera"]}
+        want = genus_truth[genus_truth.sample_id == point["sample_id"]]
+        for row in want.itertuples():
+            if row.name in course["genera"]:  # the top genera shown at every timepoint
+                assert got[row.name] == pytest.approx(row.expected_fraction, abs=0.04), (
+                    point["sample_id"],
+                    row.name,
+                )
+                checked += 1
+        shannon = next(a for a in point["alpha"] if a["metric"] == "shannon")
+        assert shannon["value"] == pytest.approx(alpha.loc[point["sample_id"], "shannon"])
+    assert checked >= 3 * 6
+    assert "Enterococcus" in course["genera"]
+    # the drug-relevant genus: levodopa / Enterococcus, per timepoint, against the planted share
+    entero = next(
+        d for d in course["drug_rows"] if d["drug"] == "levodopa" and d["taxon"] == "Enterococcus"
+    )
+    planted = [
+        float(
+            genus_truth[
+                (genus_truth.sample_id == s) & (genus_truth.name == "Enterococcus")
+            ].expected_fraction.iloc[0]
+        )
+        for s in samples
+    ]
+    assert planted == pytest.approx([0.02, 0.08, 0.2])
+    seen = [c["abundance"] for c in entero["timepoints"]]
+    assert seen == pytest.approx(planted, abs=0.03) and seen[0] < seen[1] < seen[2]
+    assert [c["status"] for c in entero["timepoints"]] == ["detected"] * 3
+    # the report describes the latest timepoint: microbiome section and microbe-drug table
+    assert doc["microbiome"]["16s"]["sample_id"] == doc["modalities"]["16s"] == samples[-1]
+    row = next(m for m in doc["interactions"]["rows"] if m["taxon"] == "Enterococcus")
+    assert row["assays"]["16s"]["abundance"] == pytest.approx(seen[-1])
+    html = (run / "results/reports/P09.html").read_text()
+    assert html.count("<h2>Change over time</h2>") == 1
+    findings = html.split("<h2>Key findings</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "use the latest timepoint, t = 56 (library P09-16S-d56)" in findings
+    # cohort statistics use one sample per patient: the latest timepoint
+    latest = set(sheet[sheet.assay == "16s"].groupby("patient_id").sample_id.last())
+    assert "P09-16S-d56" in latest and len(latest) == 8
+    p01 = json.loads((run / "results/reports/P01.json").read_text())
+    cohort = {c["sample_id"] for c in p01["microbiome"]["16s"]["diversity"]["alpha"][0]["cohort"]}
+    assert cohort == latest
+    assert "one sample per patient: the latest timepoint" in p01["methods"]["cohort_statistics"]
+    assert "<h2>Change over time</h2>" not in (run / "results/reports/P01.html").read_text()
+    c = json.loads((run / "results/reports/cohort.json").read_text())
+    assert {s["sample_id"] for s in c["microbiome"]["16s"]["composition"]["samples"]} == latest
+    points = {p["sample_id"] for p in c["microbiome"]["16s"]["pcoa"]["braycurtis"]["points"]}
+    assert points == latest
 
 
 def test_demo_reports_gene_level_evidence(demo_run):
