@@ -1044,12 +1044,16 @@ def patient_metadata(patient):
 # Stool sample -> timepoint (sheet columns timepoint / collection_date), and the one sample
 # per patient and assay that the reports and cohort statistics use: the latest timepoint.
 _STOOL_TIMES = stool_timepoints(samples)
-COHORT_SAMPLES = {a: sorted(m.values()) for a, m in latest_stool_samples(samples).items()}
+COHORT_SAMPLES = {
+    a: sorted(m.values()) for a, m in latest_stool_samples(samples).items()
+}
 
 
 def patient_timepoints(patient):
     """Timepoints of one patient's stool samples (ordering several of one assay)."""
-    return {s: dict(_STOOL_TIMES[s]) for s in _PATIENT_SAMPLES[patient] if s in _STOOL_TIMES}
+    return {
+        s: dict(_STOOL_TIMES[s]) for s in _PATIENT_SAMPLES[patient] if s in _STOOL_TIMES
+    }
 
 
 # patient -> its sample IDs, in sheet order (looked up by every report job)
