@@ -120,9 +120,10 @@ def cohort_diversity(
         Rarefactions behind the alpha intervals.
     cohort_samples : sequence of str, optional
         The one sample per patient the cohort statistics use (the latest timepoint of a
-        follow-up; :func:`holobiont.sheet.latest_stool_samples`): the automatic depth is chosen
-        from their depths and PERMANOVA tests them only. Alpha, beta and PCoA still cover every
-        sample (the patient report shows each timepoint). None: every sample.
+        follow-up; :func:`holobiont.sheet.latest_stool_samples`): PERMANOVA tests them only.
+        The rarefaction depth, alpha, beta and PCoA still cover every sample, so that each
+        timepoint of a follow-up is rarefied to the same depth as the cohort. None: every
+        sample.
 
     Returns
     -------
@@ -136,12 +137,7 @@ def cohort_diversity(
     out.mkdir(parents=True, exist_ok=True)
     tab = table if isinstance(table, FeatureTable) else read_tsv(table)
     depths = np.asarray(tab.depths, dtype=np.int64)
-    in_cohort = (
-        np.ones(tab.n_samples, bool)
-        if cohort_samples is None
-        else np.isin(np.asarray(tab.sample_ids, dtype=object), list(cohort_samples))
-    )
-    chosen = int(depth) if depth else choose_depth(depths[in_cohort].tolist(), min_depth=min_depth)
+    chosen = int(depth) if depth else choose_depth(depths.tolist(), min_depth=min_depth)
     rng = np.random.default_rng(seed)
     rare = rarefy(tab, chosen, seed=rng)
     kept = rare.table

@@ -341,7 +341,7 @@ def test_16s_truth_amplicons_primers_and_chimeras(demo):
     assert "P08-16S" not in samples and len(samples) == 7 + 3
     for s in samples:
         n = sum(int(r["reads_simulated"]) for r in rows if r["sample_id"] == s)
-        assert n == (4000 if s.startswith("P09-") else 6000)
+        assert n == 6000
         chim = sum(int(r["reads_simulated"]) for r in chimeras if r["sample_id"] == s)
         assert 0.005 <= chim / n <= 0.02
 
@@ -375,7 +375,7 @@ def test_16s_truth_amplicons_primers_and_chimeras(demo):
         assert sum(genera) == pytest.approx(1, abs=1e-4)
         reads = {r["taxon"]: int(r["reads_simulated"]) for r in members if r["sample_id"] == s}
         share = next(float(r["expected_fraction"]) for r in ef if r["sample_id"] == s)
-        assert reads["Enterococcus faecalis"] / 4000 == pytest.approx(share, abs=0.02)
+        assert reads["Enterococcus faecalis"] / 6000 == pytest.approx(share, abs=0.02)
     lenta = {r["patient_id"] for r in members if r["taxon"] == "Eggerthella lenta"}
     assert lenta == {"P01", "P03", "P06"}
     # reads start with the primers and carry the truth amplicons

@@ -78,7 +78,7 @@ def test_outputs_and_dropped_samples(tmp_path, cohort):
         assert (tmp_path / f"out/pcoa_{m}.tsv").exists()
 
 
-def test_cohort_samples_restrict_permanova_and_depth_choice(tmp_path, cohort):
+def test_cohort_samples_restrict_permanova(tmp_path, cohort):
     # S10, S11 are earlier timepoints of patients whose latest samples are S08, S09: PERMANOVA
     # tests one sample per patient, alpha / beta / PCoA still cover every sample
     t, tree, md = cohort
@@ -97,10 +97,13 @@ def test_cohort_samples_restrict_permanova_and_depth_choice(tmp_path, cohort):
         DistanceMatrix(sub.to_numpy(), kept), [md[i]["group"] for i in kept], permutations=0
     )
     assert float(grp.pseudo_F) == pytest.approx(sk["test statistic"], rel=1e-9)
-    depths = [int(x) for x in np.asarray(t.counts.sum(axis=1)).ravel()]
-    assert s["depth"] == choose_depth(
-        [d for sid, d in zip(t.sample_ids, depths, strict=True) if sid in latest], min_depth=50
-    )
+    # the depth is the cohort's own: every timepoint is rarefied like the other samples
+    plain = cohort_diversity(t, tmp_path / "all", metadata=md, min_depth=50, permutations=99)
+    assert s["depth"] == plain["depth"] and s["kept"] == plain["kept"]
+    for f in ("alpha.tsv", "beta_braycurtis.tsv", "pcoa_braycurtis.tsv"):
+        assert (tmp_path / "out" / f).read_bytes() == (tmp_path / "all" / f).read_bytes()
+    full = pd.read_csv(tmp_path / "all/permanova.tsv", sep="\t", keep_default_na=False)
+    assert int(full[full.column == "group"].iloc[0].sample_size) == 10
 
 
 def test_reproducible_bytes(tmp_path, cohort):

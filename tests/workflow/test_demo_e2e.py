@@ -321,7 +321,7 @@ def test_demo_patient_reports(demo_run):
 
 def test_demo_timecourse_follows_the_planted_drift(demo_run):
     """P09's three 16S timepoints (truth/16s_timecourse.tsv): the report's composition per
-    timepoint is the planted one (4,000 read pairs per sample: multinomial SD <= 0.8 point per
+    timepoint is the planted one (6,000 read pairs per sample: multinomial SD <= 0.6 point per
     genus, plus reads lost to denoising and genus assignment: 4 points allowed), Enterococcus
     (levodopa) rises 2 -> 8 -> 20 %, and the report and the cohort use the latest timepoint."""
     run, sheet, _ = demo_run

@@ -67,8 +67,6 @@ class Params:
         Diploid fold coverage of the host sequence windows (per sample; split across units).
     pairs_16s, pairs_shotgun : int
         Read pairs per 16S / shotgun library.
-    pairs_16s_followup : int
-        Read pairs per 16S library of a follow-up timepoint (``TIMECOURSE``).
     human_fraction : tuple of float
         Range of the per-sample human read fraction in shotgun libraries (uniform).
     chimera_fraction : float
@@ -87,7 +85,6 @@ class Params:
     host_coverage: float = 30.0
     pairs_16s: int = 6000
     pairs_shotgun: int = 25000
-    pairs_16s_followup: int = 4000
     human_fraction: tuple[float, float] = (0.02, 0.05)
     chimera_fraction: float = 0.01
     private_snps: int = 330
@@ -296,8 +293,7 @@ def _job_16s(out: Path, pid: str, day: int | None = None) -> dict:
     products = _STATE["products"]
     members = [m for m in _STATE["members"] if m.taxon in comp]
     x = np.array([comp[m.taxon] for m in members])
-    pairs = p.pairs_16s if day is None else p.pairs_16s_followup
-    n_pairs = max(int(round(pairs * p.scale)), 10)
+    n_pairs = max(int(round(p.pairs_16s * p.scale)), 10)
     chimera_tag = pid if day is None else sample
     n_chim = int(round(n_pairs * p.chimera_fraction))
     member_amps = {products[m.otu].amplicon for m in members}
