@@ -190,3 +190,19 @@ def test_cohort_report_uses_one_sample_per_patient(course, tmp_path):
     assert sorted(values) == ["PC-16S", "PT-16S-c"]
     points = [p["sample_id"] for p in m["pcoa"]["braycurtis"]["points"]]
     assert sorted(points) == ["PC-16S", "PT-16S-c"]
+
+
+def test_timecourse_bars_show_every_legend_entry(course):
+    # each timepoint's bar names every genus of the shared list inside its own drawing
+    import re
+
+    kw, times = course
+    html = render_html(build_patient_report("PT", timepoints=times, **kw))
+    section = html.split("<h2>Change over time</h2>", 1)[1].split("<h2>", 1)[0]
+    svgs = re.findall(r'<svg width="(\d+)".*?</svg>', section, flags=re.S)
+    bars = re.findall(r"<svg .*?</svg>", section, flags=re.S)
+    assert len(bars) == 3 + 2  # one per profiled timepoint
+    for width, svg in zip(svgs, bars, strict=True):
+        xs = [float(x) for x in re.findall(r'<text x="([\d.]+)"', svg)]
+        assert xs and max(xs) < int(width)
+    assert all("Enterococcus" in b for b in bars[:3])
