@@ -299,7 +299,9 @@ def _faith_pd(counts: np.ndarray | sp.csr_array, tree, index: np.ndarray) -> np.
     ``parent[t_next - 1]`` (in postorder, the node just before a tip closes a subtree whose
     parent continues with that tip). The lca of any two tips is the shallowest of the adjacent
     lcas between them: a range-minimum query over their depths, answered from a sparse table
-    in O(1) per pair. No (samples x branches) matrix is formed.
+    in O(1) per pair. The table holds ``depth << 32 | node`` in one int64, so the minimum is a
+    plain ``np.minimum`` of two lookups and carries the node with it (no argmin gathers). No
+    (samples x branches) matrix is formed.
     """
     n, n_taxa = counts.shape
     tips = np.flatnonzero(tree.is_tip)
@@ -334,29 +336,33 @@ def _faith_pd(counts: np.ndarray | sp.csr_array, tree, index: np.ndarray) -> np.
     lo = pos[:-1][same]  # adjacent-pair range [lo, hi]: pairs (lo, lo+1) .. (hi, hi+1)
     hi = pos[1:][same] - 1
     adjacent_lca = tree.parent[tips[1:] - 1]
-    key = _root_depth(tree)[adjacent_lca]
-    m = key.shape[0]
-    table = _argmin_table(key).ravel()
+    # the range minimum of (depth, node) packed in one int64 (depth in the high bits): its
+    # low bits are the shallowest adjacent lca of the range, the lca of the pair
+    packed = (_root_depth(tree)[adjacent_lca] << 32) | adjacent_lca
+    m = packed.shape[0]
+    table = _min_table(packed).ravel()
     log2 = np.zeros(m + 1, dtype=np.intp)  # floor(log2(span)) for every possible span
     for k in range(1, int(m).bit_length()):
         log2[1 << k :] = k
     level = log2[hi - lo + 1]
-    a = table[level * m + lo]
-    b = table[level * m + hi - (1 << level) + 1]
-    lca = adjacent_lca[np.where(key[b] < key[a], b, a)]
+    start = level * m
+    least = np.minimum(table[start + lo], table[start + hi - (1 << level) + 1])
+    lca = least & 0xFFFFFFFF
     shared = np.bincount(rows[1:][same], weights=dist[lca], minlength=n)
     return total - shared
 
 
-def _argmin_table(key: np.ndarray) -> np.ndarray:
-    """Sparse table: ``table[k, i]`` is the index of the minimum of ``key[i : i + 2**k]``."""
+def _min_table(key: np.ndarray) -> np.ndarray:
+    """Sparse table: ``table[k, i]`` is the minimum of ``key[i : i + 2**k]``."""
     m = key.shape[0]
     levels = int(m).bit_length()  # 2**(levels - 1) <= m
-    table = np.zeros((levels, m), dtype=np.intp)
-    table[0] = np.arange(m)
+    table = np.zeros((levels, m), dtype=key.dtype)
+    table[0] = key
     for k in range(1, levels):
         width, half = 1 << k, 1 << (k - 1)
-        a = table[k - 1, : m - width + 1]
-        b = table[k - 1, half : half + m - width + 1]
-        table[k, : m - width + 1] = np.where(key[b] < key[a], b, a)
+        np.minimum(
+            table[k - 1, : m - width + 1],
+            table[k - 1, half : half + m - width + 1],
+            out=table[k, : m - width + 1],
+        )
     return table
