@@ -1,7 +1,8 @@
 """Exports of the demo run (fixture ``demo_run``, conftest): the FHIR bundle of every patient
 (rule patient_fhir), the run diff (python -m holobiont.rundiff, rule run_diff), the extra 16S
-classification (amplicon.extra_references: Greengenes 13_8) and the databases' checksums in
-results/provenance/databases.json and the reports' methods."""
+classification (amplicon.extra_references: Greengenes 13_8), the databases' checksums in
+results/provenance/databases.json and the reports' methods, and the cohort report's gene
+evidence and genus bars."""
 
 import hashlib
 import json
@@ -267,3 +268,48 @@ def test_demo_databases_checksum_the_extra_16s_and_protein_references(demo_run):
         assert report["methods"]["databases"] == list(dbs.values()), patient
         html = (run / f"results/reports/{patient}.html").read_text()
         assert all(digest in html for digest in expected.values()), patient
+
+
+def test_demo_cohort_report_gene_evidence_and_genus_parts(demo_run):
+    """cohort.json: per shotgun library the read pairs of every gene equal
+    results/shotgun/genes/gene_abundance.tsv (detected from shotgun.genes.min_pairs); P07 (no
+    shotgun library) is "not measured". The genus bars: the top genera, "other genera" and
+    "unassigned at genus" (the collapsed table's unassigned) add up to 1 per sample."""
+    from holobiont.genes import read_abundance
+    from holobiont.table import closure, collapse, read_tsv
+
+    run, sheet, _ = demo_run
+    doc = json.loads((run / "results/reports/cohort.json").read_text())
+    ge = doc["microbiome"]["shotgun"]["gene_evidence"]
+    table = read_abundance(run / "results/shotgun/genes/gene_abundance.tsv")
+    sg = sheet[sheet.assay == "shotgun"].drop_duplicates("sample_id")
+    shotgun = dict(zip(sg.patient_id, sg.sample_id, strict=True))
+    assert [s["patient_id"] for s in ge["samples"]] == sorted(sheet.patient_id.unique())
+    assert ge["genes"] == sorted({g for rows in table.values() for g in rows})
+    for s in ge["samples"]:
+        if s["patient_id"] not in shotgun:
+            assert (s["status"], s["reason"]) == ("not measured", "no shotgun library")
+            continue
+        rows = table[shotgun[s["patient_id"]]]
+        assert s["sample_id"] == shotgun[s["patient_id"]] and s["status"] == "measured"
+        got = {
+            g: (c["read_pairs"], c["detected"])
+            for g, c in zip(ge["genes"], s["genes"], strict=True)
+        }
+        assert got == {g: (r["read_pairs"], r["detected"]) for g, r in rows.items()}
+        assert s["detected"] == [g for g in ge["genes"] if rows[g]["detected"]]
+    assert "not measured" in {s["status"] for s in ge["samples"]}  # P07
+    html = (run / "results/reports/cohort.html").read_text()
+    assert "<b>Drug-metabolism genes</b>" in html and "no shotgun library" in html
+    for assay, path in (("16s", "results/16s/asv_table.tsv"), ("shotgun", None)):
+        comp = doc["microbiome"][assay]["composition"]
+        for s in comp["samples"]:
+            assert sum(s["relative"]) + s["other"] + s["unassigned"] == pytest.approx(1.0)
+        if path:
+            genus = collapse(read_tsv(run / path), "genus")
+            rel = closure(genus.counts.astype(float))
+            k = genus.taxa.index("unassigned") if "unassigned" in genus.taxa else None
+            for s in comp["samples"]:
+                i = genus.sample_ids.index(s["sample_id"])
+                assert s["unassigned"] == pytest.approx(0.0 if k is None else rel[i, k])
+    assert "other genera" in html and "unassigned at genus" in html
