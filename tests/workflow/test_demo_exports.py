@@ -237,8 +237,8 @@ def test_demo_greengenes_classification_beside_the_main_one(demo_run):
 
 def test_demo_databases_checksum_the_extra_16s_and_protein_references(demo_run):
     """databases.json and every report's methods: SHA-256 of the main and the Greengenes 16S
-    references (equal to its build record) and of the protein reference of the gene-level
-    evidence (shotgun.genes.proteins)."""
+    references (equal to its build record, which provenance.json keeps) and of the protein
+    reference of the gene-level evidence (shotgun.genes.proteins)."""
     run, sheet, _ = demo_run
     dbs = {
         d["role"]: d for d in json.loads((run / "results/provenance/databases.json").read_text())
@@ -259,6 +259,13 @@ def test_demo_databases_checksum_the_extra_16s_and_protein_references(demo_run):
     for role, digest in expected.items():
         assert dbs[role]["files"] == [{"file": dbs[role]["name"], "sha256": digest}], role
     assert sha(built) == record["sha256"]
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    extra = prov["references"]["sintax_16s_extra"]["greengenes_13_8"]
+    assert (extra["choice"], extra["sha256"], extra["build"]) == (
+        "greengenes_13_8",
+        sha(built),
+        record,
+    )
     assert (
         "results/16s/taxonomy_greengenes_13_8.tsv"
         in dbs["16S taxonomy, extra reference greengenes_13_8 (vsearch SINTAX)"]["note"]

@@ -419,6 +419,12 @@ def get_provenance_input(wildcards):
             if ref
             else []
         ),
+        "sintax_16s_extra": [
+            path
+            for r in extra_sintax_records().values()
+            for path in (r["path"], r["build_record"])
+            if path
+        ],
     }
 
 
@@ -736,6 +742,7 @@ def _extra_reference_name(ref):
 #: amplicon.extra_references by name -> SINTAX FASTA (further 16S classifications only when the
 #: sheet has 16S libraries).
 EXTRA_16S = {}
+_EXTRA_16S_CHOICE = {}
 for _ref in config["amplicon"]["extra_references"]:
     _name = _extra_reference_name(_ref)
     if _name in EXTRA_16S or not _name:
@@ -744,6 +751,7 @@ for _ref in config["amplicon"]["extra_references"]:
             "empty or taken by another item; rename the file."
         )
     EXTRA_16S[_name] = sintax_path_of(_ref)
+    _EXTRA_16S_CHOICE[_name] = _ref
     if (
         _ref != "greengenes_13_8"
         and amplicon_samples()
@@ -761,6 +769,18 @@ EXTRA_16S_NAME = "|".join(re.escape(n) for n in EXTRA_16S) or "(?!)"
 
 def get_amplicon_sintax_extra_reference(wildcards):
     return EXTRA_16S[wildcards.reference]
+
+
+def extra_sintax_records():
+    """Provenance of each of amplicon.extra_references (as sintax_reference_record)."""
+    return {
+        name: {
+            "choice": _EXTRA_16S_CHOICE[name],
+            "path": path,
+            "build_record": f"{path}.json" if path == SINTAX_GREENGENES else None,
+        }
+        for name, path in EXTRA_16S.items()
+    }
 
 
 def get_amplicon_sintax_reference(wildcards):
