@@ -34,22 +34,39 @@ def _sha256(path: Path_, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+def _one_file(role: str, path: Path_, **extra: str) -> dict:
+    name = Path(path).name
+    return {"role": role, "name": name, "files": [{"file": name, "sha256": _sha256(path)}], **extra}
+
+
 def database_checksums(
     *,
     sintax_16s: Path_ | None = None,
+    sintax_16s_extra: Mapping[str, Path_] | None = None,
     kraken2_db: Sequence[Path_] = (),
     kraken2_name: str = "",
     kmer_distrib: Path_ | None = None,
+    gene_proteins: Path_ | None = None,
 ) -> list[dict]:
-    """SHA-256 of the reference databases the run classified against (file names only)."""
+    """SHA-256 of the reference databases the run classified against (file names only).
+
+    ``sintax_16s_extra`` maps the name of each of ``amplicon.extra_references`` to its SINTAX
+    FASTA (classifications written beside the main one, not used by the report's results);
+    ``gene_proteins`` is the protein reference of the gene-level evidence
+    (``shotgun.genes.proteins``).
+    """
     out = []
     if sintax_16s:
+        out.append(_one_file("16S taxonomy (vsearch SINTAX)", sintax_16s))
+    for name, path in sorted((sintax_16s_extra or {}).items()):
         out.append(
-            {
-                "role": "16S taxonomy (vsearch SINTAX)",
-                "name": Path(sintax_16s).name,
-                "files": [{"file": Path(sintax_16s).name, "sha256": _sha256(sintax_16s)}],
-            }
+            _one_file(
+                f"16S taxonomy, extra reference {name} (vsearch SINTAX)",
+                path,
+                note=f"ASVs also classified against it: results/16s/taxonomy_{name}.tsv and "
+                f"results/exports/16s/taxonomy_{name}_qiime2.tsv; the 16S results of this "
+                "report use the reference above.",
+            )
         )
     k2 = [Path(p) for p in kraken2_db if Path(p).name in KRAKEN2_CHECKSUMMED]
     if k2:
@@ -64,6 +81,15 @@ def database_checksums(
                 "note": "opts.k2d is not checksummed: kraken2-build leaves uninitialised "
                 "padding bytes in it.",
             }
+        )
+    if gene_proteins:
+        out.append(
+            _one_file(
+                "Gene-level evidence (DIAMOND blastx protein reference)",
+                gene_proteins,
+                note="shotgun.genes.proteins; the DIAMOND database "
+                "(results/shotgun/genes/reference.dmnd) is built from it.",
+            )
         )
     return out
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from test_report import ROOT, inputs
 
-from holobiont.methods import catalog_summary, thresholds
+from holobiont.methods import catalog_summary, database_checksums, thresholds
 from holobiont.report import build_patient_report, plain_sentence, render_html
 from holobiont.templating import document, report_date
 
@@ -119,6 +119,40 @@ def test_methods_section_names_what_was_not_assessed(pa):
     html = render_html(pa)
     assert "<h2>Methods and limitations</h2>" in html and "Not assessed" in html
     assert "HLA genes" in html
+
+
+def test_database_checksums_name_extra_16s_references_and_the_protein_reference(tmp_path):
+    import hashlib
+    import json
+
+    files = {}
+    for name, text in (("main.fasta", ">a;tax=d:B;\nACGT\n"), ("gg.fasta", ">b;tax=d:B;\nAC\n"),
+                       ("silva.fasta", ">c;tax=d:B;\nA\n"), ("genes.faa", ">cgr2|X\nMK\n")):  # fmt: skip
+        files[name] = tmp_path / name
+        files[name].write_text(text)
+    dbs = database_checksums(
+        sintax_16s=files["main.fasta"],
+        sintax_16s_extra={"silva": files["silva.fasta"], "greengenes_13_8": files["gg.fasta"]},
+        gene_proteins=files["genes.faa"],
+    )
+    sha = {n: hashlib.sha256(p.read_bytes()).hexdigest() for n, p in files.items()}
+    assert [(d["role"], d["files"][0]["sha256"]) for d in dbs] == [
+        ("16S taxonomy (vsearch SINTAX)", sha["main.fasta"]),
+        ("16S taxonomy, extra reference greengenes_13_8 (vsearch SINTAX)", sha["gg.fasta"]),
+        ("16S taxonomy, extra reference silva (vsearch SINTAX)", sha["silva.fasta"]),
+        ("Gene-level evidence (DIAMOND blastx protein reference)", sha["genes.faa"]),
+    ]
+    assert "results/16s/taxonomy_silva.tsv" in dbs[2]["note"]
+    assert [d["name"] for d in dbs] == ["main.fasta", "gg.fasta", "silva.fasta", "genes.faa"]
+    assert database_checksums() == []  # nothing configured: nothing listed
+    # the methods section of a report lists each with its SHA-256
+    path = tmp_path / "databases.json"
+    path.write_text(json.dumps(dbs))
+    kw, _ = inputs(tmp_path)
+    html = render_html(build_patient_report("PA", databases=path, environ={}, **kw))
+    for role in ("extra reference silva", "DIAMOND blastx protein reference"):
+        assert role in html
+    assert all(sha[n] in html for n in sha)
 
 
 def test_thresholds_take_the_run_config_and_skip_absent_assays():
