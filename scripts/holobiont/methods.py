@@ -129,7 +129,12 @@ def catalog_summary(catalog: Path_) -> dict:
     return {"version": version, "genes": genes}
 
 
-def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
+def not_assessed(
+    catalog: dict | None,
+    host: Mapping | None,
+    config: Mapping | None = None,
+    assays: Sequence[str] = ("host", "16s", "shotgun"),
+) -> list[str]:
     """Genes and variant types this report does not assess, for this patient."""
     out = []
     if catalog is not None and host is not None and "genes" in host:
@@ -160,11 +165,32 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
         "Variants outside the catalog positions (rare or novel alleles) are not seen. A gene "
         "without a variant at the tested positions is reported as the reference allele "
         "(*1 or 'Reference'); an untested allele cannot be excluded.",
-        "Phase: two variants of one gene are not phased from the reads; diplotypes follow the "
-        "catalog's allele definitions and priorities.",
-        "Microbiome: a microbe-drug row reflects the presence of the taxon, not of the "
-        "strain's metabolising genes or their expression.",
     ]
+    cfg = config or {}
+    if (cfg.get("host") or {}).get("phase"):
+        out.append(
+            "Phase: variants of one gene are phased from the reads only where read pairs span "
+            "them (WhatsHap, read-backed); variants farther apart stay unphased and their "
+            "diplotype follows the catalog's allele definitions and priorities."
+        )
+    else:
+        out.append(
+            "Phase: variants of one gene are not phased from the reads (config host.phase is "
+            "off); diplotypes follow the catalog's allele definitions and priorities."
+        )
+    genes = ((cfg.get("shotgun") or {}).get("genes") or {}).get("proteins")
+    if "shotgun" in assays and genes:
+        out.append(
+            "Microbiome: a microbe-drug row rests on the enzyme gene's reads where shotgun reads "
+            "were searched for it (DIAMOND blastx against the configured protein reference), "
+            "otherwise on the presence of the taxon only; gene expression is not measured."
+        )
+    else:
+        out.append(
+            "Microbiome: a microbe-drug row reflects the presence of the taxon, not of the "
+            "strain's metabolising genes (no shotgun gene search in this run) or their "
+            "expression."
+        )
     return out
 
 
@@ -307,7 +333,7 @@ def methods(
         "tools": dict(sorted((provenance or {}).get("tools", {}).items())),
         "reference": reference_build(reference_check),
         "pgx_catalog": cat,
-        "not_assessed": not_assessed(cat, host),
+        "not_assessed": not_assessed(cat, host, config, assays),
         "databases": dbs,
         "thresholds": thresholds(config or {}, assays),
     }

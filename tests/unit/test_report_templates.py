@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from test_report import ROOT, inputs
 
-from holobiont.methods import catalog_summary, database_checksums, thresholds
+from holobiont.methods import catalog_summary, database_checksums, not_assessed, thresholds
 from holobiont.report import build_patient_report, plain_sentence, render_html
 from holobiont.templating import document, report_date
 
@@ -119,6 +119,21 @@ def test_methods_section_names_what_was_not_assessed(pa):
     html = render_html(pa)
     assert "<h2>Methods and limitations</h2>" in html and "Not assessed" in html
     assert "HLA genes" in html
+
+
+def test_limitations_follow_what_the_run_did():
+    """Phasing and gene evidence are stated as the config ran them, never as a fixed text."""
+
+    def lines(config, assays=("host", "16s", "shotgun")):
+        return {t.split(":")[0]: t for t in not_assessed(None, None, config, assays)}
+
+    on = {"host": {"phase": True}, "shotgun": {"genes": {"proteins": "ref.faa"}}}
+    off = {"host": {"phase": False}, "shotgun": {"genes": {"proteins": ""}}}
+    assert "WhatsHap" in lines(on)["Phase"] and "not phased" in lines(off)["Phase"]
+    assert "DIAMOND" in lines(on)["Microbiome"]
+    assert "presence of the taxon, not of" in lines(off)["Microbiome"]
+    # a run without shotgun libraries searched no gene, whatever the config names
+    assert "DIAMOND" not in lines(on, ("host", "16s"))["Microbiome"]
 
 
 def test_database_checksums_name_extra_16s_references_and_the_protein_reference(tmp_path):
