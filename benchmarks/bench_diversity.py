@@ -11,8 +11,12 @@ What it does
    negative-binomial counts with taxon prevalences ~ Beta(0.5, 4.5)) and a random binary tree
    over the taxa (random merges, branch lengths ``round(U(0.01, 1), 3)``).
 2. For every metric, times ours (median of ``--repeats`` runs) and scikit-bio's
-   (``alpha_diversity``, ``beta_diversity``, ``pcoa``, ``permanova``; median of up to three
-   runs, one when a run takes more than 20 s) and reports the largest absolute difference.
+   (``alpha_diversity``, ``beta_diversity``, ``pcoa``, ``permanova``) and reports the largest
+   absolute difference. Alpha, rarefaction, CLR, PCoA and PERMANOVA alternate the two sides
+   (ours, scikit-bio, ours, ...; ``--repeats`` runs each), so that a load change on a shared
+   machine falls on both; the beta rows time scikit-bio after ours (median of up to three
+   runs, one when a run takes more than 20 s). Every in-process computation runs on one
+   thread (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` default to 1).
    A scikit-bio run estimated above ``--max-ref-seconds`` (default 600) is timed on a subset
    of samples and extrapolated quadratically; the row says so.
 3. For the UniFracs, also times Striped UniFrac (Debian ``python3-unifrac``) in a
@@ -58,7 +62,15 @@ import tracemalloc
 import warnings
 from pathlib import Path
 
-import numpy as np
+#: one thread for every in-process computation (ours, BLAS/LAPACK, scikit-bio's OpenMP Cython
+#: loops) unless the environment already says otherwise; set before numpy and scikit-bio load
+#: their thread pools. Under load, scikit-bio's two-thread PERMANOVA took 10-14 s here against
+#: 0.9-1.2 s on one thread (2026-12-02). Striped UniFrac's subprocess sets its own threads.
+ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+for _var in ONE_THREAD:
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -160,6 +172,24 @@ def timed(fn, repeats: int):
         result = fn()
         times.append(time.perf_counter() - t0)
     return STAT(times), times, result
+
+
+def paired(ours_fn, ref_fn, repeats: int):
+    """Time ours and the reference alternately (ours, ref, ours, ref, ...), so that a load
+    change on the shared machine falls on both sides of a row alike.
+
+    Returns (ours STAT seconds, ref STAT seconds, ours result, ref result).
+    """
+    ours_t, ref_t, ours, ref = [], [], None, None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        ours = ours_fn()
+        t1 = time.perf_counter()
+        ref = ref_fn()
+        t2 = time.perf_counter()
+        ours_t.append(t1 - t0)
+        ref_t.append(t2 - t1)
+    return STAT(ours_t), STAT(ref_t), ours, ref
 
 
 def peak_mib(fn) -> float:
@@ -355,15 +385,13 @@ def main(argv: list[str] | None = None) -> int:
         for metric in alpha_mod.METRICS:
             kw = {"taxa": taxa, "tree": tree} if metric == "faith_pd" else {}
             sk_kw = {"taxa": taxa, "tree": sk_tree} if metric == "faith_pd" else {}
-            t_ours, _, ours = timed(
+            name = sk_name.get(metric, metric)
+            t_ours, t_ref, ours, ref = paired(
                 lambda metric=metric, kw=kw: alpha_mod.alpha_diversity(metric, xi, **kw),
+                lambda name=name, sk_kw=sk_kw: sk_alpha(name, xi, **sk_kw),
                 args.repeats,
             )
             mem = peak_mib(lambda metric=metric, kw=kw: alpha_mod.alpha_diversity(metric, xi, **kw))
-            name = sk_name.get(metric, metric)
-            t_ref, _, ref = timed(
-                lambda name=name, sk_kw=sk_kw: sk_alpha(name, xi, **sk_kw), args.repeats
-            )
             diff = float(np.nanmax(np.abs(np.asarray(ours, float) - np.asarray(ref, float))))
             add(f"alpha {metric}", t_ours, t_ref, diff, mem, floor="read")
     # --- rarefaction and CLR (tables out)
@@ -371,14 +399,13 @@ def main(argv: list[str] | None = None) -> int:
         xi = x.astype(np.int64)
         depth = int(np.quantile(xi.sum(axis=1), 0.1))
         ft = FeatureTable(xi, tuple(f"S{i}" for i in range(n)), tuple(taxa))
-        t_ours, _, ours = timed(lambda: rarefy(ft, depth, 0), args.repeats)
-        mem = peak_mib(lambda: rarefy(ft, depth, 0))
         keep = xi.sum(axis=1) >= depth
 
         def sk_rarefy():
             return np.stack([subsample_counts(row, depth) for row in xi[keep]])
 
-        t_ref, _, ref = timed(sk_rarefy, args.repeats)
+        t_ours, t_ref, ours, ref = paired(lambda: rarefy(ft, depth, 0), sk_rarefy, args.repeats)
+        mem = peak_mib(lambda: rarefy(ft, depth, 0))
         ok = ours.table.counts.sum(axis=1).tolist() == ref.sum(axis=1).tolist()
         # random draws differ: compare what must agree (depths, kept samples, support)
         same_support = bool(np.all((ours.table.counts > 0) <= (xi[keep] > 0)))
@@ -386,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
             f"random draws: diff n/a; depths equal {ok}, support within input {same_support}",
             floor="copy")  # fmt: skip
     if "clr" in only:
-        t_ours, _, ours = timed(lambda: clr(x), args.repeats)
+        t_ours, t_ref, ours, ref = paired(
+            lambda: clr(x), lambda: sk_clr(multi_replace(x)), args.repeats
+        )
         mem = peak_mib(lambda: clr(x))
-        t_ref, _, ref = timed(lambda: sk_clr(multi_replace(x)), args.repeats)
         add("clr (multiplicative replacement)", t_ours, t_ref,
             float(np.max(np.abs(ours - ref))), mem, "ref = clr(multi_replace)",
             floor="copy")  # fmt: skip
@@ -487,10 +515,13 @@ def main(argv: list[str] | None = None) -> int:
         lwork = int(dsytrd_lwork(n, lower=1)[0])
         floors["sytrd"] = timed(lambda: dsytrd(b, lower=1, lwork=lwork), max(args.repeats, 3))[0]
     for label, n_axes in (("all axes", None), ("10 axes", 10)) if "pcoa" in only else ():
-        t_ours, _, ours = timed(lambda n_axes=n_axes: pcoa(d, n_axes=n_axes), args.repeats)
-        mem = peak_mib(lambda n_axes=n_axes: pcoa(d, n_axes=n_axes))
         dims = 0 if n_axes is None else n_axes
-        t_ref, _, ref = timed(lambda dims=dims: sk_pcoa(DistanceMatrix(d), dimensions=dims), 2)
+        t_ours, t_ref, ours, ref = paired(
+            lambda n_axes=n_axes: pcoa(d, n_axes=n_axes),
+            lambda dims=dims: sk_pcoa(DistanceMatrix(d), dimensions=dims),
+            args.repeats,
+        )
+        mem = peak_mib(lambda n_axes=n_axes: pcoa(d, n_axes=n_axes))
         k = min(10, ours.coordinates.shape[1])
         a, b = ours.coordinates[:, :k], ref.samples.values[:, :k]
         signs = np.sign((a * b).sum(axis=0))
@@ -504,13 +535,12 @@ def main(argv: list[str] | None = None) -> int:
     if "permanova" in only:
         groups = np.random.default_rng(2).integers(0, 3, n).astype(str)
         floors["gemm64-permanova"] = gemm_floor(n, n, 999 * 2, np.float64, args.repeats)
-        t_ours, _, ours = timed(
-            lambda: permanova(d, groups, permutations=999, seed=0), args.repeats
+        t_ours, t_ref, ours, ref = paired(
+            lambda: permanova(d, groups, permutations=999, seed=0),
+            lambda: sk_permanova(dm, groups, permutations=999, seed=0),
+            args.repeats,
         )
         mem = peak_mib(lambda: permanova(d, groups, permutations=999, seed=0))
-        t_ref, _, ref = timed(
-            lambda: sk_permanova(dm, groups, permutations=999, seed=0), min(args.repeats, 3)
-        )
         diff = abs(ours.test_statistic - ref["test statistic"])
         add("permanova (999 perms, 3 groups)", t_ours, t_ref, diff, mem,
             f"diff: pseudo-F; p ours {ours.p_value:.3f} vs skbio {ref['p-value']:.3f}",

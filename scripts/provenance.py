@@ -11,6 +11,7 @@ record = provenance.collect(
     checks=snakemake.params.checks,
     versions=snakemake.input.versions,
     sintax_16s=snakemake.params.sintax_16s,
+    sintax_16s_extra=snakemake.params.sintax_16s_extra,
     snakemake_version=snakemake.params.snakemake_version,
 )
 provenance.write(record, json_out=snakemake.output.json, versions_out=snakemake.output.versions)

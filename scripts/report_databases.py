@@ -10,8 +10,10 @@ inp = snakemake.input
 write_database_checksums(
     snakemake.output[0],
     sintax_16s=inp.get("sintax_16s"),
+    sintax_16s_extra=snakemake.params.extra_16s,
     kraken2_db=inp.get("kraken2_db", []),
     kraken2_name=snakemake.params.kraken2_name,
     kmer_distrib=inp.get("kmer_distrib"),
+    gene_proteins=inp.get("gene_proteins"),
 )
 print(f"database checksums: {snakemake.output[0]}", file=log)

@@ -17,7 +17,9 @@ this module does the bookkeeping around them:
   or above the cutoff), per-rank confidences and the unconfident top hit.
 - :func:`read_tracking` follows the reads of every sample from the raw pairs to the ASV table.
 - :func:`root_tree` midpoint-roots the FastTree tree (:func:`holobiont.tree.midpoint_root`).
-- :func:`summarise_amplicon` writes the stage's tables (the Snakemake shim calls it).
+- :func:`summarise_amplicon` writes the stage's tables (the Snakemake shim calls it);
+  :func:`write_taxonomy` the taxonomy table of a further reference
+  (``amplicon.extra_references``), with the same columns.
 
 A sample that loses every read (no primer, no merged pair, nothing passing the expected-error
 filter) is kept: it is an all-zero column of the table, flagged ``EMPTY`` in the read tracking
@@ -71,6 +73,7 @@ __all__ = [
     "summarise_amplicon",
     "write_asvs",
     "write_fasta",
+    "write_taxonomy",
 ]
 
 #: ID prefix of the chimeric centroids in the mapping database (never in the ASV table).
@@ -846,3 +849,27 @@ def summarise_amplicon(
         file=log,
     )
     return table
+
+
+def write_taxonomy(
+    asv_fasta: str | os.PathLike,
+    sintax: str | os.PathLike,
+    sintax_cutoff: float,
+    out: str | os.PathLike,
+    log: TextIO = sys.stderr,
+) -> pd.DataFrame:
+    """Write the taxonomy of every ASV of ``asv_fasta`` from a ``vsearch --sintax`` output.
+
+    The table has the columns of ``results/16s/taxonomy.tsv`` (:func:`parse_sintax`, ASVs in
+    FASTA order); used for the classifications against ``amplicon.extra_references``.
+    """
+    asv_ids = [label.split(";")[0] for label, _ in read_fasta(asv_fasta)]
+    taxonomy = parse_sintax(sintax, sintax_cutoff, asv_ids)
+    _write_tsv_atomic(taxonomy, out)
+    n_genus = int((taxonomy["genus"] != "").sum())
+    print(
+        f"{len(taxonomy)} ASVs, {n_genus} with a confident genus at SINTAX cutoff "
+        f"{sintax_cutoff}: {out}",
+        file=log,
+    )
+    return taxonomy

@@ -23,12 +23,16 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup
 
+from holobiont.genes import GENE_DETECTED
 from holobiont.report import (
     ASSAYS,
     NOT_MEASURED,
     NOT_SEQUENCED,
     OTHER_COLOUR,
+    OTHER_GENERA,
     PALETTE,
+    UNASSIGNED_COLOUR,
+    UNASSIGNED_GENUS,
     Path_,
     _comment,
     _e,
@@ -116,7 +120,11 @@ def _alpha_by_group(
 
 def _composition(table_path: Path_, top: int, exclude: Container[str] = ()) -> dict:
     """Genus relative abundance per sample, cohort-wide top genera (by mean), rest pooled;
-    the samples in ``exclude`` (earlier timepoints of a follow-up) are left out."""
+    the samples in ``exclude`` (earlier timepoints of a follow-up) are left out.
+
+    ``other`` is the genera outside the top list, ``unassigned`` the taxa without a confident
+    genus (collapsed into ``unassigned``), each its own part of the bar.
+    """
     table = read_tsv(table_path)
     if exclude:
         table = table.select(samples=[s for s in table.sample_ids if s not in exclude])
@@ -137,10 +145,67 @@ def _composition(table_path: Path_, top: int, exclude: Container[str] = ()) -> d
             not_measured.append(s)  # no reads: no composition to draw (not "0 %")
             continue
         parts = [float(rel[i, k]) for k in keep]
+        unassigned = float(sum(rel[i, k] for k, t in enumerate(genus.taxa) if t == "unassigned"))
+        other = max(0.0, float(rel[i].sum()) - sum(parts) - unassigned)
         samples.append(
-            {"sample_id": s, "relative": parts, "other": max(0.0, float(rel[i].sum()) - sum(parts))}
+            {"sample_id": s, "relative": parts, "other": other, "unassigned": unassigned}
         )
     return {"genera": [names[k] for k in keep], "samples": samples, "not_measured": not_measured}
+
+
+def _gene_evidence(reports: Sequence[Mapping]) -> dict | None:
+    """Gene-level evidence per shotgun library, from the patients' microbe-drug rows
+    (``gene_evidence``, :func:`holobiont.genes.gene_evidence`): read pairs of every gene of the
+    protein reference, or "not measured" with the reason (a patient without a shotgun library
+    too). None when no patient has a shotgun library."""
+    genes = sorted(
+        {
+            m["gene_evidence"]["gene"]
+            for r in reports
+            for m in r["interactions"]["rows"]
+            if m.get("gene_evidence", {}).get("gene")
+        }
+    )
+    samples, min_pairs = [], None
+    for r in reports:
+        sg = r["microbiome"]["shotgun"]
+        if sg.get("status") == NOT_SEQUENCED:
+            samples.append(
+                {
+                    "sample_id": "",
+                    "patient_id": r["patient_id"],
+                    "status": NOT_MEASURED,
+                    "reason": "no shotgun library",
+                }
+            )
+            continue
+        cells: dict[str, dict] = {}
+        reasons: list[str] = []
+        for m in r["interactions"]["rows"]:
+            ev = m.get("gene_evidence") or {}
+            if not ev.get("gene"):
+                continue
+            if ev.get("basis") == "gene reads":
+                cells[ev["gene"]] = {
+                    "read_pairs": ev["read_pairs"],
+                    "rpm": ev["rpm"],
+                    "detected": ev["status"] == GENE_DETECTED,
+                }
+                min_pairs = ev["min_pairs"]
+            elif ev.get("reason") and ev["reason"] not in reasons:
+                reasons.append(ev["reason"])
+        row = {"sample_id": sg.get("sample_id", ""), "patient_id": r["patient_id"]}
+        if cells:
+            row["status"] = "measured"
+            row["genes"] = [cells.get(g) for g in genes]  # None: that gene not measured
+            row["detected"] = [g for g in genes if (cells.get(g) or {}).get("detected")]
+        else:
+            row["status"] = NOT_MEASURED
+            row["reason"] = "; ".join(reasons) or "no microbe-drug row names a gene"
+        samples.append(row)
+    if all(s["sample_id"] == "" for s in samples):
+        return None
+    return {"genes": genes, "min_pairs": min_pairs, "samples": samples}
 
 
 def build_cohort_report(
@@ -282,6 +347,10 @@ def build_cohort_report(
                 }
                 for r in _read_rows(files["permanova"])
             ]
+        if assay == "shotgun":
+            evidence = _gene_evidence(reports)
+            if evidence:
+                section["gene_evidence"] = evidence
         microbiome[assay] = section
 
     drugs: dict[tuple, dict] = {}
@@ -434,6 +503,12 @@ def svg_composition(comp: Mapping, width: int = 640, bar: int = 16) -> str:
     if len(genera) > len(PALETTE):  # tenth genus onwards: lighter shades of the palette
         colours = [c if k < len(PALETTE) else c + "99" for k, c in enumerate(colours)]
     samples = sorted(comp["samples"], key=lambda s: (s["group"], s["patient_id"], s["sample_id"]))
+    # genera outside the top list and taxa without a confident genus: two parts, never one
+    named = [
+        *zip(genera, colours, strict=True),
+        (OTHER_GENERA, OTHER_COLOUR),
+        (UNASSIGNED_GENUS, UNASSIGNED_COLOUR),
+    ]
     parts = []
     for i, s in enumerate(samples):
         y = i * (bar + 4)
@@ -442,29 +517,26 @@ def svg_composition(comp: Mapping, width: int = 640, bar: int = 16) -> str:
             f'<text x="{label_w - 6}" y="{y + bar - 4}" font-size="11" text-anchor="end">'
             f"{_e(s['patient_id'] or s['sample_id'])} · {_e(s['group'])}</text>"
         )
-        for k, v in enumerate([*s["relative"], s["other"]]):
+        values = [*s["relative"], s["other"], s.get("unassigned", 0.0)]
+        for (name, colour), v in zip(named, values, strict=True):
             w = v * (width - label_w)
             if w <= 0:
                 continue
-            name = genera[k] if k < len(genera) else "other / unassigned"
-            colour = colours[k] if k < len(genera) else OTHER_COLOUR
             parts.append(
                 f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}">'
                 f"<title>{_e(s['sample_id'])}: {_e(name)} {100 * v:.1f} %</title></rect>"
             )
             x += w
     y0 = len(samples) * (bar + 4) + 8
-    names = [*genera, "other / unassigned"]
     cols = 4
-    for k, name in enumerate(names):
-        colour = colours[k] if k < len(genera) else OTHER_COLOUR
-        cx, cy = label_w + (k % cols) * 135, y0 + (k // cols) * 17
+    for k, (name, colour) in enumerate(named):
+        cx, cy = label_w + (k % cols) * 130, y0 + (k // cols) * 17
         style = ' font-style="italic"' if k < len(genera) else ""
         parts.append(
             f'<rect x="{cx}" y="{cy}" width="11" height="11" fill="{colour}"/>'
             f'<text x="{cx + 15}" y="{cy + 10}" font-size="11"{style}>{_e(name)}</text>'
         )
-    height = y0 + 17 * ((len(names) + cols - 1) // cols) + 4
+    height = y0 + 17 * ((len(named) + cols - 1) // cols) + 4
     return f'<svg width="{width}" height="{height}" role="img">{"".join(parts)}</svg>'
 
 

@@ -34,22 +34,39 @@ def _sha256(path: Path_, chunk: int = 1 << 22) -> str:
     return digest.hexdigest()
 
 
+def _one_file(role: str, path: Path_, **extra: str) -> dict:
+    name = Path(path).name
+    return {"role": role, "name": name, "files": [{"file": name, "sha256": _sha256(path)}], **extra}
+
+
 def database_checksums(
     *,
     sintax_16s: Path_ | None = None,
+    sintax_16s_extra: Mapping[str, Path_] | None = None,
     kraken2_db: Sequence[Path_] = (),
     kraken2_name: str = "",
     kmer_distrib: Path_ | None = None,
+    gene_proteins: Path_ | None = None,
 ) -> list[dict]:
-    """SHA-256 of the reference databases the run classified against (file names only)."""
+    """SHA-256 of the reference databases the run classified against (file names only).
+
+    ``sintax_16s_extra`` maps the name of each of ``amplicon.extra_references`` to its SINTAX
+    FASTA (classifications written beside the main one, not used by the report's results);
+    ``gene_proteins`` is the protein reference of the gene-level evidence
+    (``shotgun.genes.proteins``).
+    """
     out = []
     if sintax_16s:
+        out.append(_one_file("16S taxonomy (vsearch SINTAX)", sintax_16s))
+    for name, path in sorted((sintax_16s_extra or {}).items()):
         out.append(
-            {
-                "role": "16S taxonomy (vsearch SINTAX)",
-                "name": Path(sintax_16s).name,
-                "files": [{"file": Path(sintax_16s).name, "sha256": _sha256(sintax_16s)}],
-            }
+            _one_file(
+                f"16S taxonomy, extra reference {name} (vsearch SINTAX)",
+                path,
+                note=f"ASVs also classified against it: results/16s/taxonomy_{name}.tsv and "
+                f"results/exports/16s/taxonomy_{name}_qiime2.tsv; the 16S results of this "
+                "report use the reference above.",
+            )
         )
     k2 = [Path(p) for p in kraken2_db if Path(p).name in KRAKEN2_CHECKSUMMED]
     if k2:
@@ -64,6 +81,15 @@ def database_checksums(
                 "note": "opts.k2d is not checksummed: kraken2-build leaves uninitialised "
                 "padding bytes in it.",
             }
+        )
+    if gene_proteins:
+        out.append(
+            _one_file(
+                "Gene-level evidence (DIAMOND blastx protein reference)",
+                gene_proteins,
+                note="shotgun.genes.proteins; the DIAMOND database "
+                "(results/shotgun/genes/reference.dmnd) is built from it.",
+            )
         )
     return out
 
@@ -103,7 +129,12 @@ def catalog_summary(catalog: Path_) -> dict:
     return {"version": version, "genes": genes}
 
 
-def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
+def not_assessed(
+    catalog: dict | None,
+    host: Mapping | None,
+    config: Mapping | None = None,
+    assays: Sequence[str] = ("host", "16s", "shotgun"),
+) -> list[str]:
     """Genes and variant types this report does not assess, for this patient."""
     out = []
     if catalog is not None and host is not None and "genes" in host:
@@ -134,11 +165,32 @@ def not_assessed(catalog: dict | None, host: Mapping | None) -> list[str]:
         "Variants outside the catalog positions (rare or novel alleles) are not seen. A gene "
         "without a variant at the tested positions is reported as the reference allele "
         "(*1 or 'Reference'); an untested allele cannot be excluded.",
-        "Phase: two variants of one gene are not phased from the reads; diplotypes follow the "
-        "catalog's allele definitions and priorities.",
-        "Microbiome: a microbe-drug row reflects the presence of the taxon, not of the "
-        "strain's metabolising genes or their expression.",
     ]
+    cfg = config or {}
+    if (cfg.get("host") or {}).get("phase"):
+        out.append(
+            "Phase: variants of one gene are phased from the reads only where read pairs span "
+            "them (WhatsHap, read-backed); variants farther apart stay unphased and their "
+            "diplotype follows the catalog's allele definitions and priorities."
+        )
+    else:
+        out.append(
+            "Phase: variants of one gene are not phased from the reads (config host.phase is "
+            "off); diplotypes follow the catalog's allele definitions and priorities."
+        )
+    genes = ((cfg.get("shotgun") or {}).get("genes") or {}).get("proteins")
+    if "shotgun" in assays and genes:
+        out.append(
+            "Microbiome: a microbe-drug row rests on the enzyme gene's reads where shotgun reads "
+            "were searched for it (DIAMOND blastx against the configured protein reference), "
+            "otherwise on the presence of the taxon only; gene expression is not measured."
+        )
+    else:
+        out.append(
+            "Microbiome: a microbe-drug row reflects the presence of the taxon, not of the "
+            "strain's metabolising genes (no shotgun gene search in this run) or their "
+            "expression."
+        )
     return out
 
 
@@ -281,7 +333,7 @@ def methods(
         "tools": dict(sorted((provenance or {}).get("tools", {}).items())),
         "reference": reference_build(reference_check),
         "pgx_catalog": cat,
-        "not_assessed": not_assessed(cat, host),
+        "not_assessed": not_assessed(cat, host, config, assays),
         "databases": dbs,
         "thresholds": thresholds(config or {}, assays),
     }

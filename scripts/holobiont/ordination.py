@@ -204,8 +204,25 @@ def pcoa(
         # b is our own centred copy and only the eigenvalues are needed from here on
         vals, vecs = scipy.linalg.eigh(b, driver="evd", overwrite_a=True, check_finite=False)
     else:
-        vals, vecs = scipy.linalg.eigh(b, subset_by_index=[n - k, n - 1], driver="evr")
+        vals, vecs = _top_eigenpairs(b, k)
     return _pcoa_finish(b, vals, vecs, k, n, ids)
+
+
+def _top_eigenpairs(b: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `k` largest eigenpairs of symmetric `b`, all of them, whatever their multiplicity.
+
+    MRRR (LAPACK ``?syevr``) is the fast route, but on a tight cluster of equal eigenvalues it
+    can return fewer pairs than asked: measured on the 30-sample simplex (eigenvalue 1/2, 29
+    times) with OpenBLAS 0.3.31's kernels on an AMD EPYC, ``subset_by_index=[29, 29]`` gave
+    none (so did bisection, ``?syevx``). Then the full divide-and-conquer decomposition gives
+    them all.
+    """
+    n = b.shape[0]
+    vals, vecs = scipy.linalg.eigh(b, subset_by_index=[n - k, n - 1], driver="evr")
+    if vals.shape[0] == k:
+        return vals, vecs
+    vals, vecs = scipy.linalg.eigh(b, driver="evd")
+    return vals[n - k :], vecs[:, n - k :]
 
 
 def _pcoa_finish(b, vals, vecs, k, n, ids) -> PCoAResult:

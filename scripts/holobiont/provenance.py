@@ -105,6 +105,7 @@ def collect(
     versions: Iterable[str] = (),
     snakemake_version: str | None = None,
     sintax_16s: Mapping | None = None,
+    sintax_16s_extra: Mapping[str, Mapping] | None = None,
 ) -> dict:
     """Gather the provenance record.
 
@@ -122,6 +123,9 @@ def collect(
     sintax_16s : mapping, optional
         The 16S SINTAX reference used (:func:`reference_record`); recorded under
         ``references``.
+    sintax_16s_extra : mapping, optional
+        ``{name: reference}`` of ``amplicon.extra_references`` (same form); recorded under
+        ``references.sintax_16s_extra``.
     """
     tools = read_versions(versions)
     if snakemake_version:
@@ -141,6 +145,11 @@ def collect(
                 "sha256_r2": stats["sha256_r2"],
             }
         )
+    references = {"sintax_16s": reference_record(sintax_16s)} if sintax_16s else {}
+    if sintax_16s_extra:
+        references["sintax_16s_extra"] = {
+            name: reference_record(ref) for name, ref in sorted(sintax_16s_extra.items())
+        }
     return {
         "pipeline": {"name": "holobiont", "version": __version__},
         "tools": tools,
@@ -148,7 +157,7 @@ def collect(
         "config_sha256": sha256_of_config(config),
         "config": config,
         "inputs": sorted(inputs, key=lambda r: (r["sample_id"], r["unit"])),
-        "references": {"sintax_16s": reference_record(sintax_16s)} if sintax_16s else {},
+        "references": references,
     }
 
 

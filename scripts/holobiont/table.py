@@ -999,16 +999,20 @@ def multiplicative_replacement(
     return _multi_replace(x, delta)
 
 
-def _check_replacement(x: np.ndarray, table: FeatureTable | None, delta: float | None) -> None:
+def _check_replacement(
+    x: np.ndarray, table: FeatureTable | None, delta: float | None
+) -> np.ndarray:
+    """Validate `delta` and that no sample is empty; returns the row totals (float64)."""
     if delta is not None and not (np.isfinite(delta) and delta > 0):
         raise ValueError(f"delta must be a positive finite number, got {delta!r}.")
-    totals = x.sum(axis=1)
+    totals = x.sum(axis=1, dtype=np.float64)
     empty = np.flatnonzero(totals == 0)
     if empty.size:
         raise ValueError(
             f"multiplicative replacement needs non-empty samples; all-zero: "
             f"{_label_rows(table, empty)}"
         )
+    return totals
 
 
 def _multi_replace(x: np.ndarray, delta: float | None) -> np.ndarray:
@@ -1078,8 +1082,8 @@ def clr(
     choose(replacement, CLR_REPLACEMENTS, "replacement")
     if replacement == "multiplicative":
         x, table = _dense_input(data)
-        _check_replacement(x, table, delta)
-        return _clr_multiplicative(x, delta)
+        totals = _check_replacement(x, table, delta)
+        return _clr_multiplicative(x, delta, totals)
     else:
         x, table = _dense_input(data)
         if replacement == "pseudocount":
@@ -1105,7 +1109,9 @@ def _clr(positive: np.ndarray) -> np.ndarray:
 _CLR_BLOCK = 1 << 16  # entries per block of rows: the block's temporaries stay in cache
 
 
-def _clr_multiplicative(x: np.ndarray, delta: float | None) -> np.ndarray:
+def _clr_multiplicative(
+    x: np.ndarray, delta: float | None, totals: np.ndarray | None = None
+) -> np.ndarray:
     """``_clr(_multi_replace(x, delta))`` without forming the replaced table.
 
     With :math:`N_i` the total, :math:`z_i` the number of zeros of row :math:`i`,
@@ -1120,7 +1126,8 @@ def _clr_multiplicative(x: np.ndarray, delta: float | None) -> np.ndarray:
         delta = (1.0 / m) ** 2
     log_delta = float(np.log(delta))
     out = np.empty((n, m))
-    totals = x.sum(axis=1, dtype=np.float64)
+    if totals is None:
+        totals = x.sum(axis=1, dtype=np.float64)
     step = max(1, _CLR_BLOCK // max(1, m))
     for r0 in range(0, n, step):
         r1 = min(n, r0 + step)

@@ -713,20 +713,38 @@ def midpoint_root(tree: Tree) -> Tree:
         half = d / 2.0
         return Tree((names[a], names[b], None), [2, 2, -1], [half, half, 0.0], [True, True, False])
 
-    # 1. unroot
-    if len(rk) == 2:
-        b0, b1 = rk
-        side = 1 if (not children[b0] and children[b1]) else 0
-        chosen, other = (b1, b0) if side else (b0, b1)
-        for ch in children[chosen]:
-            parent[ch] = root
-        children[root] = [other] + children[chosen] if side else children[chosen] + [other]
-        names[root] = names[chosen]
-        length[other] = length[other] + length[chosen]
-        parent[chosen] = -2  # detached
-        children[chosen] = []
+    _unroot(root, parent, children, names, length)
+    max_dist, tip1, tip2 = _diameter(root, children, length)
+    if max_dist == 0.0 or tip1 < 0:
+        return _from_children(children, root, names, length)
+    new_root = _midpoint_node(tip1, tip2, max_dist / 2.0, parent, children, names, length)
+    _reverse_path_to_root(new_root, parent, children, length)
+    return _from_children(children, new_root, names, length)
 
-    # 2. diameter (postorder over the current structure)
+
+# midpoint_root's steps work on parallel lists indexed by node (parent, children, names and
+# branch length), changed in place.
+
+
+def _unroot(root: int, parent: list, children: list, names: list, length: list) -> None:
+    """Step 1: dissolve one of two basal nodes into the root (as scikit-bio's unroot)."""
+    rk = children[root]
+    if len(rk) != 2:
+        return
+    b0, b1 = rk
+    side = 1 if (not children[b0] and children[b1]) else 0
+    chosen, other = (b1, b0) if side else (b0, b1)
+    for ch in children[chosen]:
+        parent[ch] = root
+    children[root] = [other] + children[chosen] if side else children[chosen] + [other]
+    names[root] = names[chosen]
+    length[other] = length[other] + length[chosen]
+    parent[chosen] = -2  # detached
+    children[chosen] = []
+
+
+def _diameter(root: int, children: list, length: list) -> tuple[float, int, int]:
+    """Step 2: (distance, tip, tip) of the farthest tip pair, first candidate on ties."""
     post = _postorder(children, root)
     up: dict[int, tuple[float, int]] = {}
     best: dict[int, tuple[float, int, int]] = {}
@@ -748,12 +766,14 @@ def midpoint_root(tree: Tree) -> Tree:
             (c,) = kids
             up[node] = (up[c][0] + length[c], up[c][1])
             best[node] = best[c]
-    max_dist, tip1, tip2 = best[root]
-    if max_dist == 0.0 or tip1 < 0:
-        return _from_children(children, root, names, length)
-    half = max_dist / 2.0
+    return best[root]
 
-    # 3. climb
+
+def _midpoint_node(
+    tip1: int, tip2: int, half: float, parent: list, children: list, names: list, length: list
+) -> int:
+    """Step 3: climb from the farther tip to half the diameter; the node there, or a new one
+    inserted into the branch."""
     anc1 = []
     x = tip1
     while x != -1:
@@ -774,21 +794,24 @@ def midpoint_root(tree: Tree) -> Tree:
         climbed = d
         climb = parent[climb]
     if climb == lca:  # rounding pushed the midpoint onto the LCA (scikit-bio raises here)
-        new_root = lca
-    elif climbed + length[climb] == half:
-        new_root = parent[climb]
-    else:
-        new_root = len(names)
-        names.append(None)
-        length.append(length[climb] - (half - climbed))
-        length[climb] = half - climbed
-        p = parent[climb]
-        parent.append(p)
-        children.append([climb])
-        children[p] = [new_root if c == climb else c for c in children[p]]
-        parent[climb] = new_root
+        return lca
+    if climbed + length[climb] == half:
+        return parent[climb]
+    new_root = len(names)
+    names.append(None)
+    length.append(length[climb] - (half - climbed))
+    length[climb] = half - climbed
+    p = parent[climb]
+    parent.append(p)
+    children.append([climb])
+    children[p] = [new_root if c == climb else c for c in children[p]]
+    parent[climb] = new_root
+    return new_root
 
-    # 4. unrooted move: reverse the path new_root -> old root
+
+def _reverse_path_to_root(new_root: int, parent: list, children: list, length: list) -> None:
+    """Step 4: every node on the path new root -> old root takes its old parent as its last
+    child; branch lengths move along the path."""
     path = [new_root]
     while parent[path[-1]] != -1:
         path.append(parent[path[-1]])
@@ -799,7 +822,6 @@ def midpoint_root(tree: Tree) -> Tree:
     for k in range(len(path) - 1, 0, -1):
         length[path[k]] = length[path[k - 1]]
     length[new_root] = 0.0
-    return _from_children(children, new_root, names, length)
 
 
 def _postorder(children: list[list[int]], root: int) -> list[int]:

@@ -33,6 +33,7 @@ from holobiont.amplicon import (
     tracking_row,
     write_asvs,
     write_fasta,
+    write_taxonomy,
 )
 from holobiont.table import parse_lineage, read_biom, read_tsv
 from holobiont.tree import read_newick
@@ -240,6 +241,27 @@ def test_parse_sintax_file(tmp_path):
     assert strict.top_hit_unconfident.endswith("g__Enterococcus")
     with pytest.raises(ValueError, match="cutoff"):
         parse_sintax(p, 1.5)
+
+
+def test_write_taxonomy_of_an_extra_reference_follows_the_asv_fasta(tmp_path, capsys):
+    # amplicon.extra_references: every ASV of the FASTA, in its order, with the columns of
+    # taxonomy.tsv; an ASV the reference gave no line is Unassigned (not dropped)
+    asv_fa = tmp_path / "asv.fa"
+    write_fasta([(f"{asv_id(B)};size=9", B), (asv_id(A), A), (asv_id(C), C)], asv_fa)
+    sintax = tmp_path / "sintax.tsv"
+    sintax.write_text(
+        f"{asv_id(A)}\td:Bacteria(1.00),g:Escherichia(0.70)\t+\td:Bacteria\n"
+        f"{asv_id(B)}\td:Bacteria(1.00),g:Bacteroides(0.90)\t+\td:Bacteria,g:Bacteroides\n"
+    )
+    out = tmp_path / "taxonomy_x.tsv"
+    write_taxonomy(asv_fa, sintax, 0.8, out, log=sys.stdout)
+    tax = pd.read_csv(out, sep="\t", dtype=str, keep_default_na=False)
+    assert list(tax.columns) == list(TAXONOMY_COLUMNS)
+    assert tax.asv.tolist() == [asv_id(B), asv_id(A), asv_id(C)]
+    assert tax.genus.tolist() == ["Bacteroides", "", ""]
+    assert tax.lineage.tolist()[1:] == ["d__Bacteria", UNASSIGNED]
+    assert tax.top_hit_unconfident[1].endswith("g__Escherichia")  # withheld below the cutoff
+    assert "3 ASVs, 1 with a confident genus at SINTAX cutoff 0.8" in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------------------- tracking

@@ -84,7 +84,7 @@ def test_composition_closes_and_uses_one_genus_order(cohort):
     # 16S fixture counts: Bacteroides 50/0/10, Enterococcus 30/5/10, Escherichia 20/95/10
     assert comp["genera"][0] == "Escherichia"  # highest mean relative abundance
     for s in comp["samples"]:
-        assert sum(s["relative"]) + s["other"] == pytest.approx(1.0, abs=1e-9)
+        assert sum(s["relative"]) + s["other"] + s["unassigned"] == pytest.approx(1.0, abs=1e-9)
     pa = next(s for s in comp["samples"] if s["sample_id"] == "PA-16S")
     got = dict(zip(comp["genera"], pa["relative"], strict=True))
     assert got == pytest.approx({"Escherichia": 0.2, "Bacteroides": 0.5, "Enterococcus": 0.3})
@@ -242,3 +242,77 @@ def test_what_changed_section_says_no_change(cohort, tmp_path):
     plain = build_cohort_report(paths)
     assert "changes" not in plain
     assert "What changed since" not in render_cohort_html(plain)
+
+
+def test_composition_keeps_unassigned_apart_from_other_genera(tmp_path):
+    """Reads without a confident genus ("unassigned") and the genera outside the top N
+    ("other") are two parts of each bar, with their own legend entries."""
+    from holobiont.cohort_report import _composition, svg_composition
+
+    table = tmp_path / "asv.tsv"
+    table.write_text(
+        "taxon_id\tA\tB\ttaxonomy\n"
+        "t1\t50\t10\td__Bacteria; g__Bacteroides\n"
+        "t2\t20\t10\td__Bacteria; g__Prevotella\n"
+        "t3\t10\t0\td__Bacteria; g__Blautia\n"
+        "t4\t20\t80\td__Bacteria; p__Firmicutes\n"  # no confident genus
+    )
+    comp = _composition(table, top=1)
+    assert comp["genera"] == ["Bacteroides"]  # "unassigned" is never a top genus
+    a, b = comp["samples"]
+    assert [*a["relative"], a["other"], a["unassigned"]] == pytest.approx([0.5, 0.3, 0.2])
+    assert [*b["relative"], b["other"], b["unassigned"]] == pytest.approx([0.1, 0.1, 0.8])
+    for s in comp["samples"]:
+        s.update(patient_id=s["sample_id"], group="g")
+    svg = svg_composition(comp)
+    assert "B: unassigned at genus 80.0 %" in svg and "B: other genera 10.0 %" in svg
+    assert ">other genera</text>" in svg and ">unassigned at genus</text>" in svg
+    assert "other / unassigned" not in svg
+
+
+def test_gene_evidence_per_shotgun_library(tmp_path):
+    """Per shotgun library: read pairs of every gene and which are detected; "not measured"
+    (with the reason) for a library without gene evidence, a gene the protein reference lacks
+    and a patient without a shotgun library."""
+    from holobiont.genes import gene_abundance, write_abundance
+
+    pa, pb = inputs(tmp_path)
+    ref = [{"gene": g, "length_aa": 500} for g in ("cgr2", "gus", "cdd", "preTA")]
+    write_abundance(
+        gene_abundance("PA-sg", {"cgr2": 12, "gus": 3}, 100_000, ref, min_pairs=4),
+        tmp_path / "genes.tsv",
+    )
+    reports = {
+        "PA": build_patient_report(
+            "PA", **pa, gene_abundance=tmp_path / "genes.tsv", genes_configured=True
+        ),
+        "PB": build_patient_report("PB", **pb, genes_configured=True),
+        # the same library in a run without a protein reference, posing as patient PC
+        "PC": {**build_patient_report("PA", **pa), "patient_id": "PC"},
+    }
+    paths = []
+    for pid, rep in reports.items():
+        paths.append(tmp_path / f"{pid}.json")
+        write_report(rep, paths[-1], tmp_path / f"{pid}.html")
+    rep = build_cohort_report(paths, tables={"shotgun": pa["species_table"]})
+    jsonschema.Draft202012Validator(SCHEMA).validate(json.loads(json.dumps(rep)))
+    ge = rep["microbiome"]["shotgun"]["gene_evidence"]
+    assert ge["min_pairs"] == 4
+    assert [s["patient_id"] for s in ge["samples"]] == ["PA", "PB", "PC"]
+    a, b, c = ge["samples"]
+    assert b == {"sample_id": "", "patient_id": "PB", "status": "not measured",
+                 "reason": "no shotgun library"}  # fmt: skip
+    cells = dict(zip(ge["genes"], a["genes"], strict=True))
+    assert (a["status"], a["detected"]) == ("measured", ["cgr2"])
+    assert cells["cgr2"] == {"read_pairs": 12, "rpm": 120.0, "detected": True}
+    assert cells["gus"]["read_pairs"] == 3 and not cells["gus"]["detected"]  # below min_pairs
+    assert cells["tyrDC"] is None  # no tyrDC protein in the reference: not measured
+    assert c["status"] == "not measured" and "genes" not in c
+    assert c["reason"] == "no protein reference configured (shotgun.genes.proteins)"
+    html = render_cohort_html(rep)
+    assert "<b>Drug-metabolism genes</b>" in html and "(at least 4 read pairs)" in html
+    assert f"<td>1 of {len(ge['genes'])}</td>" in html
+    assert "● 12</td>" in html and "· 3</td>" in html
+    assert "not measured: no protein reference configured" in html
+    assert '<td class="ns" colspan="7">not measured: no shotgun library</td>' in html
+    assert 'title="120 RPM (per million microbial read pairs)">● 12</td>' in html

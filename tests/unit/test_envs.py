@@ -187,7 +187,7 @@ def dry_run_commands(tmp_path_factory, demo_sheet):
     report.compare_with set and host_cohort_vcf only with host.cohort_vcf, both with bwa)."""
     if not (ROOT / "resources/demo/data/samples.tsv").exists():
         pytest.skip("demo cohort not generated; run `make demo-data`")
-    from conftest import run_snakemake
+    from conftest import DEMO_RUN, run_snakemake
 
     per_rule = {}
     earlier_run = tmp_path_factory.mktemp("earlier_run")
@@ -201,6 +201,7 @@ def dry_run_commands(tmp_path_factory, demo_sheet):
             "--forceall",
             config={"samples": demo_sheet[0]},
             overrides={
+                **DEMO_RUN,  # the demo's amplicon.extra_references (amplicon_sintax_extra)
                 # host.cohort_vcf (host_cohort_vcf) and run_diff only in the bwa dry run
                 "host": {"aligner": aligner, "cohort_vcf": aligner == "bwa"},
                 "report": {"compare_with": compare_with},

@@ -109,6 +109,28 @@ def test_pcoa_repeated_eigenvalues_cut_inside_a_multiple_one(n_axes):
     _check_eigenpairs(d, res)
 
 
+def test_pcoa_partial_eigensolver_short_of_pairs_falls_back(monkeypatch):
+    """Regression: LAPACK's MRRR returned no pair for subset [29, 29] of the 30-sample simplex
+    (one CPU's OpenBLAS kernels), and pcoa(n_axes=1) gave no axis. Whatever the CPU, an MRRR
+    answer short of pairs now falls back to the full decomposition."""
+    real = O.scipy.linalg.eigh
+    calls = []
+
+    def short_mrrr(a, *args, **kw):
+        calls.append(kw.get("driver"))
+        vals, vecs = real(a, *args, **kw)
+        return (vals[:0], vecs[:, :0]) if kw.get("driver") == "evr" else (vals, vecs)
+
+    monkeypatch.setattr(O.scipy.linalg, "eigh", short_mrrr)
+    rng = np.random.default_rng(5)
+    x = rng.random((12, 4))
+    d = np.sqrt(((x[:, None] - x[None]) ** 2).sum(-1))
+    res = pcoa(d, n_axes=3)
+    assert calls == ["evr", "evd"]
+    ref = skbio_pcoa(d, 3)
+    np.testing.assert_allclose(res.eigenvalues, ref.eigvals.values, rtol=1e-9, atol=1e-9)
+
+
 def test_pcoa_equal_distance_designs():
     # a simplex (every distance 1: eigenvalue 1/2, multiplicity n - 1) and two clusters
     n = 30

@@ -182,6 +182,13 @@ def test_sintax_reference_is_checksummed_and_a_changed_build_stops(tmp_path):
     assert rec["references"]["sintax_16s"]["sha256"] == digest
     assert rec["references"]["sintax_16s"]["build"]["source"]["package_version"] == "0.1.3"
     assert collect({}, [])["references"] == {}
+    # amplicon.extra_references: each recorded (and checked against its build) the same way
+    extra = collect({}, [], sintax_16s=user, sintax_16s_extra={"greengenes_13_8": built})
+    assert (
+        extra["references"]["sintax_16s_extra"]["greengenes_13_8"]
+        == rec["references"]["sintax_16s"]
+    )
+    assert "sintax_16s_extra" not in rec["references"]
     ref.write_text(">a;tax=d:Bacteria,g:Changed;\nACGT\n")
     with pytest.raises(ProvenanceError, match="changed after the build"):
         reference_record(built)

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from test_report import ROOT, inputs
 
-from holobiont.methods import catalog_summary, thresholds
+from holobiont.methods import catalog_summary, database_checksums, not_assessed, thresholds
 from holobiont.report import build_patient_report, plain_sentence, render_html
 from holobiont.templating import document, report_date
 
@@ -119,6 +119,55 @@ def test_methods_section_names_what_was_not_assessed(pa):
     html = render_html(pa)
     assert "<h2>Methods and limitations</h2>" in html and "Not assessed" in html
     assert "HLA genes" in html
+
+
+def test_limitations_follow_what_the_run_did():
+    """Phasing and gene evidence are stated as the config ran them, never as a fixed text."""
+
+    def lines(config, assays=("host", "16s", "shotgun")):
+        return {t.split(":")[0]: t for t in not_assessed(None, None, config, assays)}
+
+    on = {"host": {"phase": True}, "shotgun": {"genes": {"proteins": "ref.faa"}}}
+    off = {"host": {"phase": False}, "shotgun": {"genes": {"proteins": ""}}}
+    assert "WhatsHap" in lines(on)["Phase"] and "not phased" in lines(off)["Phase"]
+    assert "DIAMOND" in lines(on)["Microbiome"]
+    assert "presence of the taxon, not of" in lines(off)["Microbiome"]
+    # a run without shotgun libraries searched no gene, whatever the config names
+    assert "DIAMOND" not in lines(on, ("host", "16s"))["Microbiome"]
+
+
+def test_database_checksums_name_extra_16s_references_and_the_protein_reference(tmp_path):
+    import hashlib
+    import json
+
+    files = {}
+    for name, text in (("main.fasta", ">a;tax=d:B;\nACGT\n"), ("gg.fasta", ">b;tax=d:B;\nAC\n"),
+                       ("silva.fasta", ">c;tax=d:B;\nA\n"), ("genes.faa", ">cgr2|X\nMK\n")):  # fmt: skip
+        files[name] = tmp_path / name
+        files[name].write_text(text)
+    dbs = database_checksums(
+        sintax_16s=files["main.fasta"],
+        sintax_16s_extra={"silva": files["silva.fasta"], "greengenes_13_8": files["gg.fasta"]},
+        gene_proteins=files["genes.faa"],
+    )
+    sha = {n: hashlib.sha256(p.read_bytes()).hexdigest() for n, p in files.items()}
+    assert [(d["role"], d["files"][0]["sha256"]) for d in dbs] == [
+        ("16S taxonomy (vsearch SINTAX)", sha["main.fasta"]),
+        ("16S taxonomy, extra reference greengenes_13_8 (vsearch SINTAX)", sha["gg.fasta"]),
+        ("16S taxonomy, extra reference silva (vsearch SINTAX)", sha["silva.fasta"]),
+        ("Gene-level evidence (DIAMOND blastx protein reference)", sha["genes.faa"]),
+    ]
+    assert "results/16s/taxonomy_silva.tsv" in dbs[2]["note"]
+    assert [d["name"] for d in dbs] == ["main.fasta", "gg.fasta", "silva.fasta", "genes.faa"]
+    assert database_checksums() == []  # nothing configured: nothing listed
+    # the methods section of a report lists each with its SHA-256
+    path = tmp_path / "databases.json"
+    path.write_text(json.dumps(dbs))
+    kw, _ = inputs(tmp_path)
+    html = render_html(build_patient_report("PA", databases=path, environ={}, **kw))
+    for role in ("extra reference silva", "DIAMOND blastx protein reference"):
+        assert role in html
+    assert all(sha[n] in html for n in sha)
 
 
 def test_thresholds_take_the_run_config_and_skip_absent_assays():

@@ -5,6 +5,7 @@ them to exist. The rules a branch must (and must not) schedule are asserted from
 """
 
 import re
+import shutil
 
 import pytest
 
@@ -127,6 +128,42 @@ def test_16s_reference_choice(tmp_path, choice, built):
     counts = job_counts(res.stdout)
     assert counts.get("amplicon_greengenes_reference") == (1 if built else None), counts
     assert counts.get("amplicon_sintax") == 1
+
+
+def test_extra_16s_references_are_classified_beside_the_main_one(tmp_path):
+    """amplicon.extra_references: one SINTAX classification, taxonomy table and QIIME 2 export
+    per item (keyword or path, named after the file), the Greengenes build only when listed;
+    two items of one name stop the run."""
+    from conftest import ROOT
+
+    sheet = sheet_for(tmp_path, ["16s"])
+    mine = tmp_path / "silva_138.fasta"
+    shutil.copy(ROOT / "resources/demo/data/reference/16s_sintax.fasta", mine)
+    cache = str(tmp_path / "cache")
+    for extra, built in (([str(mine), "greengenes_13_8"], 1), ([str(mine)], None)):
+        overrides = {
+            "samples": str(sheet),
+            "amplicon": {"sintax_cache": cache, "extra_references": extra},
+        }
+        res = run_snakemake(tmp_path / "run", "-n", "--quiet", "rules", overrides=overrides)
+        assert res.returncode == 0, res.stderr
+        counts = job_counts(res.stdout)
+        for rule in ("amplicon_sintax_extra", "amplicon_taxonomy_extra"):
+            assert counts.get(rule) == len(extra), (rule, counts)
+        assert counts.get("export_qiime2_taxonomy_extra") == len(extra)
+        assert counts.get("amplicon_greengenes_reference") == built
+        assert counts.get("amplicon_sintax") == 1
+    res = run_snakemake(
+        tmp_path / "run",
+        "results/16s/taxonomy_silva_138.tsv",
+        "results/exports/16s/taxonomy_silva_138_qiime2.tsv",
+        "-n",
+        overrides={"samples": str(sheet), "amplicon": {"extra_references": [str(mine)]}},
+    )
+    assert res.returncode == 0, res.stderr
+    twice = {"samples": str(sheet), "amplicon": {"extra_references": [str(mine), "x/silva_138.fa"]}}
+    res = run_snakemake(tmp_path / "run", "-n", overrides=twice)
+    assert res.returncode != 0 and "gives the name 'silva_138'" in res.stdout + res.stderr
 
 
 def test_no_protein_reference_means_no_gene_search(tmp_path):

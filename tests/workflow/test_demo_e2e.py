@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import DEMO, IDENTIFYING_DIR, ROOT, requires_demo, run_snakemake
+from conftest import DEMO, DEMO_RUN, IDENTIFYING_DIR, ROOT, requires_demo, run_snakemake
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 
@@ -488,7 +488,9 @@ def test_demo_reports_are_offline_and_pseudonymous(demo_run):
 
 def test_snakemake_report_with_captions(demo_run):
     run, _, sheet_path = demo_run
-    res = run_snakemake(run, "--report", "report.html", config={"samples": sheet_path})
+    res = run_snakemake(
+        run, "--report", "report.html", config={"samples": sheet_path}, overrides=DEMO_RUN
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     html = (run / "report.html").read_text()
     for caption in ("cohort_report.rst", "patient_report.rst", "diversity.rst", "multiqc.rst"):

@@ -1,15 +1,22 @@
 """Exports of the demo run (fixture ``demo_run``, conftest): the FHIR bundle of every patient
-(rule patient_fhir) and the run diff (python -m holobiont.rundiff, rule run_diff)."""
+(rule patient_fhir), the run diff (python -m holobiont.rundiff, rule run_diff), the extra 16S
+classification (amplicon.extra_references: Greengenes 13_8), the databases' checksums in
+results/provenance/databases.json and the reports' methods, and the cohort report's gene
+evidence and genus bars."""
 
+import hashlib
 import json
 import re
 import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
+import yaml
 
-from conftest import ROOT, requires_demo, run_snakemake
+from conftest import DEMO, ROOT, requires_demo, run_snakemake
+from holobiont.amplicon import read_fasta
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 
@@ -170,3 +177,146 @@ def test_compare_with_that_is_not_a_folder_stops_naming_the_key(demo_sheet, tmp_
     )
     assert res.returncode != 0
     assert f"config report.compare_with: {missing} is not a folder" in res.stdout + res.stderr
+
+
+def _true_genus(taxonomy: str) -> str:
+    """Genus of a truth lineage (Greengenes, ``g__[Ruminococcus]`` without the brackets)."""
+    m = re.search(r"g__([^;]*)", taxonomy)
+    return m.group(1).strip().strip("[]") if m else ""
+
+
+def test_demo_greengenes_classification_beside_the_main_one(demo_run):
+    """The demo config's amplicon.extra_references [greengenes_13_8]: the ASVs are also
+    classified against the full Greengenes 13_8 97 % set (99,322 OTUs, built in the run),
+    written beside the main (demo reference) taxonomy, which the tables keep.
+
+    Truth: resources/demo/data/truth (16s_asvs.fasta: every member's amplicon;
+    16s_composition.tsv: its Greengenes 13_8 lineage). Measured on the demo run: the 26 ASVs
+    are all exact truth amplicons; Greengenes gives 23 of 26 their true genus at the 0.8 cutoff
+    (88 %), 3 no confident genus (Escherichia, Roseburia, Coprococcus: V4 shared with other
+    genera of the full set) and none a wrong genus; it names 19 of the 22 true genera. The
+    main (demo) reference: 26 of 26. Tolerance: at least 22 of 26 ASVs and 18 genera, no
+    wrong genus; the main taxonomy keeps every true genus."""
+    run, _, _ = demo_run
+    cutoff = yaml.safe_load((ROOT / "config/config.yaml").read_text())["amplicon"]["sintax_cutoff"]
+    main = pd.read_csv(run / "results/16s/taxonomy.tsv", sep="\t", dtype=str, keep_default_na=False)
+    gg = pd.read_csv(
+        run / "results/16s/taxonomy_greengenes_13_8.tsv", sep="\t", dtype=str, keep_default_na=False
+    )
+    assert list(gg.columns) == list(main.columns) and gg.asv.tolist() == main.asv.tolist()
+    member = {seq: label.split()[0] for label, seq in read_fasta(DEMO / "truth/16s_asvs.fasta")}
+    comp = pd.read_csv(DEMO / "truth/16s_composition.tsv", sep="\t", dtype=str)
+    genus_of = {
+        r.otu_id: _true_genus(r.taxonomy) for r in comp.itertuples() if r.is_chimera == "false"
+    }
+    asv_seq = {
+        label.split(";")[0]: seq for label, seq in read_fasta(run / "results/16s/asv_seqs.fasta")
+    }
+    truth = {a: genus_of[member[asv_seq[a]]] for a in gg.asv}  # every ASV is a true member
+    got = dict(zip(gg.asv, gg.genus, strict=True))
+    right = [a for a in truth if got[a] == truth[a]]
+    wrong = [a for a in truth if got[a] and got[a] != truth[a]]
+    assert len(right) >= 22 and not wrong, (len(right), [(truth[a], got[a]) for a in wrong])
+    assert len(set(got.values()) & set(truth.values())) >= 18
+    assert dict(zip(main.asv, main.genus, strict=True)) == truth  # the main results unchanged
+    # the unconfident top hit is kept apart: an ASV without a genus may show one there only
+    for r in gg.itertuples():
+        assert (r.genus == "") or float(r.genus_confidence) >= cutoff
+    # QIIME 2 taxonomy export of it, read back: the same lineages
+    q = pd.read_csv(
+        run / "results/exports/16s/taxonomy_greengenes_13_8_qiime2.tsv",
+        sep="\t",
+        dtype=str,
+        keep_default_na=False,
+    )
+    assert list(q.columns) == ["Feature ID", "Taxon", "Confidence"]
+    assert q["Feature ID"].tolist() == gg.asv.tolist()
+    assert q.Taxon.tolist() == gg.lineage.tolist()
+    assert (pd.to_numeric(q.Confidence[q.Taxon != "Unassigned"]) >= cutoff).all()
+
+
+def test_demo_databases_checksum_the_extra_16s_and_protein_references(demo_run):
+    """databases.json and every report's methods: SHA-256 of the main and the Greengenes 16S
+    references (equal to its build record, which provenance.json keeps) and of the protein
+    reference of the gene-level evidence (shotgun.genes.proteins)."""
+    run, sheet, _ = demo_run
+    dbs = {
+        d["role"]: d for d in json.loads((run / "results/provenance/databases.json").read_text())
+    }
+
+    def sha(path):
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    built = run / "resources/cache/16s/greengenes_13_8_97_sintax.fasta"
+    record = json.loads(built.with_name(built.name + ".json").read_text())
+    expected = {
+        "16S taxonomy (vsearch SINTAX)": sha(DEMO / "reference/16s_sintax.fasta"),
+        "16S taxonomy, extra reference greengenes_13_8 (vsearch SINTAX)": record["sha256"],
+        "Gene-level evidence (DIAMOND blastx protein reference)": sha(
+            DEMO / "reference/shotgun_genes.faa"
+        ),
+    }
+    for role, digest in expected.items():
+        assert dbs[role]["files"] == [{"file": dbs[role]["name"], "sha256": digest}], role
+    assert sha(built) == record["sha256"]
+    prov = json.loads((run / "results/provenance/provenance.json").read_text())
+    extra = prov["references"]["sintax_16s_extra"]["greengenes_13_8"]
+    assert (extra["choice"], extra["sha256"], extra["build"]) == (
+        "greengenes_13_8",
+        sha(built),
+        record,
+    )
+    assert (
+        "results/16s/taxonomy_greengenes_13_8.tsv"
+        in dbs["16S taxonomy, extra reference greengenes_13_8 (vsearch SINTAX)"]["note"]
+    )
+    for patient in sorted(sheet.patient_id.unique()):
+        report = json.loads((run / f"results/reports/{patient}.json").read_text())
+        assert report["methods"]["databases"] == list(dbs.values()), patient
+        html = (run / f"results/reports/{patient}.html").read_text()
+        assert all(digest in html for digest in expected.values()), patient
+
+
+def test_demo_cohort_report_gene_evidence_and_genus_parts(demo_run):
+    """cohort.json: per shotgun library the read pairs of every gene equal
+    results/shotgun/genes/gene_abundance.tsv (detected from shotgun.genes.min_pairs); P07 (no
+    shotgun library) is "not measured". The genus bars: the top genera, "other genera" and
+    "unassigned at genus" (the collapsed table's unassigned) add up to 1 per sample."""
+    from holobiont.genes import read_abundance
+    from holobiont.table import closure, collapse, read_tsv
+
+    run, sheet, _ = demo_run
+    doc = json.loads((run / "results/reports/cohort.json").read_text())
+    ge = doc["microbiome"]["shotgun"]["gene_evidence"]
+    table = read_abundance(run / "results/shotgun/genes/gene_abundance.tsv")
+    sg = sheet[sheet.assay == "shotgun"].drop_duplicates("sample_id")
+    shotgun = dict(zip(sg.patient_id, sg.sample_id, strict=True))
+    assert [s["patient_id"] for s in ge["samples"]] == sorted(sheet.patient_id.unique())
+    assert ge["genes"] == sorted({g for rows in table.values() for g in rows})
+    for s in ge["samples"]:
+        if s["patient_id"] not in shotgun:
+            assert (s["status"], s["reason"]) == ("not measured", "no shotgun library")
+            continue
+        rows = table[shotgun[s["patient_id"]]]
+        assert s["sample_id"] == shotgun[s["patient_id"]] and s["status"] == "measured"
+        got = {
+            g: (c["read_pairs"], c["detected"])
+            for g, c in zip(ge["genes"], s["genes"], strict=True)
+        }
+        assert got == {g: (r["read_pairs"], r["detected"]) for g, r in rows.items()}
+        assert s["detected"] == [g for g in ge["genes"] if rows[g]["detected"]]
+    assert "not measured" in {s["status"] for s in ge["samples"]}  # P07
+    html = (run / "results/reports/cohort.html").read_text()
+    assert "<b>Drug-metabolism genes</b>" in html and "no shotgun library" in html
+    for assay, path in (("16s", "results/16s/asv_table.tsv"), ("shotgun", None)):
+        comp = doc["microbiome"][assay]["composition"]
+        for s in comp["samples"]:
+            assert sum(s["relative"]) + s["other"] + s["unassigned"] == pytest.approx(1.0)
+        if path:
+            genus = collapse(read_tsv(run / path), "genus")
+            rel = closure(genus.counts.astype(float))
+            k = genus.taxa.index("unassigned") if "unassigned" in genus.taxa else None
+            for s in comp["samples"]:
+                i = genus.sample_ids.index(s["sample_id"])
+                assert s["unassigned"] == pytest.approx(0.0 if k is None else rel[i, k])
+    assert "other genera" in html and "unassigned at genus" in html

@@ -180,6 +180,55 @@ rule amplicon_sintax:
         " --tabbedout {output.tsv} > {log} 2>&1"
 
 
+rule amplicon_sintax_extra:
+    # amplicon.extra_references: the same ASVs and SINTAX settings against a further reference
+    input:
+        asvs="results/16s/asv_seqs.fasta",
+        database=get_amplicon_sintax_extra_reference,
+    output:
+        tsv="results/16s/work/sintax_{reference}.tsv",
+        versions=f"{VERSIONS}/amplicon_sintax_extra/{{reference}}.yml",
+    log:
+        "logs/16s/sintax_{reference}.log",
+    benchmark:
+        "logs/benchmarks/amplicon_sintax_extra/{reference}.tsv"
+    wildcard_constraints:
+        reference=EXTRA_16S_NAME,
+    conda:
+        "../../envs/vsearch.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(1024, int(20 * input.size_mb)),
+    params:
+        cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
+        seed=lambda wc: config["seed"] or 1,
+    shell:
+        tool_versions("vsearch")
+        + "(if [ -s {input.asvs} ]; then vsearch --sintax {input.asvs} --db {input.database}"
+        " --sintax_cutoff {params.cutoff} --strand both --randseed {params.seed}"
+        " --threads {threads} --tabbedout {output.tsv};"
+        " else echo 'No ASVs: nothing to classify.'; : > {output.tsv}; fi) > {log} 2>&1"
+
+
+rule amplicon_taxonomy_extra:
+    # the taxonomy table of a further reference (same columns as results/16s/taxonomy.tsv)
+    input:
+        asvs="results/16s/asv_seqs.fasta",
+        sintax="results/16s/work/sintax_{reference}.tsv",
+    output:
+        "results/16s/taxonomy_{reference}.tsv",
+    log:
+        "logs/16s/taxonomy_{reference}.log",
+    wildcard_constraints:
+        reference=EXTRA_16S_NAME,
+    conda:
+        "../../envs/python.yaml"
+    params:
+        cutoff=lookup(dpath="amplicon/sintax_cutoff", within=config),
+    script:
+        "../../scripts/amplicon_taxonomy.py"
+
+
 rule amplicon_align:
     input:
         "results/16s/asv_seqs.fasta",

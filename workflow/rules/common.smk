@@ -420,6 +420,12 @@ def get_provenance_input(wildcards):
             if ref
             else []
         ),
+        "sintax_16s_extra": [
+            path
+            for r in extra_sintax_records().values()
+            for path in (r["path"], r["build_record"])
+            if path
+        ],
     }
 
 
@@ -493,6 +499,7 @@ def tool_version_files():
             "amplicon_align",
             "amplicon_tree",
         ]
+        files += [f"{VERSIONS}/amplicon_sintax_extra/{n}.yml" for n in EXTRA_16S]
     return files + [f"{VERSIONS}/{r}.yml" for r in once]
 
 
@@ -711,12 +718,70 @@ SINTAX_GREENGENES = os.path.join(
 )
 
 
+def sintax_path_of(ref):
+    """The SINTAX FASTA of a 16S reference value (`demo`, `greengenes_13_8` or a path)."""
+    return {"demo": _in_project(SINTAX_DEMO), "greengenes_13_8": SINTAX_GREENGENES}.get(
+        ref, _in_project(ref)
+    )
+
+
 def sintax_reference_path():
     """The SINTAX FASTA of config references.sintax_16s (`demo`, `greengenes_13_8` or a path)."""
-    ref = config["references"]["sintax_16s"]
-    return {"demo": _in_project(SINTAX_DEMO), "greengenes_13_8": SINTAX_GREENGENES}.get(
-        ref, ref
-    )
+    return sintax_path_of(config["references"]["sintax_16s"])
+
+
+def _extra_reference_name(ref):
+    """Name of an amplicon.extra_references item: the keyword, or the file name's stem."""
+    if ref in ("demo", "greengenes_13_8"):
+        return ref
+    name = os.path.basename(ref)
+    for suffix in (".gz", ".fasta", ".fa", ".fna"):
+        name = name.removesuffix(suffix)
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+#: amplicon.extra_references by name -> SINTAX FASTA (further 16S classifications only when the
+#: sheet has 16S libraries).
+EXTRA_16S = {}
+_EXTRA_16S_CHOICE = {}
+for _ref in config["amplicon"]["extra_references"]:
+    _name = _extra_reference_name(_ref)
+    if _name in EXTRA_16S or not _name:
+        raise WorkflowError(
+            f"config amplicon.extra_references: {_ref!r} gives the name {_name!r}, which is "
+            "empty or taken by another item; rename the file."
+        )
+    EXTRA_16S[_name] = sintax_path_of(_ref)
+    _EXTRA_16S_CHOICE[_name] = _ref
+    if (
+        _ref != "greengenes_13_8"
+        and amplicon_samples()
+        and not os.path.isfile(EXTRA_16S[_name])
+    ):
+        raise WorkflowError(
+            f"config amplicon.extra_references: {_ref} is not a file; give `demo`, "
+            "`greengenes_13_8` or the path of a SINTAX FASTA."
+        )
+if not amplicon_samples():
+    EXTRA_16S = {}
+# wildcard of the extra classifications: exactly the configured names
+EXTRA_16S_NAME = "|".join(re.escape(n) for n in EXTRA_16S) or "(?!)"
+
+
+def get_amplicon_sintax_extra_reference(wildcards):
+    return EXTRA_16S[wildcards.reference]
+
+
+def extra_sintax_records():
+    """Provenance of each of amplicon.extra_references (as sintax_reference_record)."""
+    return {
+        name: {
+            "choice": _EXTRA_16S_CHOICE[name],
+            "path": path,
+            "build_record": f"{path}.json" if path == SINTAX_GREENGENES else None,
+        }
+        for name, path in EXTRA_16S.items()
+    }
 
 
 def get_amplicon_sintax_reference(wildcards):
@@ -783,7 +848,7 @@ def amplicon_outputs():
             "read_tracking.tsv",
             "abundance_floor.tsv",
         )
-    ]
+    ] + [f"results/16s/taxonomy_{name}.tsv" for name in EXTRA_16S]
 
 
 # --- shotgun stage ---
@@ -839,6 +904,7 @@ def reference_files():
             files.append(SHOTGUN["bracken"]["kmer_distrib"])
         if SHOTGUN["genes"]["proteins"]:
             files.append(SHOTGUN["genes"]["proteins"])
+    files += [p for p in EXTRA_16S.values() if p != SINTAX_GREENGENES]
     return [f for f in files if os.path.isfile(f)]
 
 
@@ -1184,6 +1250,9 @@ def get_report_databases_input(wildcards):
     inputs = {}
     if amplicon_samples():
         inputs["sintax_16s"] = sintax_reference_path()
+        inputs.update({f"sintax_16s_{n}": path for n, path in EXTRA_16S.items()})
+    if gene_evidence_configured():
+        inputs["gene_proteins"] = GENES["proteins"]
     if shotgun_samples():
         inputs["kraken2_db"] = kraken2_db_files()
         inputs["kmer_distrib"] = bracken_kmer_distrib()
@@ -1260,6 +1329,7 @@ def get_multiqc_custom_input(wildcards):
 def standard_export_outputs():
     """Standard data exports (standard_exports.smk) of the assays the sheet has."""
     out = ["results/exports/16s/taxonomy_qiime2.tsv"] if amplicon_samples() else []
+    out += [f"results/exports/16s/taxonomy_{name}_qiime2.tsv" for name in EXTRA_16S]
     if shotgun_samples():
         out += [
             "results/exports/shotgun/taxpasta_bracken.tsv",

@@ -159,6 +159,7 @@ rule provenance:
     params:
         checks=lambda wc: provenance_checks(),
         sintax_16s=lambda wc: sintax_reference_record(),
+        sintax_16s_extra=lambda wc: extra_sintax_records(),
         snakemake_version=SNAKEMAKE_VERSION,
     script:
         "../../scripts/provenance.py"

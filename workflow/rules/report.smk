@@ -67,6 +67,7 @@ rule report_databases:
         "../../envs/python.yaml"
     params:
         kraken2_name=kraken2_db_name(),
+        extra_16s=EXTRA_16S,
     script:
         "../../scripts/report_databases.py"
 

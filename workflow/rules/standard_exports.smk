@@ -18,6 +18,22 @@ rule export_qiime2_taxonomy:
         "../../scripts/export_qiime2_taxonomy.py"
 
 
+rule export_qiime2_taxonomy_extra:
+    # the classification against each of amplicon.extra_references
+    input:
+        "results/16s/taxonomy_{reference}.tsv",
+    output:
+        "results/exports/16s/taxonomy_{reference}_qiime2.tsv",
+    log:
+        "logs/exports/qiime2_taxonomy_{reference}.log",
+    wildcard_constraints:
+        reference=EXTRA_16S_NAME,
+    conda:
+        "../../envs/python.yaml"
+    script:
+        "../../scripts/export_qiime2_taxonomy.py"
+
+
 rule export_shotgun_profiles:
     input:
         unpack(get_export_shotgun_input),

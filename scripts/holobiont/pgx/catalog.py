@@ -337,8 +337,31 @@ def _float(text: str, where: str) -> float | None:
 
 
 def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
-    """Read and validate the catalog directory ``path``."""
+    """Read and validate the catalog directory ``path``.
+
+    Each table has its own reader, called in dependency order (genes; their positions,
+    alleles and definitions; phenotype rules, guidance, CPIC pairs and priorities); every error
+    names the file and line. The rows are then assembled into one :class:`GeneDefinition` per
+    gene.
+    """
     root = Path(path)
+    version, sources = _read_version(root)
+    genes = _GeneRows(root / "genes.tsv")
+    by_pos = _read_positions(root / "positions.tsv", genes)
+    _read_alleles(root / "alleles.tsv", genes)
+    _read_definitions(root / "allele_definitions.tsv", genes, by_pos)
+    _read_phenotypes(root / "phenotypes.tsv", genes)
+    _read_drugs(root / "drugs.tsv", genes)
+    cp_f = root / "cpic_pairs.tsv"
+    if cp_f.is_file():  # optional (catalogs before 3.0.0 have none)
+        _read_cpic_pairs(cp_f, genes)
+    _read_priorities(root / "priorities.tsv", genes)
+    definitions = {name: _gene_definition(name, g) for name, g in genes.rows.items()}
+    return Catalog(version, root, definitions, sources)
+
+
+def _read_version(root: Path) -> tuple[str, str]:
+    """The catalog's VERSION (MAJOR.MINOR.PATCH) and its SOURCES text ("" when absent)."""
     vfile = root / "VERSION"
     if not vfile.is_file():
         raise CatalogError(f"{vfile}: missing catalog file")
@@ -346,26 +369,32 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
     if not re.fullmatch(r"\d+\.\d+\.\d+", version):
         raise CatalogError(f"{vfile}: version {version!r} is not MAJOR.MINOR.PATCH")
     sources = (root / "SOURCES").read_text(encoding="utf-8") if (root / "SOURCES").is_file() else ""
+    return version, sources
 
-    genes_f = root / "genes.tsv"
-    gene_rows: dict[str, dict] = {}
-    for i, r in _read_tsv(
-        genes_f,
-        [
-            "gene",
-            "chrom",
-            "start",
-            "end",
-            "method",
-            "reference_allele",
-            "matcher",
-            "undocumented_as_reference",
-            "sex_chromosome",
-        ],
-    ):
-        where = f"{genes_f}:{i}"
+
+class _GeneRows:
+    """genes.tsv, one validated row per gene, collecting what the other tables add to it."""
+
+    COLUMNS = [
+        "gene",
+        "chrom",
+        "start",
+        "end",
+        "method",
+        "reference_allele",
+        "matcher",
+        "undocumented_as_reference",
+        "sex_chromosome",
+    ]
+
+    def __init__(self, genes_f: Path):
+        self.rows: dict[str, dict] = {}
+        for i, r in _read_tsv(genes_f, self.COLUMNS):
+            self._add(f"{genes_f}:{i}", r)
+
+    def _add(self, where: str, r: dict) -> None:
         g = r["gene"]
-        if g in gene_rows:
+        if g in self.rows:
             raise CatalogError(f"{where}: duplicate gene {g}")
         if r["method"] not in METHODS:
             raise CatalogError(f"{where}: method {r['method']!r} not in {METHODS}")
@@ -378,7 +407,7 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             start, end = int(r["start"]), int(r["end"])
         except ValueError as e:
             raise CatalogError(f"{where}: start/end must be integers") from e
-        gene_rows[g] = {
+        self.rows[g] = {
             **r,
             "start": start,
             "end": end,
@@ -390,16 +419,19 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             "drugs": [],
         }
 
-    def gene_of(where: str, name: str) -> dict:
-        if name not in gene_rows:
+    def of(self, where: str, name: str) -> dict:
+        """The row of gene `name`; an error naming `where` when genes.tsv has none."""
+        if name not in self.rows:
             raise CatalogError(f"{where}: gene {name!r} not in genes.tsv")
-        return gene_rows[name]
+        return self.rows[name]
 
-    pos_f = root / "positions.tsv"
+
+def _read_positions(pos_f: Path, genes: _GeneRows) -> dict[tuple[str, int], Position]:
+    """positions.tsv: every catalog position, added to its gene; keyed by (chrom, pos)."""
     by_pos: dict[tuple[str, int], Position] = {}
     for i, r in _read_tsv(pos_f, ["gene", "chrom", "pos", "ref", "alts", "rsid", "role"]):
         where = f"{pos_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         try:
             pos = int(r["pos"])
         except ValueError as e:
@@ -426,11 +458,14 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             raise CatalogError(f"{where}: duplicate position {p.label}")
         by_pos[p.key] = p
         g["positions"].append(p)
+    return by_pos
 
-    al_f = root / "alleles.tsv"
+
+def _read_alleles(al_f: Path, genes: _GeneRows) -> None:
+    """alleles.tsv: each gene's named alleles, function and activity value."""
     for i, r in _read_tsv(al_f, ["gene", "allele", "reference", "function", "activity_value"]):
         where = f"{al_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         if r["allele"] in g["alleles"]:
             raise CatalogError(f"{where}: duplicate allele {r['gene']} {r['allele']}")
         if r["reference"] not in ("yes", "no"):
@@ -444,10 +479,14 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
         }
         g["defs"][r["allele"]] = {}
 
-    def_f = root / "allele_definitions.tsv"
+
+def _read_definitions(
+    def_f: Path, genes: _GeneRows, by_pos: dict[tuple[str, int], Position]
+) -> None:
+    """allele_definitions.tsv: the allele each named allele has at each of its positions."""
     for i, r in _read_tsv(def_f, ["gene", "allele", "chrom", "pos", "rsid", "ref", "alt"]):
         where = f"{def_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         if r["allele"] not in g["alleles"]:
             raise CatalogError(f"{where}: allele {r['allele']!r} not in alleles.tsv")
         key = (r["chrom"], int(r["pos"]))
@@ -468,12 +507,14 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             raise CatalogError(f"{where}: duplicate definition row")
         d[key[1]] = r["alt"]
 
-    ph_f = root / "phenotypes.tsv"
+
+def _read_phenotypes(ph_f: Path, genes: _GeneRows) -> None:
+    """phenotypes.tsv: phenotype rules by diplotype, function pair or activity score."""
     for i, r in _read_tsv(
         ph_f, ["gene", "diplotype", "function_1", "function_2", "activity_score", "phenotype"]
     ):
         where = f"{ph_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         dip = tuple(r["diplotype"].split("/")) if r["diplotype"] else None
         if dip:
             for n in dip:
@@ -485,7 +526,9 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
             raise CatalogError(f"{where}: give exactly one of diplotype, functions, activity")
         g["rules"].append(PhenotypeRule(r["gene"], dip, fns, act, r["phenotype"]))
 
-    dr_f = root / "drugs.tsv"
+
+def _read_drugs(dr_f: Path, genes: _GeneRows) -> None:
+    """drugs.tsv: CPIC guidance rows (a two-gene row belongs to both genes)."""
     for i, r in _read_tsv(
         dr_f,
         [
@@ -501,7 +544,7 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
         ],
     ):
         where = f"{dr_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         d = DrugGuidance(
             r["gene"],
             r["phenotype"],
@@ -515,26 +558,29 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
         )
         g["drugs"].append(d)
         if r["gene_2"]:  # a two-gene recommendation belongs to both genes
-            gene_of(where, r["gene_2"])["drugs"].append(d)
+            genes.of(where, r["gene_2"])["drugs"].append(d)
 
-    cp_f = root / "cpic_pairs.tsv"
-    if cp_f.is_file():  # optional (catalogs before 3.0.0 have none)
-        for i, r in _read_tsv(
-            cp_f, ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"]
-        ):
-            where = f"{cp_f}:{i}"
-            try:
-                n_rows = int(r["recommendation_rows"])
-            except ValueError:
-                raise CatalogError(f"{where}: recommendation_rows is not an integer") from None
-            gene_of(where, r["gene"]).setdefault("cpic_pairs", []).append(
-                CpicPair(r["gene"], r["drug"], r["cpic_level"], r["guideline"], r["pmid"], n_rows)
-            )
 
-    pr_f = root / "priorities.tsv"
+def _read_cpic_pairs(cp_f: Path, genes: _GeneRows) -> None:
+    """cpic_pairs.tsv: every CPIC gene-drug pair and its number of recommendation rows."""
+    for i, r in _read_tsv(
+        cp_f, ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"]
+    ):
+        where = f"{cp_f}:{i}"
+        try:
+            n_rows = int(r["recommendation_rows"])
+        except ValueError:
+            raise CatalogError(f"{where}: recommendation_rows is not an integer") from None
+        genes.of(where, r["gene"]).setdefault("cpic_pairs", []).append(
+            CpicPair(r["gene"], r["drug"], r["cpic_level"], r["guideline"], r["pmid"], n_rows)
+        )
+
+
+def _read_priorities(pr_f: Path, genes: _GeneRows) -> None:
+    """priorities.tsv: which diplotype to report when several explain the genotypes."""
     for i, r in _read_tsv(pr_f, ["gene", "diplotypes", "pick"]):
         where = f"{pr_f}:{i}"
-        g = gene_of(where, r["gene"])
+        g = genes.of(where, r["gene"])
         dips = frozenset(r["diplotypes"].split("|"))
         if r["pick"] not in dips:
             raise CatalogError(f"{where}: pick {r['pick']!r} not among {sorted(dips)}")
@@ -544,59 +590,59 @@ def load_catalog(path: str | PathLike = DEFAULT_CATALOG) -> Catalog:
                     raise CatalogError(f"{where}: allele {n!r} not in alleles.tsv")
         g.setdefault("priorities", {})[dips] = r["pick"]
 
-    genes: dict[str, GeneDefinition] = {}
-    for name, g in gene_rows.items():
-        alleles = []
-        refs = []
-        n_def = sum(p.role == "definition" for p in g["positions"])
-        for aname, a in g["alleles"].items():
-            al = Allele(
-                name,
-                aname,
-                a["reference"] == "yes",
-                a["function"],
-                a["activity"],
-                dict(sorted(g["defs"][aname].items())),
-                "structural_variant" in a["flags"],
-                "ignored" in a["flags"],
-                next(
-                    (f.split("=", 1)[1] for f in a["flags"] if f.startswith("suballele_of=")),
-                    None,
-                ),
-            )
-            if al.reference:
-                refs.append(aname)
-            if not al.variants and not al.structural and g["matcher"] != "outside":
-                raise CatalogError(f"{a['where']}: allele {aname} has no definition rows")
-            alleles.append(al)
-        if g["matcher"] != "outside":
-            if refs != [g["reference_allele"]]:
-                raise CatalogError(
-                    f"{g['where']}: reference allele {g['reference_allele']!r} "
-                    f"but alleles.tsv marks {refs}"
-                )
-            ref = next(a for a in alleles if a.reference)
-            if len(ref.variants) < n_def:
-                raise CatalogError(
-                    f"{g['where']}: reference allele {ref.name} does not "
-                    "specify every definition position"
-                )
-        genes[name] = GeneDefinition(
-            gene=name,
-            chrom=g["chrom"],
-            start=g["start"],
-            end=g["end"],
-            method=g["method"],
-            reference_allele=g["reference_allele"],
-            matcher=g["matcher"],
-            undocumented_as_reference=g["undocumented_as_reference"] == "yes",
-            sex_chromosome=g["sex_chromosome"] == "yes",
-            definition_version=g.get("definition_version", ""),
-            all_positions=tuple(sorted(g["positions"], key=lambda p: p.pos)),
-            all_alleles=tuple(alleles),
-            rules=tuple(g["rules"]),
-            drugs=tuple(g["drugs"]),
-            priorities=dict(g.get("priorities", {})),
-            cpic_pairs=tuple(g.get("cpic_pairs", ())),
+
+def _gene_definition(name: str, g: dict) -> GeneDefinition:
+    """One gene's rows, checked for a complete reference allele, as a GeneDefinition."""
+    alleles = []
+    refs = []
+    n_def = sum(p.role == "definition" for p in g["positions"])
+    for aname, a in g["alleles"].items():
+        al = Allele(
+            name,
+            aname,
+            a["reference"] == "yes",
+            a["function"],
+            a["activity"],
+            dict(sorted(g["defs"][aname].items())),
+            "structural_variant" in a["flags"],
+            "ignored" in a["flags"],
+            next(
+                (f.split("=", 1)[1] for f in a["flags"] if f.startswith("suballele_of=")),
+                None,
+            ),
         )
-    return Catalog(version, root, genes, sources)
+        if al.reference:
+            refs.append(aname)
+        if not al.variants and not al.structural and g["matcher"] != "outside":
+            raise CatalogError(f"{a['where']}: allele {aname} has no definition rows")
+        alleles.append(al)
+    if g["matcher"] != "outside":
+        if refs != [g["reference_allele"]]:
+            raise CatalogError(
+                f"{g['where']}: reference allele {g['reference_allele']!r} "
+                f"but alleles.tsv marks {refs}"
+            )
+        ref = next(a for a in alleles if a.reference)
+        if len(ref.variants) < n_def:
+            raise CatalogError(
+                f"{g['where']}: reference allele {ref.name} does not "
+                "specify every definition position"
+            )
+    return GeneDefinition(
+        gene=name,
+        chrom=g["chrom"],
+        start=g["start"],
+        end=g["end"],
+        method=g["method"],
+        reference_allele=g["reference_allele"],
+        matcher=g["matcher"],
+        undocumented_as_reference=g["undocumented_as_reference"] == "yes",
+        sex_chromosome=g["sex_chromosome"] == "yes",
+        definition_version=g.get("definition_version", ""),
+        all_positions=tuple(sorted(g["positions"], key=lambda p: p.pos)),
+        all_alleles=tuple(alleles),
+        rules=tuple(g["rules"]),
+        drugs=tuple(g["drugs"]),
+        priorities=dict(g.get("priorities", {})),
+        cpic_pairs=tuple(g.get("cpic_pairs", ())),
+    )

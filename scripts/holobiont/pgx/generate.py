@@ -150,6 +150,183 @@ def _positions_vcf(path: Path) -> dict[tuple[str, int], tuple[str, str, str]]:
     return out
 
 
+def _position_rows(
+    gene: str,
+    d: dict,
+    src: Path,
+    ex: dict,
+    pos_vcf: dict,
+    seen_keys: dict[tuple[str, int], str],
+) -> list[list]:
+    """positions.tsv rows of one gene: its definition positions (or outside-call ones) with
+    PharmCAT's ignored, required and extra positions; each checked against
+    pharmcat_positions.vcf and recorded in `seen_keys` (a position belongs to one gene)."""
+    chrom = d["chromosome"]
+    rows: list[list] = []
+    # an ignored position is a variant (position + REF + ALTs): PharmCAT's shipped definitions
+    # already omit the ones it ignores, and another variant at the same coordinate (G6PD
+    # Chatham rs5030869 C>T where the ignored g.154532991_154532993delGGT was) is matched
+    ignored_var = {
+        (_pos(v), v.get("ref"), tuple(sorted(v.get("alts") or ())))
+        for v in ex.get("ignoredPositions", [])
+        if isinstance(v, dict)
+    }
+    ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", []) if not isinstance(v, dict)}
+    required_pos = {_pos(v) for v in ex.get("requiredPositions", [])}
+    variants = d["variants"]
+    for v in variants:
+        if v["chromosome"] != chrom:
+            raise GenerateError(f"{src}: variant {v['position']} on {v['chromosome']}")
+    roles = []
+    for v in variants:
+        pos = int(v["position"])
+        ignored = pos in ignored_pos or (
+            (pos, v["ref"], tuple(sorted(v.get("alts") or ()))) in ignored_var
+        )
+        role = "ignored" if ignored else "definition"
+        if gene in OUTSIDE_GENES:
+            role = "outside_call"
+        roles.append((v, role))
+    for v in ex.get("extraPositions", []):
+        roles.append((v, "extra"))
+    for v, role in roles:
+        key = (v["chromosome"], int(v["position"]))
+        if key not in pos_vcf:
+            raise GenerateError(
+                f"{src}: {key[0]}:{key[1]} ({v.get('rsid')}) not in pharmcat_positions.vcf"
+            )
+        if key in seen_keys:
+            raise GenerateError(f"{src}: {key} also a position of {seen_keys[key]}")
+        seen_keys[key] = gene
+        vcf_ref = pos_vcf[key][1]
+        if vcf_ref != v["ref"]:
+            raise GenerateError(
+                f"{src}: {key} REF {v['ref']} but pharmcat_positions.vcf has {vcf_ref}"
+            )
+        flags = []
+        if int(v["position"]) in required_pos:
+            flags.append("required")
+        rows.append(
+            [
+                gene,
+                key[0],
+                key[1],
+                v["ref"],
+                ",".join(v.get("alts") or []),
+                v.get("rsid") or ".",
+                role,
+                ",".join(flags),
+            ]
+        )
+    return rows
+
+
+def _allele_functions(
+    gene: str, d: dict, ph: dict | None, allele_table: list[dict]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(function, activity value) of each named allele: from PharmCAT's phenotype map `ph`
+    where it has one (CPIC terms from pypgx where the map gives numbers), else pypgx's
+    allele table under PharmCAT's names."""
+    functions: dict[str, str] = {}
+    activity: dict[str, str] = {}
+    if ph is not None:
+        functions = dict(ph.get("haplotypes") or {})
+        # DPYD's map gives activity values as "functions": take CPIC's terms from pypgx
+        px = {r["StarAllele"]: r["Function"] for r in allele_table if r["Gene"] == gene}
+        for k, v in functions.items():
+            if _is_number(v):
+                functions[k] = px.get(k, "")
+        activity = {
+            k: v for k, v in (ph.get("activityValues") or {}).items() if v not in ("n/a", "")
+        }
+    else:
+        alias = _pypgx_aliases(d)
+        for r in allele_table:
+            if r["Gene"] == gene:
+                n = alias.get(r["StarAllele"], r["StarAllele"])
+                functions[n] = r["Function"]
+                if r["ActivityScore"] not in ("", "N/A"):
+                    activity[n] = r["ActivityScore"]
+    return functions, activity
+
+
+def _named_allele_rows(
+    gene: str,
+    d: dict,
+    src: Path,
+    functions: dict[str, str],
+    activity: dict[str, str],
+    ignored_alleles: set[str],
+) -> tuple[list[list], list[list], list[str], str]:
+    """alleles.tsv and allele_definitions.tsv rows of one gene, its allele names and its
+    reference allele."""
+    variants = d["variants"]
+    allele_rows: list[list] = []
+    def_rows: list[list] = []
+    names = []
+    ref_name = None
+    # PharmCAT sub-alleles (e.g. SLCO1B1 *45.001/*45.002 for the ambiguous core *45) are
+    # matched as definitions but reported, phenotyped and looked up under their core name
+    cores = dict(d.get("suballelesMap") or {})
+    for a in d["namedAlleles"]:
+        name = a["name"]
+        if len(a["alleles"]) != len(variants):
+            raise GenerateError(f"{src}: allele {name!r} has {len(a['alleles'])} positions")
+        if a.get("reference"):
+            if ref_name is not None:
+                raise GenerateError(f"{src}: two reference alleles {ref_name}, {name}")
+            ref_name = name
+        names.append(name)
+        flags = []
+        if a.get("structuralVariant"):
+            flags.append("structural_variant")
+        if name in ignored_alleles:
+            flags.append("ignored")
+        core = cores.get(name)
+        if core:
+            flags.append(f"suballele_of={core}")
+        act = activity.get(name, activity.get(core, "") if core else "")
+        allele_rows.append(
+            [
+                gene,
+                name,
+                "yes" if a.get("reference") else "no",
+                functions.get(name, functions.get(core, "") if core else ""),
+                _fmt_num(act) if act not in ("", None) else "",
+                ",".join(flags),
+            ]
+        )
+        for v, allele in zip(variants, a["alleles"], strict=True):
+            if allele is None:
+                continue
+            def_rows.append(
+                [
+                    gene,
+                    name,
+                    v["chromosome"],
+                    int(v["position"]),
+                    v.get("rsid") or ".",
+                    v["ref"],
+                    allele,
+                ]
+            )
+    if ref_name is None:
+        raise GenerateError(f"{src}: no reference allele")
+    return allele_rows, def_rows, names, ref_name
+
+
+def _priority_rows(gene: str, ex: dict, names: list[str]) -> list[list]:
+    """priorities.tsv rows of one gene (PharmCAT's unphased diplotype priorities)."""
+    rows: list[list] = []
+    for pr in ex.get("unphasedDiplotypePriorities", []):
+        for dip in (*pr["list"], pr["pick"]):
+            for n in dip.split("/"):
+                if n not in names:
+                    raise GenerateError(f"exemptions.json {gene}: priority names {n!r}")
+        rows.append([gene, "|".join(sorted(pr["list"])), pr["pick"]])
+    return rows
+
+
 def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
     """All catalog files as ``name -> text``."""
     alleles_dir = pharmcat / RES / "definition" / "alleles"
@@ -178,142 +355,21 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
         versions.add(f"{d.get('source', '')} {d.get('version', '')}".strip())
         chrom = d["chromosome"]
         ex = exemptions.get(gene, {})
-        # an ignored position is a variant (position + REF + ALTs): PharmCAT's shipped definitions
-        # already omit the ones it ignores, and another variant at the same coordinate (G6PD
-        # Chatham rs5030869 C>T where the ignored g.154532991_154532993delGGT was) is matched
-        ignored_var = {
-            (_pos(v), v.get("ref"), tuple(sorted(v.get("alts") or ())))
-            for v in ex.get("ignoredPositions", [])
-            if isinstance(v, dict)
-        }
-        ignored_pos = {_pos(v) for v in ex.get("ignoredPositions", []) if not isinstance(v, dict)}
-        required_pos = {_pos(v) for v in ex.get("requiredPositions", [])}
-        ignored_alleles = set(ex.get("ignoredAlleles", []))
         variants = d["variants"]
-        for v in variants:
-            if v["chromosome"] != chrom:
-                raise GenerateError(f"{src}: variant {v['position']} on {v['chromosome']}")
-        roles = []
-        for v in variants:
-            pos = int(v["position"])
-            ignored = pos in ignored_pos or (
-                (pos, v["ref"], tuple(sorted(v.get("alts") or ()))) in ignored_var
-            )
-            role = "ignored" if ignored else "definition"
-            if gene in OUTSIDE_GENES:
-                role = "outside_call"
-            roles.append((v, role))
-        for v in ex.get("extraPositions", []):
-            roles.append((v, "extra"))
-        for v, role in roles:
-            key = (v["chromosome"], int(v["position"]))
-            if key not in pos_vcf:
-                raise GenerateError(
-                    f"{src}: {key[0]}:{key[1]} ({v.get('rsid')}) not in pharmcat_positions.vcf"
-                )
-            if key in seen_keys:
-                raise GenerateError(f"{src}: {key} also a position of {seen_keys[key]}")
-            seen_keys[key] = gene
-            vcf_ref = pos_vcf[key][1]
-            if vcf_ref != v["ref"]:
-                raise GenerateError(
-                    f"{src}: {key} REF {v['ref']} but pharmcat_positions.vcf has {vcf_ref}"
-                )
-            flags = []
-            if int(v["position"]) in required_pos:
-                flags.append("required")
-            pos_rows.append(
-                [
-                    gene,
-                    key[0],
-                    key[1],
-                    v["ref"],
-                    ",".join(v.get("alts") or []),
-                    v.get("rsid") or ".",
-                    role,
-                    ",".join(flags),
-                ]
-            )
-        # named alleles
+        pos_rows.extend(_position_rows(gene, d, src, ex, pos_vcf, seen_keys))
+        # named alleles: function and activity value of each, then their definition rows
         pheno_file = pheno_dir / f"{gene}.json"
         ph = _load(pheno_file) if pheno_file.is_file() else None
         if ph is not None and not ph.get("diplotypes"):
             ph = None  # e.g. IFNL3: empty PharmCAT map, use pypgx
-        functions: dict[str, str] = {}
-        activity: dict[str, str] = {}
-        if ph is not None:
-            functions = dict(ph.get("haplotypes") or {})
-            # DPYD's map gives activity values as "functions": take CPIC's terms from pypgx
-            px = {r["StarAllele"]: r["Function"] for r in allele_table if r["Gene"] == gene}
-            for k, v in functions.items():
-                if _is_number(v):
-                    functions[k] = px.get(k, "")
-            activity = {
-                k: v for k, v in (ph.get("activityValues") or {}).items() if v not in ("n/a", "")
-            }
-        else:
-            alias = _pypgx_aliases(d)
-            for r in allele_table:
-                if r["Gene"] == gene:
-                    n = alias.get(r["StarAllele"], r["StarAllele"])
-                    functions[n] = r["Function"]
-                    if r["ActivityScore"] not in ("", "N/A"):
-                        activity[n] = r["ActivityScore"]
-        names = []
-        ref_name = None
-        # PharmCAT sub-alleles (e.g. SLCO1B1 *45.001/*45.002 for the ambiguous core *45) are
-        # matched as definitions but reported, phenotyped and looked up under their core name
-        cores = dict(d.get("suballelesMap") or {})
-        for a in d["namedAlleles"]:
-            name = a["name"]
-            if len(a["alleles"]) != len(variants):
-                raise GenerateError(f"{src}: allele {name!r} has {len(a['alleles'])} positions")
-            if a.get("reference"):
-                if ref_name is not None:
-                    raise GenerateError(f"{src}: two reference alleles {ref_name}, {name}")
-                ref_name = name
-            names.append(name)
-            flags = []
-            if a.get("structuralVariant"):
-                flags.append("structural_variant")
-            if name in ignored_alleles:
-                flags.append("ignored")
-            core = cores.get(name)
-            if core:
-                flags.append(f"suballele_of={core}")
-            act = activity.get(name, activity.get(core, "") if core else "")
-            allele_rows.append(
-                [
-                    gene,
-                    name,
-                    "yes" if a.get("reference") else "no",
-                    functions.get(name, functions.get(core, "") if core else ""),
-                    _fmt_num(act) if act not in ("", None) else "",
-                    ",".join(flags),
-                ]
-            )
-            for v, allele in zip(variants, a["alleles"], strict=True):
-                if allele is None:
-                    continue
-                def_rows.append(
-                    [
-                        gene,
-                        name,
-                        v["chromosome"],
-                        int(v["position"]),
-                        v.get("rsid") or ".",
-                        v["ref"],
-                        allele,
-                    ]
-                )
-        if ref_name is None:
-            raise GenerateError(f"{src}: no reference allele")
-        for pr in ex.get("unphasedDiplotypePriorities", []):
-            for dip in (*pr["list"], pr["pick"]):
-                for n in dip.split("/"):
-                    if n not in names:
-                        raise GenerateError(f"exemptions.json {gene}: priority names {n!r}")
-            prio_rows.append([gene, "|".join(sorted(pr["list"])), pr["pick"]])
+        functions, activity = _allele_functions(gene, d, ph, allele_table)
+        ignored_alleles = set(ex.get("ignoredAlleles", []))
+        alleles, definitions, names, ref_name = _named_allele_rows(
+            gene, d, src, functions, activity, ignored_alleles
+        )
+        allele_rows.extend(alleles)
+        def_rows.extend(definitions)
+        prio_rows.extend(_priority_rows(gene, ex, names))
         # an ignored allele the definitions no longer have is simply absent (PharmCAT: no-op)
         method = "activity_score" if activity else "function"
         # phenotype rules
