@@ -139,22 +139,8 @@ def cohort_diversity(
     depths = np.asarray(tab.depths, dtype=np.int64)
     chosen = int(depth) if depth else choose_depth(depths.tolist(), min_depth=min_depth)
     rng = np.random.default_rng(seed)
-    rare = rarefy(tab, chosen, seed=rng)
+    rare = _rarefy_and_report(tab, depths, chosen, rng, out / "rarefaction.tsv", seed, log)
     kept = rare.table
-    rows = []
-    for sid, d in zip(tab.sample_ids, depths, strict=True):
-        if sid in rare.dropped:
-            reason = "no reads" if d == 0 else f"below rarefaction depth {chosen}"
-            rows.append((sid, int(d), "dropped", reason))
-            print(f"dropped {sid}: {reason} ({d} reads)", file=log)
-        else:
-            rows.append((sid, int(d), "kept", ""))
-    _write_tsv(
-        out / "rarefaction.tsv",
-        ["sample_id", "depth", "status", "reason"],
-        rows,
-        comment=f"# rarefaction depth: {chosen}; seed: {seed}\n",
-    )
     summary = {
         "depth": chosen,
         "kept": list(kept.sample_ids),
@@ -177,6 +163,53 @@ def cohort_diversity(
         (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         return summary
 
+    unrarefied = tab.select(samples=kept.sample_ids)
+    summary["alpha"] = _write_alpha(
+        kept, unrarefied, rooted, chosen, rng, n_iterations, out / "alpha.tsv"
+    )
+    stat_ids = [s for s in kept.sample_ids if cohort_samples is None or s in set(cohort_samples)]
+    columns = _grouping_columns(metadata, stat_ids)
+    perm_rows = []
+    for m in beta_metrics:
+        dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
+        _write_beta_and_pcoa(m, dm, kept.sample_ids, out)
+        perm_rows += _permanova_rows(m, dm, kept.sample_ids, stat_ids, columns, permutations, seed)
+        summary["beta"].append(m)
+    _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, perm_rows)
+    summary["permanova"] = sorted(columns)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    print(
+        f"depth {chosen}: {kept.n_samples} samples kept, {len(rare.dropped)} dropped; "
+        f"alpha {', '.join(summary['alpha'])}; beta {', '.join(beta_metrics)}",
+        file=log,
+    )
+    return summary
+
+
+def _rarefy_and_report(tab, depths, chosen: int, rng, path: Path, seed: int, log):
+    """Rarefy every sample to `chosen` reads; rarefaction.tsv says which were kept or dropped
+    and why."""
+    rare = rarefy(tab, chosen, seed=rng)
+    rows = []
+    for sid, d in zip(tab.sample_ids, depths, strict=True):
+        if sid in rare.dropped:
+            reason = "no reads" if d == 0 else f"below rarefaction depth {chosen}"
+            rows.append((sid, int(d), "dropped", reason))
+            print(f"dropped {sid}: {reason} ({d} reads)", file=log)
+        else:
+            rows.append((sid, int(d), "kept", ""))
+    _write_tsv(
+        path,
+        ["sample_id", "depth", "status", "reason"],
+        rows,
+        comment=f"# rarefaction depth: {chosen}; seed: {seed}\n",
+    )
+    return rare
+
+
+def _write_alpha(kept, unrarefied, rooted, chosen: int, rng, n_iterations: int, path: Path):
+    """alpha.tsv: every alpha metric on the rarefied table, plus the mean and 95 % interval of
+    Shannon and observed taxa over `n_iterations` further rarefactions; returns the metrics."""
     alpha_metrics = ALPHA_TAXONOMIC + (("faith_pd",) if rooted is not None else ())
     alpha = {
         m: alpha_diversity(
@@ -189,7 +222,6 @@ def cohort_diversity(
     }
     # rarefaction-based interval: repeat the subsampling and keep the spread of two metrics
     reps = {"shannon": [], "observed": []}
-    unrarefied = tab.select(samples=kept.sample_ids)
     for _ in range(n_iterations):
         r = rarefy(unrarefied, chosen, seed=rng).table
         for m in reps:
@@ -205,7 +237,7 @@ def cohort_diversity(
         )
     extra_arr = np.vstack(extra)
     _write_tsv(
-        out / "alpha.tsv",
+        path,
         ["sample_id", *alpha_metrics, *extra_cols],
         [
             (sid, *(alpha[m][i] for m in alpha_metrics), *extra_arr[:, i])
@@ -213,66 +245,61 @@ def cohort_diversity(
         ],
         comment=f"# alpha diversity at rarefaction depth {chosen}\n",
     )
-    summary["alpha"] = list(alpha_metrics)
+    return list(alpha_metrics)
 
-    stat_ids = [s for s in kept.sample_ids if cohort_samples is None or s in set(cohort_samples)]
-    stat_idx = [kept.sample_ids.index(s) for s in stat_ids]
-    columns = _grouping_columns(metadata, stat_ids)
-    perm_rows = []
-    for m in beta_metrics:
-        dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
-        _write_tsv(
-            out / f"beta_{m}.tsv",
-            ["sample_id", *kept.sample_ids],
-            [(sid, *dm[i]) for i, sid in enumerate(kept.sample_ids)],
-        )
-        if kept.n_samples < 3:
-            _write_tsv(
-                out / f"pcoa_{m}.tsv",
-                ["sample_id"],
-                [],
-                comment="# PCoA needs at least 3 samples\n",
-            )
-        else:
-            res = pcoa(dm, n_axes=min(kept.n_samples, 10), ids=kept.sample_ids)
-            axes = [f"PC{i + 1}" for i in range(res.coordinates.shape[1])]
-            expl = ",".join(
-                f"{a}={p:.6f}" for a, p in zip(axes, res.proportion_explained, strict=True)
-            )
-            _write_tsv(
-                out / f"pcoa_{m}.tsv",
-                ["sample_id", *axes],
-                [(sid, *res.coordinates[i]) for i, sid in enumerate(kept.sample_ids)],
-                comment=f"# proportion explained: {expl}\n",
-            )
-        for col, (labels, why) in columns.items():
-            if labels is None:
-                perm_rows.append((m, col, "NA", "NA", len(stat_ids), "NA", 0, why))
-                continue
-            sub = dm if len(stat_idx) == kept.n_samples else dm[np.ix_(stat_idx, stat_idx)]
-            r = permanova(sub, labels, permutations=permutations, seed=seed)
-            perm_rows.append(
-                (
-                    m,
-                    col,
-                    r.test_statistic,
-                    r.p_value,
-                    r.sample_size,
-                    r.number_of_groups,
-                    r.permutations,
-                    "",
-                )
-            )
-        summary["beta"].append(m)
-    _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, perm_rows)
-    summary["permanova"] = sorted(columns)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    print(
-        f"depth {chosen}: {kept.n_samples} samples kept, {len(rare.dropped)} dropped; "
-        f"alpha {', '.join(alpha_metrics)}; beta {', '.join(beta_metrics)}",
-        file=log,
+
+def _write_beta_and_pcoa(metric: str, dm, ids: Sequence[str], out: Path) -> None:
+    """beta_<metric>.tsv (the distance matrix) and pcoa_<metric>.tsv (up to 10 axes; a note
+    instead when there are fewer than 3 samples)."""
+    _write_tsv(
+        out / f"beta_{metric}.tsv",
+        ["sample_id", *ids],
+        [(sid, *dm[i]) for i, sid in enumerate(ids)],
     )
-    return summary
+    n = len(ids)
+    if n < 3:
+        _write_tsv(
+            out / f"pcoa_{metric}.tsv",
+            ["sample_id"],
+            [],
+            comment="# PCoA needs at least 3 samples\n",
+        )
+        return
+    res = pcoa(dm, n_axes=min(n, 10), ids=ids)
+    axes = [f"PC{i + 1}" for i in range(res.coordinates.shape[1])]
+    expl = ",".join(f"{a}={p:.6f}" for a, p in zip(axes, res.proportion_explained, strict=True))
+    _write_tsv(
+        out / f"pcoa_{metric}.tsv",
+        ["sample_id", *axes],
+        [(sid, *res.coordinates[i]) for i, sid in enumerate(ids)],
+        comment=f"# proportion explained: {expl}\n",
+    )
+
+
+def _permanova_rows(metric, dm, ids, stat_ids, columns, permutations: int, seed: int) -> list:
+    """permanova.tsv rows of one metric: one per grouping column, on the cohort samples
+    (`stat_ids`); NA with the reason where a column cannot be tested."""
+    stat_idx = [ids.index(s) for s in stat_ids]
+    rows = []
+    for col, (labels, why) in columns.items():
+        if labels is None:
+            rows.append((metric, col, "NA", "NA", len(stat_ids), "NA", 0, why))
+            continue
+        sub = dm if len(stat_idx) == len(ids) else dm[np.ix_(stat_idx, stat_idx)]
+        r = permanova(sub, labels, permutations=permutations, seed=seed)
+        rows.append(
+            (
+                metric,
+                col,
+                r.test_statistic,
+                r.p_value,
+                r.sample_size,
+                r.number_of_groups,
+                r.permutations,
+                "",
+            )
+        )
+    return rows
 
 
 def _is_bifurcating_root(tree) -> bool:
