@@ -246,7 +246,65 @@ def build_cohort_report(
         r["patient_id"]: (r["metadata"].get(group_by, NO_GROUP) if group_by else NO_GROUP)
         for r in reports
     }
-    # one sample per patient and assay: the one its report describes (the latest timepoint)
+    sample_patient, follow_up = _cohort_samples(reports)
+    sample_group = {s: patient_group[p] for s, p in sample_patient.items()}
+
+    patients = [
+        {
+            "patient_id": r["patient_id"],
+            "group": patient_group[r["patient_id"]],
+            "metadata": r["metadata"],
+            "modalities": r["modalities"],
+        }
+        for r in reports
+    ]
+
+    qc = [{"patient_id": r["patient_id"], **q} for r in reports for q in r["qc"]]
+
+    pgx = _cohort_pgx(reports)
+    microbiome = {
+        assay: _cohort_microbiome(
+            assay,
+            (diversity or {}).get(assay),
+            (tables or {}).get(assay),
+            reports,
+            top,
+            sample_patient,
+            sample_group,
+            follow_up,
+        )
+        for assay in ASSAYS
+    }
+    interactions = _cohort_interactions(reports)
+    ident = [{**i, "sheet_patient": r["patient_id"]} for r in reports for i in r["identity"]]
+    prov = _cohort_provenance(reports)
+
+    return {
+        "report_version": "1",
+        "group_by": group_by,
+        "metadata_columns": meta_cols,
+        "patients": patients,
+        "qc": qc,
+        "pgx": pgx,
+        "microbiome": microbiome,
+        "interactions": interactions,
+        "identity": ident,
+        "provenance": prov,
+        "document": document("cohort", site, date=report_date, environ=environ),
+        **(
+            {"changes": _changes(changes, compare_with, [r["patient_id"] for r in reports])}
+            if changes
+            else {}
+        ),
+    }
+
+
+def _cohort_samples(reports: list[dict]) -> tuple[dict[str, str], set[str]]:
+    """Which patient each cohort sample belongs to, and the follow-up samples left out.
+
+    The cohort uses one stool sample per patient and assay, the one its report describes (the
+    latest timepoint), plus every host library; earlier timepoints come back as ``follow_up``.
+    """
     sample_patient = {
         m["sample_id"]: r["patient_id"]
         for r in reports
@@ -265,20 +323,12 @@ def build_cohort_report(
         for lib in r["libraries"]
         if lib["assay"] in ASSAYS and lib["sample_id"] not in sample_patient
     }
-    sample_group = {s: patient_group[p] for s, p in sample_patient.items()}
+    return sample_patient, follow_up
 
-    patients = [
-        {
-            "patient_id": r["patient_id"],
-            "group": patient_group[r["patient_id"]],
-            "metadata": r["metadata"],
-            "modalities": r["modalities"],
-        }
-        for r in reports
-    ]
 
-    qc = [{"patient_id": r["patient_id"], **q} for r in reports for q in r["qc"]]
-
+def _cohort_pgx(reports: list[dict]) -> dict:
+    """Diplotype, phenotype and light of every gene of every sequenced patient, and the
+    count of each phenotype per gene."""
     genes: list[str] = []
     calls: dict[str, dict] = {}
     for r in reports:
@@ -307,52 +357,64 @@ def build_cohort_report(
         "phenotype_counts": phenotype_counts,
         "not_sequenced": [r["patient_id"] for r in reports if r["patient_id"] not in calls],
     }
+    return pgx
 
-    microbiome: dict = {}
-    for assay in ASSAYS:
-        files = (diversity or {}).get(assay)
-        table = (tables or {}).get(assay)
-        if not files and not table:
-            microbiome[assay] = {"status": NOT_SEQUENCED}
-            continue
-        section: dict = {"status": "profiled"}
-        if table:
-            section["composition"] = _composition(table, top, exclude=follow_up)
-            for s in section["composition"]["samples"]:
-                s["patient_id"] = sample_patient.get(s["sample_id"], "")
-                s["group"] = sample_group.get(s["sample_id"], NO_GROUP)
-        if files:
-            section["depth_note"] = _comment(files["alpha"])
-            section["dropped"] = [
-                {"sample_id": r["sample_id"], "reason": r.get("reason", "")}
-                for r in _read_rows(files["rarefaction"])
-                if r["status"] != "kept" and r["sample_id"] not in follow_up
-            ]
-            section["alpha"] = _alpha_by_group(files["alpha"], sample_group, exclude=follow_up)
-            section["pcoa"] = {
-                m: _pcoa(files[f"pcoa_{m}"], sample_group, sample_patient, exclude=follow_up)
-                for m in PCOA_METRICS
-                if files.get(f"pcoa_{m}")
+
+def _cohort_microbiome(
+    assay: str,
+    files: Mapping[str, Path_] | None,
+    table: Path_ | None,
+    reports: list[dict],
+    top: int,
+    sample_patient: Mapping[str, str],
+    sample_group: Mapping[str, str],
+    follow_up: set[str],
+) -> dict:
+    """One assay's cohort section: composition, alpha by group, PCoA, PERMANOVA and, for
+    shotgun, gene evidence; "not sequenced" without a table or diversity files."""
+    if not files and not table:
+        return {"status": NOT_SEQUENCED}
+    section: dict = {"status": "profiled"}
+    if table:
+        section["composition"] = _composition(table, top, exclude=follow_up)
+        for s in section["composition"]["samples"]:
+            s["patient_id"] = sample_patient.get(s["sample_id"], "")
+            s["group"] = sample_group.get(s["sample_id"], NO_GROUP)
+    if files:
+        section["depth_note"] = _comment(files["alpha"])
+        section["dropped"] = [
+            {"sample_id": r["sample_id"], "reason": r.get("reason", "")}
+            for r in _read_rows(files["rarefaction"])
+            if r["status"] != "kept" and r["sample_id"] not in follow_up
+        ]
+        section["alpha"] = _alpha_by_group(files["alpha"], sample_group, exclude=follow_up)
+        section["pcoa"] = {
+            m: _pcoa(files[f"pcoa_{m}"], sample_group, sample_patient, exclude=follow_up)
+            for m in PCOA_METRICS
+            if files.get(f"pcoa_{m}")
+        }
+        section["permanova"] = [
+            {
+                "metric": r["metric"],
+                "column": r["column"],
+                "pseudo_F": _num(r["pseudo_F"]),
+                "p_value": _num(r["p_value"]),
+                "sample_size": _int(r["sample_size"]),
+                "groups": _int(r["groups"]),
+                "permutations": _int(r["permutations"]),
+                "skipped_because": r.get("skipped_because", ""),
             }
-            section["permanova"] = [
-                {
-                    "metric": r["metric"],
-                    "column": r["column"],
-                    "pseudo_F": _num(r["pseudo_F"]),
-                    "p_value": _num(r["p_value"]),
-                    "sample_size": _int(r["sample_size"]),
-                    "groups": _int(r["groups"]),
-                    "permutations": _int(r["permutations"]),
-                    "skipped_because": r.get("skipped_because", ""),
-                }
-                for r in _read_rows(files["permanova"])
-            ]
-        if assay == "shotgun":
-            evidence = _gene_evidence(reports)
-            if evidence:
-                section["gene_evidence"] = evidence
-        microbiome[assay] = section
+            for r in _read_rows(files["permanova"])
+        ]
+    if assay == "shotgun":
+        evidence = _gene_evidence(reports)
+        if evidence:
+            section["gene_evidence"] = evidence
+    return section
 
+
+def _cohort_interactions(reports: list[dict]) -> list[dict]:
+    """Every microbe-drug row with its status per patient, most often detected first."""
     drugs: dict[tuple, dict] = {}
     for r in reports:
         for m in r["interactions"]["rows"]:
@@ -373,8 +435,11 @@ def build_cohort_report(
         entry["detected_in"] = sorted(p for p, s in entry["status"].items() if s == "detected")
         interactions.append(entry)
     interactions.sort(key=lambda e: (-len(e["detected_in"]), e["drug"], e["taxon"]))
+    return interactions
 
-    ident = [{**i, "sheet_patient": r["patient_id"]} for r in reports for i in r["identity"]]
+
+def _cohort_provenance(reports: list[dict]) -> dict:
+    """The run's provenance (the same in every report) and the number of inputs."""
     prov = {}
     with_prov = [r["provenance"] for r in reports if r["provenance"]]
     if with_prov:  # one record per run: pipeline, tools and config are the same in every report
@@ -382,25 +447,7 @@ def build_cohort_report(
             k: with_prov[0][k] for k in ("pipeline", "tools", "python_packages", "config_sha256")
         }
         prov["inputs"] = sum(len(p["inputs"]) for p in with_prov)
-
-    return {
-        "report_version": "1",
-        "group_by": group_by,
-        "metadata_columns": meta_cols,
-        "patients": patients,
-        "qc": qc,
-        "pgx": pgx,
-        "microbiome": microbiome,
-        "interactions": interactions,
-        "identity": ident,
-        "provenance": prov,
-        "document": document("cohort", site, date=report_date, environ=environ),
-        **(
-            {"changes": _changes(changes, compare_with, [r["patient_id"] for r in reports])}
-            if changes
-            else {}
-        ),
-    }
+    return prov
 
 
 def run_label(compare_with: str | None) -> str:
