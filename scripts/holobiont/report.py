@@ -578,56 +578,22 @@ def build_patient_report(
 
     tables = {"16s": asv_table, "shotgun": species_table}
     loaded = {a: read_tsv(tables[a]) if tables[a] and stool[a] else None for a in ASSAYS}
-    microbiome: dict = {}
-    profiles: dict = {}
     fractions = {r["sample_id"]: r for r in _read_rows(host_fraction)} if host_fraction else {}
-    for assay in ASSAYS:
-        sample = stool[assay]
-        if not sample:
-            microbiome[assay] = {"status": NOT_SEQUENCED}
-            profiles[assay] = None
-            continue
-        table = loaded[assay]
-        reason = not_measured_reason(assay, sample, table, qc, fractions.get(sample))
-        if reason:
-            microbiome[assay] = {"status": NOT_MEASURED, "sample_id": sample, "reason": reason}
-            profiles[assay] = reason
-            continue
-        section = {
-            "status": "profiled",
-            "sample_id": sample,
-            "genera": _genus_composition(table, sample, top),
-        }
-        if diversity and assay in diversity:
-            section["diversity"] = _diversity(
-                sample,
-                diversity[assay],
-                cohort_samples=(cohort_samples or {}).get(assay) if cohort_samples else None,
-            )
-        if assay == "shotgun" and sample in fractions:
-            section["human_fraction"] = _num(fractions[sample]["human_fraction"])
-        microbiome[assay] = section
-        profiles[assay] = _profile(table, sample)
-
-    drug_genes = _drug_genes(pgx_drugs)
-    gene_rows = read_abundance(gene_abundance) if gene_abundance else None
-    genes_of_sample = (
-        gene_rows.get(stool["shotgun"]) if gene_rows is not None and stool["shotgun"] else None
+    microbiome, profiles = _microbiome_sections(
+        stool, loaded, qc, fractions, diversity, cohort_samples, top
     )
-    matched = []
-    if interactions:
-        for m in match_interactions(
-            load_interactions(interactions), profiles, min_abundance=min_abundance
-        ):
-            wanted = set(m["host_genes"]) | drug_genes.get(m["drug"], set())
-            m["host_pgx"] = _host_for_drug(m["drug"], wanted, host)
-            m["gene_evidence"] = gene_evidence(
-                m["gene_family"],
-                m["assays"]["shotgun"],
-                genes_of_sample,
-                reference_configured=genes_configured,
-            )
-            matched.append(m)
+    gene_rows = read_abundance(gene_abundance) if gene_abundance else None
+    matched = _microbe_drug_rows(
+        interactions,
+        profiles,
+        min_abundance=min_abundance,
+        drug_genes=_drug_genes(pgx_drugs),
+        host=host,
+        genes_of_sample=(
+            gene_rows.get(stool["shotgun"]) if gene_rows is not None and stool["shotgun"] else None
+        ),
+        genes_configured=genes_configured,
+    )
 
     follow_up = {a: ids for a, ids in stool_ids.items() if len(ids) > 1}
     course = {
@@ -675,6 +641,65 @@ def build_patient_report(
         "document": document(patient_id, site, date=report_date, environ=environ),
         **({"timecourse": course} if course else {}),
     }
+
+
+def _microbiome_sections(stool, loaded, qc, fractions, diversity, cohort_samples, top):
+    """The microbiome section of each assay (composition, diversity, human fraction; "not
+    sequenced" or "not measured" with the reason) and the profiles the microbe-drug rows are
+    matched against (a reason string where not measured)."""
+    microbiome: dict = {}
+    profiles: dict = {}
+    for assay in ASSAYS:
+        sample = stool[assay]
+        if not sample:
+            microbiome[assay] = {"status": NOT_SEQUENCED}
+            profiles[assay] = None
+            continue
+        table = loaded[assay]
+        reason = not_measured_reason(assay, sample, table, qc, fractions.get(sample))
+        if reason:
+            microbiome[assay] = {"status": NOT_MEASURED, "sample_id": sample, "reason": reason}
+            profiles[assay] = reason
+            continue
+        section = {
+            "status": "profiled",
+            "sample_id": sample,
+            "genera": _genus_composition(table, sample, top),
+        }
+        if diversity and assay in diversity:
+            section["diversity"] = _diversity(
+                sample,
+                diversity[assay],
+                cohort_samples=(cohort_samples or {}).get(assay) if cohort_samples else None,
+            )
+        if assay == "shotgun" and sample in fractions:
+            section["human_fraction"] = _num(fractions[sample]["human_fraction"])
+        microbiome[assay] = section
+        profiles[assay] = _profile(table, sample)
+    return microbiome, profiles
+
+
+def _microbe_drug_rows(
+    interactions, profiles, *, min_abundance, drug_genes, host, genes_of_sample, genes_configured
+) -> list[dict]:
+    """The microbe-drug rows matched against the profiles, each with the host's phenotype
+    for the same drug and the gene-level evidence of the shotgun sample."""
+    matched = []
+    if not interactions:
+        return matched
+    for m in match_interactions(
+        load_interactions(interactions), profiles, min_abundance=min_abundance
+    ):
+        wanted = set(m["host_genes"]) | drug_genes.get(m["drug"], set())
+        m["host_pgx"] = _host_for_drug(m["drug"], wanted, host)
+        m["gene_evidence"] = gene_evidence(
+            m["gene_family"],
+            m["assays"]["shotgun"],
+            genes_of_sample,
+            reference_configured=genes_configured,
+        )
+        matched.append(m)
+    return matched
 
 
 # ------------------------------------------------------------------------------ time course
