@@ -59,10 +59,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _pipeline import run_snakemake, write_sheet  # noqa: E402
 
-from holobiont.amplicon import read_fasta  # noqa: E402
+from holobiont.core.table import parse_lineage, read_tsv  # noqa: E402
 from holobiont.demo import amplicon as amp  # noqa: E402
 from holobiont.demo import reads as rd  # noqa: E402
-from holobiont.table import parse_lineage, read_tsv  # noqa: E402
+from holobiont.microbiome.amplicon import read_fasta  # noqa: E402
 
 #: ../shared beside the project; HOLOBIONT_SHARED points elsewhere (a worktree)
 MOCKS = (

@@ -75,10 +75,10 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from holobiont.beta import beta_diversity  # noqa: E402
-from holobiont.ordination import pcoa, permanova  # noqa: E402
-from holobiont.table import FeatureTable, clr, rarefy  # noqa: E402
-from holobiont.tree import read_newick  # noqa: E402
+from holobiont.core.beta import beta_diversity  # noqa: E402
+from holobiont.core.ordination import pcoa, permanova  # noqa: E402
+from holobiont.core.table import FeatureTable, clr, rarefy  # noqa: E402
+from holobiont.core.tree import read_newick  # noqa: E402
 
 #: what bounds each benchmark row from below on this machine (see the module docstring)
 FLOORS = {
@@ -375,10 +375,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- alpha (the other module; optional)
     try:
-        from holobiont import alpha as alpha_mod
+        from holobiont.core import alpha as alpha_mod
     except ImportError:
         alpha_mod = None
-        print("# holobiont.alpha not found: alpha metrics skipped")
+        print("# holobiont.core.alpha not found: alpha metrics skipped")
     if alpha_mod is not None and "alpha" in only:
         sk_name = {"observed": "sobs", "pielou": "pielou_e"}
         xi = x.astype(np.int64)

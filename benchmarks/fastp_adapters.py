@@ -5,7 +5,7 @@ Truth: the simulated 2x150 pairs of ``../shared/data/shotgun_mock15/sim_reads`` 
 RefSeq genomes, no adapters were simulated); every read name starts with its genome's assembly
 accession (``GCF_...|contig|pos|strand|n/1``), so the pairs in and out of fastp are counted per
 genome exactly. Both runs use the pipeline's own shotgun fastp options
-(:func:`holobiont.qc.fastp_options` with ``config/config.yaml``'s ``qc.fastp``):
+(:func:`holobiont.pipeline.qc.fastp_options` with ``config/config.yaml``'s ``qc.fastp``):
 
 - **old**: ``shotgun_adapter_detection: detect`` (``--detect_adapter_for_pe``, the former
   default);
@@ -38,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from holobiont.qc import fastp_options  # noqa: E402
+from holobiont.pipeline.qc import fastp_options  # noqa: E402
 
 SHARED = Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared"))
 MOCK = SHARED / "data" / "shotgun_mock15"

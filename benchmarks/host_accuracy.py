@@ -17,7 +17,7 @@ Two benchmarks, each running the real tools through Snakemake in its own work di
     compared with the planted truth (``resources/demo/data/truth/P0x.host.vcf.gz``) within the
     PGx target BED, per patient and pooled.
 
-Comparison: :mod:`holobiont.vcfcompare` (bcftools-normalised, genotype-aware record matching,
+Comparison: :mod:`holobiont.host.vcfcompare` (bcftools-normalised, genotype-aware record matching,
 PASS query records only). Usage::
 
     python benchmarks/host_accuracy.py [--only giab|demo] [--workdir DIR] [--cores N]
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _pipeline import run_snakemake, write_sheet  # noqa: E402
 
-from holobiont.vcfcompare import Comparison, compare_vcfs, write_report  # noqa: E402
+from holobiont.host.vcfcompare import Comparison, compare_vcfs, write_report  # noqa: E402
 
 # ../shared beside the project (as in CI); HOLOBIONT_SHARED points elsewhere (a worktree)
 SHARED = Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared"))
@@ -161,7 +161,7 @@ def bench_demo(workdir: Path, cores: int, skip_run: bool, settings: list[str]) -
 
 def pooled(comps: list[Comparison]) -> dict[str, dict]:
     """Sum the counts of several comparisons; metrics recomputed from the sums."""
-    from holobiont.vcfcompare import TypeMetrics
+    from holobiont.host.vcfcompare import TypeMetrics
 
     out = {}
     for t in ("SNV", "INDEL", "ALL"):

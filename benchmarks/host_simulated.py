@@ -16,7 +16,7 @@ Real human sequence, planted variants, a real read simulator:
   fragments 550 +- 50), each haplotype at half the depth, at 30x and 15x; fixed seeds.
 * **Calls**: the pipeline's own rules through Snakemake (check_fastq, fastp, minimap2,
   samtools, bcftools), one ``host_wgs`` sample aligned to the slice.
-* **Comparison**: :mod:`holobiont.vcfcompare`, genotype-aware, PASS calls only, within the
+* **Comparison**: :mod:`holobiont.host.vcfcompare`, genotype-aware, PASS calls only, within the
   slice less 600 bp at each end (a simulated fragment cannot cover the ends: depth falls to
   zero there). That region is confident by construction: no gaps in the truth.
 
@@ -56,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pipeline import run_snakemake, write_sheet  # noqa: E402
 from host_accuracy import GIAB, fmt, references, set_key  # noqa: E402
 
-from holobiont.vcfcompare import compare_vcfs, write_report  # noqa: E402
+from holobiont.host.vcfcompare import compare_vcfs, write_report  # noqa: E402
 
 TARGETS = {"SNV": 0.995, "INDEL": 0.97}
 #: ART profile -> (read length, fragment mean, fragment sd)
@@ -256,7 +256,7 @@ def run_one(workdir: Path, truth_dir: Path, reads: tuple, settings: list[str], c
         "samples": str(sheet),
         "references": references(fasta),
         # a window of chr22 with no PGx catalog position: nothing could confirm the build
-        # (holobiont.host.check_reference refuses it), so the check is off for this bench
+        # (holobiont.host.variants.check_reference refuses it), so the check is off for this bench
         "host": {"check_reference": False},
     }
     for a in settings:

@@ -1,9 +1,9 @@
-"""Speed of the Bracken k-mer distribution build: holobiont.bracken.build_kmer_distrib against the
+"""Speed of the Bracken k-mer distribution build: holobiont.microbiome.bracken.build_kmer_distrib against the
 real ``bracken-build`` on the same Kraken 2 database, in the same run (not part of the suite).
 
 The database is built with the real ``kraken2-build`` from the 15 RefSeq genomes of the KMCP
 mock (``../shared/data/shotgun_mock15/refs``, custom taxdump; library written by
-``holobiont.shotgun.prepare_library`` as the pipeline's ``kraken2_library`` rule does) and kept in
+``holobiont.microbiome.shotgun.prepare_library`` as the pipeline's ``kraken2_library`` rule does) and kept in
 the work directory. Bracken is built from ``../shared/tools/bracken`` (``make -C src``, needs
 g++). Both builders get the same read length, threads and database; ``bracken-build`` is run
 from scratch each time (its ``database.kraken`` removed). The two files are compared on their
@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import shotgun_mock  # noqa: E402
 
-from holobiont.bracken import build_kmer_distrib  # noqa: E402
-from holobiont.shotgun import Taxonomy, genome_files, prepare_library  # noqa: E402
+from holobiont.microbiome.bracken import build_kmer_distrib  # noqa: E402
+from holobiont.microbiome.shotgun import Taxonomy, genome_files, prepare_library  # noqa: E402
 
 # ../shared beside the project; HOLOBIONT_SHARED points elsewhere (as for the tests)
 SHARED = Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared"))

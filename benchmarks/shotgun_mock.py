@@ -46,8 +46,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _pipeline import run_snakemake  # noqa: E402
 
-from holobiont.shotgun import Taxonomy, genome_files  # noqa: E402
-from holobiont.table import read_tsv  # noqa: E402
+from holobiont.core.table import read_tsv  # noqa: E402
+from holobiont.microbiome.shotgun import Taxonomy, genome_files  # noqa: E402
 
 MOCK = ROOT.parent / "shared" / "data" / "shotgun_mock15"
 DEMO = ROOT / "resources" / "demo" / "data"

@@ -9,7 +9,7 @@ classified by the real ``vsearch --sintax`` (one thread, ``--randseed 1``, the p
     ``resources/demo/data/reference/16s_sintax.fasta``);
 ``greengenes_13_8``
     the full Greengenes 13_8 97 % OTU set (99,322 sequences) converted by the pipeline's own
-    converter (:func:`holobiont.sintax_ref.build_greengenes_13_8`; the pipeline's cache copy
+    converter (:func:`holobiont.microbiome.sintax_ref.build_greengenes_13_8`; the pipeline's cache copy
     is used when it exists).
 
 Queries, each with the genus of the mock's own taxonomy as truth:
@@ -59,9 +59,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from holobiont.amplicon import read_fasta  # noqa: E402
 from holobiont.demo import amplicon as amp  # noqa: E402
-from holobiont.sintax_ref import build_greengenes_13_8  # noqa: E402
+from holobiont.microbiome.amplicon import read_fasta  # noqa: E402
+from holobiont.microbiome.sintax_ref import build_greengenes_13_8  # noqa: E402
 
 #: ../shared beside the project; HOLOBIONT_SHARED points elsewhere (a worktree)
 SHARED = Path(os.environ.get("HOLOBIONT_SHARED", ROOT.parent / "shared"))

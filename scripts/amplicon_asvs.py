@@ -1,8 +1,8 @@
-"""Snakemake shim: ASV FASTA with stable IDs and the read-mapping database (holobiont.amplicon)."""
+"""Snakemake shim: ASV FASTA with stable IDs and the read-mapping database (holobiont.microbiome.amplicon)."""
 
 import sys
 
-from holobiont.amplicon import write_asvs
+from holobiont.microbiome.amplicon import write_asvs
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

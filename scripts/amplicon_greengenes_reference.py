@@ -1,11 +1,11 @@
-"""Snakemake shim: SINTAX database of Greengenes 13_8 97 % OTUs (holobiont.sintax_ref)."""
+"""Snakemake shim: SINTAX database of Greengenes 13_8 97 % OTUs (holobiont.microbiome.sintax_ref)."""
 
 import importlib.metadata
 import sys
 
 import qiime_default_reference as qdr
 
-from holobiont.sintax_ref import build_greengenes_13_8
+from holobiont.microbiome.sintax_ref import build_greengenes_13_8
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

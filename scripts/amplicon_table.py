@@ -1,8 +1,8 @@
-"""Snakemake shim: ASV table, taxonomy, read tracking and abundance floor (holobiont.amplicon)."""
+"""Snakemake shim: ASV table, taxonomy, read tracking and abundance floor (holobiont.microbiome.amplicon)."""
 
 import sys
 
-from holobiont.amplicon import summarise_amplicon
+from holobiont.microbiome.amplicon import summarise_amplicon
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

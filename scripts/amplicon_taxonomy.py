@@ -1,8 +1,8 @@
-"""Snakemake shim: the ASVs' taxonomy against one of amplicon.extra_references (holobiont.amplicon)."""
+"""Snakemake shim: the ASVs' taxonomy against one of amplicon.extra_references (holobiont.microbiome.amplicon)."""
 
 import sys
 
-from holobiont.amplicon import write_taxonomy
+from holobiont.microbiome.amplicon import write_taxonomy
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -1,9 +1,9 @@
 """Snakemake shim: Bracken's k-mer distribution of the database, windows classified by kraken2
-(holobiont.bracken.build_kmer_distrib)."""
+(holobiont.microbiome.bracken.build_kmer_distrib)."""
 
 import sys
 
-from holobiont.bracken import build_kmer_distrib
+from holobiont.microbiome.bracken import build_kmer_distrib
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -1,10 +1,10 @@
-"""Snakemake shim: Bracken-style species re-estimation of a Kraken 2 report (holobiont.bracken)
-and the Bracken-corrected Kraken report (holobiont.exports, as `bracken -w`)."""
+"""Snakemake shim: Bracken-style species re-estimation of a Kraken 2 report (holobiont.microbiome.bracken)
+and the Bracken-corrected Kraken report (holobiont.microbiome.exports, as `bracken -w`)."""
 
 import sys
 
-from holobiont.bracken import estimate_abundance, read_kraken_report, write_bracken
-from holobiont.exports import write_bracken_report
+from holobiont.microbiome.bracken import estimate_abundance, read_kraken_report, write_bracken
+from holobiont.microbiome.exports import write_bracken_report
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

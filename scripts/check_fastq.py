@@ -1,9 +1,9 @@
-"""Snakemake shim: check a unit's FASTQ pair and write its read counts (holobiont.fastq)."""
+"""Snakemake shim: check a unit's FASTQ pair and write its read counts (holobiont.pipeline.fastq)."""
 
 import sys
 
 from holobiont.atomic import write_text
-from holobiont.fastq import FastqError, PrimerCheck, failed_check, write_check
+from holobiont.pipeline.fastq import FastqError, PrimerCheck, failed_check, write_check
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

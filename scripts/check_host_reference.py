@@ -1,9 +1,9 @@
-"""Snakemake shim: check the host FASTA's contig names and build (holobiont.host)."""
+"""Snakemake shim: check the host FASTA's contig names and build (holobiont.host.variants)."""
 
 import json
 import sys
 
-from holobiont.host import ReferenceError, write_reference_check
+from holobiont.host.variants import ReferenceError, write_reference_check
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

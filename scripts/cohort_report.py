@@ -1,8 +1,8 @@
-"""Snakemake shim: the cohort's offline HTML + JSON report (holobiont.cohort_report)."""
+"""Snakemake shim: the cohort's offline HTML + JSON report (holobiont.report.cohort)."""
 
 import sys
 
-from holobiont.cohort_report import build_cohort_report, write_cohort_report
+from holobiont.report.cohort import build_cohort_report, write_cohort_report
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

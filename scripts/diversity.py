@@ -1,9 +1,9 @@
-"""Snakemake shim: cohort diversity of one assay (holobiont.diversity)."""
+"""Snakemake shim: cohort diversity of one assay (holobiont.core.diversity)."""
 
 import os
 import sys
 
-from holobiont.diversity import cohort_diversity
+from holobiont.core.diversity import cohort_diversity
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

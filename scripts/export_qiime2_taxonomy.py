@@ -1,8 +1,8 @@
-"""Snakemake shim: the 16S taxonomy as QIIME 2's taxonomy TSV (holobiont.exports)."""
+"""Snakemake shim: the 16S taxonomy as QIIME 2's taxonomy TSV (holobiont.microbiome.exports)."""
 
 import sys
 
-from holobiont.exports import write_qiime2_taxonomy
+from holobiont.microbiome.exports import write_qiime2_taxonomy
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

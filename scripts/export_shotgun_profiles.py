@@ -1,9 +1,9 @@
 """Snakemake shim: the shotgun species estimates as taxpasta, MetaPhlAn-style and CAMI
-profiles and as MultiQC custom content (holobiont.exports)."""
+profiles and as MultiQC custom content (holobiont.microbiome.exports)."""
 
 import sys
 
-from holobiont.exports import (
+from holobiont.microbiome.exports import (
     multiqc_species,
     read_profiles,
     taxonomy_id,
@@ -11,7 +11,7 @@ from holobiont.exports import (
     write_mpa_table,
     write_taxpasta,
 )
-from holobiont.shotgun import Taxonomy
+from holobiont.microbiome.shotgun import Taxonomy
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

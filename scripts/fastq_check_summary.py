@@ -1,8 +1,8 @@
-"""Snakemake shim: table of every unit's FASTQ check; fails when one failed (holobiont.fastq)."""
+"""Snakemake shim: table of every unit's FASTQ check; fails when one failed (holobiont.pipeline.fastq)."""
 
 import sys
 
-from holobiont.fastq import summarise_checks
+from holobiont.pipeline.fastq import summarise_checks
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

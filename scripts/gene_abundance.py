@@ -1,10 +1,10 @@
 """Snakemake shim: read pairs, RPM and RPKM of every reference gene in every shotgun library
-(holobiont.genes.count_gene_pairs / gene_abundance)."""
+(holobiont.microbiome.genes.count_gene_pairs / gene_abundance)."""
 
 import csv
 import sys
 
-from holobiont.genes import (
+from holobiont.microbiome.genes import (
     count_gene_pairs,
     gene_abundance,
     read_reference_table,

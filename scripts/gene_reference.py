@@ -1,10 +1,10 @@
 """Snakemake shim: check the protein reference of the gene-level evidence and tabulate it
-(holobiont.genes.read_protein_reference)."""
+(holobiont.microbiome.genes.read_protein_reference)."""
 
 import sys
 
-from holobiont.genes import read_protein_reference, write_reference_table
-from holobiont.report import load_interactions
+from holobiont.microbiome.genes import read_protein_reference, write_reference_table
+from holobiont.report.patient import load_interactions
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

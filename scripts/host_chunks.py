@@ -1,8 +1,8 @@
-"""Snakemake shim: reference chunks of scattered WGS calling (holobiont.scatter)."""
+"""Snakemake shim: reference chunks of scattered WGS calling (holobiont.host.scatter)."""
 
 import sys
 
-from holobiont.scatter import write_plan
+from holobiont.host.scatter import write_plan
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

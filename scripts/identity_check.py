@@ -1,8 +1,8 @@
-"""Snakemake shim: stool human reads vs the cohort's host genotypes (holobiont.identity)."""
+"""Snakemake shim: stool human reads vs the cohort's host genotypes (holobiont.host.identity)."""
 
 import sys
 
-from holobiont.identity import identity_table
+from holobiont.host.identity import identity_table
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

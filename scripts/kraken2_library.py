@@ -1,8 +1,8 @@
-"""Snakemake shim: reference genomes -> one taxid-tagged Kraken 2 library (holobiont.shotgun)."""
+"""Snakemake shim: reference genomes -> one taxid-tagged Kraken 2 library (holobiont.microbiome.shotgun)."""
 
 import sys
 
-from holobiont.shotgun import LibraryError, Taxonomy, prepare_library, read_seqid2taxid
+from holobiont.microbiome.shotgun import LibraryError, Taxonomy, prepare_library, read_seqid2taxid
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

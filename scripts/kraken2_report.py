@@ -1,10 +1,10 @@
 """Snakemake shim: Kraken 2 report with its rank codes rewritten from the database's taxonomy
-(holobiont.bracken.fix_report_rank_codes)."""
+(holobiont.microbiome.bracken.fix_report_rank_codes)."""
 
 import sys
 
-from holobiont.bracken import fix_report_rank_codes
-from holobiont.shotgun import Taxonomy
+from holobiont.microbiome.bracken import fix_report_rank_codes
+from holobiont.microbiome.shotgun import Taxonomy
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

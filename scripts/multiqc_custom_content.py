@@ -1,9 +1,13 @@
 """Snakemake shim: MultiQC custom content for PGx coverage, identity verdicts and human
-fraction (holobiont.exports)."""
+fraction (holobiont.microbiome.exports)."""
 
 import sys
 
-from holobiont.exports import multiqc_human_fraction, multiqc_identity, multiqc_pgx_coverage
+from holobiont.microbiome.exports import (
+    multiqc_human_fraction,
+    multiqc_identity,
+    multiqc_pgx_coverage,
+)
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -1,8 +1,8 @@
-"""Snakemake shim: one patient's HL7 FHIR R4 bundle from the patient report JSON (holobiont.fhir)."""
+"""Snakemake shim: one patient's HL7 FHIR R4 bundle from the patient report JSON (holobiont.report.fhir)."""
 
 import sys
 
-from holobiont.fhir import write_bundle
+from holobiont.report.fhir import write_bundle
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

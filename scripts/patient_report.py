@@ -1,9 +1,9 @@
-"""Snakemake shim: one patient's offline HTML + JSON report (holobiont.report)."""
+"""Snakemake shim: one patient's offline HTML + JSON report (holobiont.report.patient)."""
 
 import os
 import sys
 
-from holobiont.report import build_patient_report, write_report
+from holobiont.report.patient import build_patient_report, write_report
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

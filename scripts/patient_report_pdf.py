@@ -1,8 +1,8 @@
-"""Snakemake shim: one patient's report as PDF (holobiont.pdf, headless Chromium)."""
+"""Snakemake shim: one patient's report as PDF (holobiont.report.pdf, headless Chromium)."""
 
 import sys
 
-from holobiont.pdf import write_patient_pdf
+from holobiont.report.pdf import write_patient_pdf
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

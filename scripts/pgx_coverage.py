@@ -1,8 +1,8 @@
-"""Snakemake shim: depth at every PGx catalog position, per gene (holobiont.host)."""
+"""Snakemake shim: depth at every PGx catalog position, per gene (holobiont.host.variants)."""
 
 import sys
 
-from holobiont.host import pgx_coverage
+from holobiont.host.variants import pgx_coverage
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

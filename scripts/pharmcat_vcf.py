@@ -1,8 +1,8 @@
-"""Snakemake shim: one VCF record per PGx catalog position (holobiont.host)."""
+"""Snakemake shim: one VCF record per PGx catalog position (holobiont.host.variants)."""
 
 import sys
 
-from holobiont.host import pharmcat_ready_vcf
+from holobiont.host.variants import pharmcat_ready_vcf
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

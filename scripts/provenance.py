@@ -1,8 +1,8 @@
-"""Snakemake shim: merge tool versions, record config and input checksums (holobiont.provenance)."""
+"""Snakemake shim: merge tool versions, record config and input checksums (holobiont.pipeline.provenance)."""
 
 import sys
 
-from holobiont import provenance
+from holobiont.pipeline import provenance
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -1,8 +1,8 @@
-"""Snakemake shim: per-unit read counts through QC (holobiont.qc.summarise_qc)."""
+"""Snakemake shim: per-unit read counts through QC (holobiont.pipeline.qc.summarise_qc)."""
 
 import sys
 
-from holobiont.qc import summarise_qc
+from holobiont.pipeline.qc import summarise_qc
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -2,7 +2,7 @@
 
 import sys
 
-from holobiont.methods import write_database_checksums
+from holobiont.report.methods import write_database_checksums
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

@@ -1,9 +1,9 @@
 """Snakemake shim: host-removal counts of every shotgun sample in one table
-(holobiont.shotgun.summarise_host)."""
+(holobiont.microbiome.shotgun.summarise_host)."""
 
 import sys
 
-from holobiont.shotgun import summarise_host
+from holobiont.microbiome.shotgun import summarise_host
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

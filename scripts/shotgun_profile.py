@@ -1,10 +1,10 @@
 """Snakemake shim: cohort species tables from the per-sample Bracken tables
-(holobiont.shotgun.species_profile; holobiont.table for TSV/BIOM and closure)."""
+(holobiont.microbiome.shotgun.species_profile; holobiont.core.table for TSV/BIOM and closure)."""
 
 import sys
 
-from holobiont.shotgun import Taxonomy, species_profile
-from holobiont.table import closure, write_biom, write_tsv
+from holobiont.core.table import closure, write_biom, write_tsv
+from holobiont.microbiome.shotgun import Taxonomy, species_profile
 
 # Line-buffered and never closed here, so that a traceback still reaches the log.
 log = sys.stderr = open(snakemake.log[0], "w", buffering=1)  # noqa: SIM115

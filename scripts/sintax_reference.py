@@ -9,7 +9,7 @@ Greengenes 13_8, e.g.::
         --name "SILVA 138 99 % NR" --version 138
 
 then set ``references.sintax_16s`` to the output path. Rules of the conversion (empty and
-placeholder ranks, brackets, spaces): holobiont.sintax_ref. A JSON record of the counts and of
+placeholder ranks, brackets, spaces): holobiont.microbiome.sintax_ref. A JSON record of the counts and of
 the inputs' and output's SHA-256 is written next to the output (``<out>.json``).
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from holobiont.sintax_ref import convert  # noqa: E402
+from holobiont.microbiome.sintax_ref import convert  # noqa: E402
 
 
 def main(argv=None):

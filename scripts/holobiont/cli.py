@@ -42,7 +42,7 @@ DELEGATED: dict[str, tuple[str, str]] = {
         "holobiont.pgx.generate",
         "generate the PGx catalog (resources/pgx) from PharmCAT and pypgx",
     ),
-    "vcfcompare": ("holobiont.vcfcompare", "compare a query VCF with a truth VCF"),
+    "vcfcompare": ("holobiont.host.vcfcompare", "compare a query VCF with a truth VCF"),
     "demo": ("holobiont.demo.__main__", "generate the deterministic demo cohort"),
 }
 
@@ -50,14 +50,14 @@ DIVERSITY_HELP = "alpha and beta diversity of a BIOM or TSV feature table"
 
 
 def _diversity_parser(prog: str) -> argparse.ArgumentParser:
-    from holobiont.alpha import METRICS as ALPHA
-    from holobiont.beta import METRICS as BETA
+    from holobiont.core.alpha import METRICS as ALPHA
+    from holobiont.core.beta import METRICS as BETA
 
     ap = argparse.ArgumentParser(
         prog=prog,
         description=(
-            "Alpha and beta diversity of a feature table (the numpy core: holobiont.alpha, "
-            "holobiont.beta). Writes alpha.tsv (one row per sample, one column per alpha "
+            "Alpha and beta diversity of a feature table (the numpy core: holobiont.core.alpha, "
+            "holobiont.core.beta). Writes alpha.tsv (one row per sample, one column per alpha "
             "metric; NA where a metric is undefined, e.g. Shannon of an empty sample) and "
             "beta_<metric>.tsv (square distance matrix) into --out."
         ),
@@ -96,7 +96,7 @@ def _diversity_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def _read_table(path: Path):
-    from holobiont.table import read_biom, read_tsv
+    from holobiont.core.table import read_biom, read_tsv
 
     if not path.is_file():
         raise ValueError(f"{path}: no such file.")
@@ -145,11 +145,11 @@ def diversity_main(argv: Sequence[str] | None = None, prog: str = "holobiont div
     args = ap.parse_args(argv)
     if not args.alpha and not args.beta:
         ap.error("choose at least one --alpha or --beta metric.")
-    from holobiont.alpha import alpha_diversity
     from holobiont.atomic import write_text
-    from holobiont.beta import beta_diversity
-    from holobiont.table import rarefy
-    from holobiont.tree import read_newick
+    from holobiont.core.alpha import alpha_diversity
+    from holobiont.core.beta import beta_diversity
+    from holobiont.core.table import rarefy
+    from holobiont.core.tree import read_newick
 
     try:
         table = _read_table(args.table)

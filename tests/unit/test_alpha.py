@@ -1,4 +1,4 @@
-"""Tests of holobiont.alpha against scikit-bio 0.7.4 and hand-computed values.
+"""Tests of holobiont.core.alpha against scikit-bio 0.7.4 and hand-computed values.
 
 Tolerance for every comparison with skbio: rtol = 1e-9 and atol = 1e-9
 (``numpy.testing.assert_allclose``), NaN where skbio gives NaN.
@@ -13,10 +13,10 @@ from skbio import TreeNode
 from skbio.diversity import alpha_diversity as sk_alpha_diversity
 from skbio.diversity.alpha import shannon as sk_shannon
 
-import holobiont.alpha as alpha_mod
-from holobiont.alpha import METRICS, alpha_diversity
-from holobiont.table import FeatureTable
-from holobiont.tree import branch_incidence, read_newick
+import holobiont.core.alpha as alpha_mod
+from holobiont.core.alpha import METRICS, alpha_diversity
+from holobiont.core.table import FeatureTable
+from holobiont.core.tree import branch_incidence, read_newick
 
 TOL = {"rtol": 1e-9, "atol": 1e-9, "equal_nan": True}
 SKBIO_NAME = {
@@ -259,7 +259,7 @@ def random_multifurcating_newick(seed: int, tips: list[str]) -> str:
 @pytest.mark.parametrize("seed", range(6))
 def test_faith_pd_equals_the_branch_incidence_definition(seed):
     # PD = [(P M) > 0] l with P the presence matrix, M the taxon-by-branch incidence
-    # (holobiont.tree.branch_incidence), l the branch lengths: the definition in the docstring,
+    # (holobiont.core.tree.branch_incidence), l the branch lengths: the definition in the docstring,
     # computed densely. The kernel (root-path union via lowest common ancestors) never forms it.
     # Multifurcations, unary nodes and a caterpillar (long lca ranges) are what skbio's
     # faith_pd cannot take, so it is not the reference here.

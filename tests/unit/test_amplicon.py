@@ -1,5 +1,5 @@
 """16S stage bookkeeping: ASV IDs and FASTA, hit counting, SINTAX parsing, read tracking, tree
-rooting and the stage's tables (holobiont.amplicon)."""
+rooting and the stage's tables (holobiont.microbiome.amplicon)."""
 
 import hashlib
 import json
@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from holobiont.amplicon import (
+from holobiont.core.table import parse_lineage, read_biom, read_tsv
+from holobiont.core.tree import read_newick
+from holobiont.microbiome.amplicon import (
     CHIMERA_PREFIX,
     FLOOR_COLUMNS,
     TAXONOMY_COLUMNS,
@@ -35,8 +37,6 @@ from holobiont.amplicon import (
     write_fasta,
     write_taxonomy,
 )
-from holobiont.table import parse_lineage, read_biom, read_tsv
-from holobiont.tree import read_newick
 
 A = "TACGGAGGATCCGAGCGTTATCCGGATTTATTGGGTTTAAAGG"
 B = "TACGTAGGTGGCAAGCGTTATCCGGAATTATTGGGCGTAAAGC"
@@ -539,7 +539,7 @@ def _cutadapt_report(n_in, n_out, found=None):
 
 
 def test_tracking_says_what_cutadapt_did_with_the_primers():
-    from holobiont.amplicon import cutadapt_primers
+    from holobiont.microbiome.amplicon import cutadapt_primers
 
     assert cutadapt_primers([_cutadapt_report(100, 90, found=95)]) == "trimmed"
     assert cutadapt_primers([_cutadapt_report(100, 0, found=0)]) == "not found"

@@ -1,4 +1,4 @@
-"""Tests of holobiont.beta against scikit-bio 0.7.4 and brute force.
+"""Tests of holobiont.core.beta against scikit-bio 0.7.4 and brute force.
 
 Tolerance for every comparison with skbio or brute force: rtol = 1e-9, atol = 1e-9
 (``numpy.testing.assert_allclose``). Bray--Curtis and Jaccard on integer counts are compared
@@ -17,10 +17,10 @@ from skbio.diversity import beta_diversity as sk_beta
 from skbio.stats.composition import clr as sk_clr
 from skbio.stats.composition import multi_replace
 
-from holobiont import beta as B
-from holobiont.beta import METRICS, beta_diversity
-from holobiont.table import FeatureTable
-from holobiont.tree import read_newick
+from holobiont.core import beta as B
+from holobiont.core.beta import METRICS, beta_diversity
+from holobiont.core.table import FeatureTable
+from holobiont.core.tree import read_newick
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
 SHAPES = [(2, 1), (5, 3), (30, 40), (60, 300)]

@@ -1,4 +1,4 @@
-"""Bracken-style re-estimation (holobiont.bracken) on hand-made reports and distributions, with
+"""Bracken-style re-estimation (holobiont.microbiome.bracken) on hand-made reports and distributions, with
 expectations computed by hand from Lu et al. (2017) / est_abundance.py; and the distribution
 builder with the real kraken2 on a tiny database."""
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import build_bracken, run_bracken_build
-from holobiont.bracken import (
+from holobiont.microbiome.bracken import (
     KMER_DISTRIB_HEADER,
     _Lineages,
     build_kmer_distrib,

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT, SHARED
 from holobiont.cli import DELEGATED, main
-from holobiont.table import FeatureTable, write_biom, write_tsv
+from holobiont.core.table import FeatureTable, write_biom, write_tsv
 
 SUBCOMMANDS = ["diversity", *DELEGATED]
 NEWICK = "((a:1,b:2):0.5,(c:3,d:0.25):1);"

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from test_report import FASTQ, READ_NAME, ROOT, inputs, write
 
-from holobiont.cohort_report import build_cohort_report, render_cohort_html
-from holobiont.report import build_patient_report, write_report
-from holobiont.templating import PRINT_SCRIPT
+from holobiont.report.cohort import build_cohort_report, render_cohort_html
+from holobiont.report.patient import build_patient_report, write_report
+from holobiont.report.templating import PRINT_SCRIPT
 
 SCHEMA = json.loads((ROOT / "workflow/schemas/cohort_report.schema.json").read_text())
 
@@ -175,7 +175,7 @@ def test_cohort_without_enough_samples_for_diversity(tmp_path):
 def test_sample_without_reads_is_listed_not_drawn(tmp_path):
     """A library with no reads (failed QC, nothing after primer trimming) has no composition
     in the cohort plot: it is listed as not measured, never a bar of zeros."""
-    from holobiont.cohort_report import _composition
+    from holobiont.report.cohort import _composition
 
     table = tmp_path / "asv.tsv"
     table.write_text(
@@ -190,7 +190,7 @@ def test_sample_without_reads_is_listed_not_drawn(tmp_path):
 
 # --- run diff section (issue 16 item 6; config report.compare_with)
 def _changes_tsv(path, rows):
-    from holobiont.rundiff import Change, write_changes
+    from holobiont.report.rundiff import Change, write_changes
 
     write_changes([Change(*r) for r in rows], path)
     return path
@@ -247,7 +247,7 @@ def test_what_changed_section_says_no_change(cohort, tmp_path):
 def test_composition_keeps_unassigned_apart_from_other_genera(tmp_path):
     """Reads without a confident genus ("unassigned") and the genera outside the top N
     ("other") are two parts of each bar, with their own legend entries."""
-    from holobiont.cohort_report import _composition, svg_composition
+    from holobiont.report.cohort import _composition, svg_composition
 
     table = tmp_path / "asv.tsv"
     table.write_text(
@@ -274,7 +274,7 @@ def test_gene_evidence_per_shotgun_library(tmp_path):
     """Per shotgun library: read pairs of every gene and which are detected; "not measured"
     (with the reason) for a library without gene evidence, a gene the protein reference lacks
     and a patient without a shotgun library."""
-    from holobiont.genes import gene_abundance, write_abundance
+    from holobiont.microbiome.genes import gene_abundance, write_abundance
 
     pa, pb = inputs(tmp_path)
     ref = [{"gene": g, "length_aa": 500} for g in ("cgr2", "gus", "cdd", "preTA")]

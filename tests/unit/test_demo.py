@@ -17,8 +17,8 @@ from holobiont.demo import files
 from holobiont.demo import generate as gen
 from holobiont.demo import reads as rd
 from holobiont.demo.pgx_sites import PANEL_GENES, load_alleles, load_sites
-from holobiont.fastq import check_pair
-from holobiont.sheet import load_samples
+from holobiont.pipeline.fastq import check_pair
+from holobiont.pipeline.sheet import load_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "resources" / "demo" / "data"

@@ -11,9 +11,9 @@ import pytest
 from skbio import DistanceMatrix
 from skbio.stats.distance import permanova as sk_permanova
 
-from holobiont.alpha import alpha_diversity
-from holobiont.diversity import choose_depth, cohort_diversity
-from holobiont.table import FeatureTable, rarefy
+from holobiont.core.alpha import alpha_diversity
+from holobiont.core.diversity import choose_depth, cohort_diversity
+from holobiont.core.table import FeatureTable, rarefy
 
 
 def newick(tips):

@@ -119,13 +119,13 @@ DISTRIBUTION_PACKAGES.update({"Jinja2": "jinja2", "MarkupSafe": "markupsafe"})
 #: commands that holobiont functions run themselves (subprocess): module -> {function: commands}
 #: (a shim that calls the function needs them in its rule's environment)
 SUBPROCESS_COMMANDS = {
-    "holobiont.bracken": {"build_kmer_distrib": {"kraken2"}},
-    "holobiont.vcfcompare": {"load_variants": {"bcftools"}, "compare_vcfs": {"bcftools"}},
-    "holobiont.pdf": {"write_patient_pdf": {"chromium"}, "pdf_text": {"pdftotext"}},
+    "holobiont.microbiome.bracken": {"build_kmer_distrib": {"kraken2"}},
+    "holobiont.host.vcfcompare": {"load_variants": {"bcftools"}, "compare_vcfs": {"bcftools"}},
+    "holobiont.report.pdf": {"write_patient_pdf": {"chromium"}, "pdf_text": {"pdftotext"}},
 }
 #: Commands no conda channel provides, taken from the node (PATH): Chromium, which prints the
 #: PDF reports, is in neither conda-forge nor bioconda; tools/install.sh installs the Debian
-#: package and the container image has it. holobiont.pdf stops with a message naming config
+#: package and the container image has it. holobiont.report.pdf stops with a message naming config
 #: report.pdf when it is missing. (pdftotext: tests only.)
 NODE_COMMANDS = {"chromium", "pdftotext"}
 
@@ -324,7 +324,7 @@ def test_rule_env_provides_every_package_its_script_imports(smk, name, body, scr
 
 
 def test_provenance_records_exactly_the_python_env_packages():
-    from holobiont.provenance import PYTHON_PACKAGES
+    from holobiont.pipeline.provenance import PYTHON_PACKAGES
 
     recorded = {DISTRIBUTION_PACKAGES[p] for p in PYTHON_PACKAGES}
     assert recorded == set(env_packages(ROOT / "envs/python.yaml")) - {"python"}

@@ -1,4 +1,4 @@
-"""Standard exports (holobiont.exports), each read back by the library that owns its format
+"""Standard exports (holobiont.microbiome.exports), each read back by the library that owns its format
 where one is installed (biom-format, MultiQC), else by a parser written from the format's
 specification (QIIME 2 taxonomy TSV, taxpasta's wide table, CAMI profiling 0.9.1,
 MetaPhlAn-style table); the Bracken-corrected report against the real est_abundance.py."""
@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from conftest import SHARED
-from holobiont.amplicon import parse_sintax
-from holobiont.bracken import estimate_abundance, parse_kraken_report, read_kraken_report
-from holobiont.exports import (
+from holobiont.core.table import RANKS, FeatureTable, write_biom
+from holobiont.microbiome.amplicon import parse_sintax
+from holobiont.microbiome.bracken import estimate_abundance, parse_kraken_report, read_kraken_report
+from holobiont.microbiome.exports import (
     CAMI_RANKS,
     QIIME2_COLUMNS,
     TAXPASTA_COLUMNS,
@@ -32,8 +33,7 @@ from holobiont.exports import (
     write_qiime2_taxonomy,
     write_taxpasta,
 )
-from holobiont.shotgun import Taxonomy
-from holobiont.table import RANKS, FeatureTable, write_biom
+from holobiont.microbiome.shotgun import Taxonomy
 
 BRACKEN = SHARED / "tools" / "bracken"
 requires_bracken = pytest.mark.skipif(

@@ -1,11 +1,11 @@
-"""fastp options of a unit (holobiont.qc.fastp_options): adapter detection per library type,
+"""fastp options of a unit (holobiont.pipeline.qc.fastp_options): adapter detection per library type,
 explicit adapters, and the filters, from the shipped config defaults."""
 
 import pytest
 import yaml
 
 from conftest import ROOT
-from holobiont.qc import fastp_options
+from holobiont.pipeline.qc import fastp_options
 
 FP = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["qc"]["fastp"]
 

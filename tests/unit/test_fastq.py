@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from holobiont.fastq import FastqError, check_pair, write_check
+from holobiont.pipeline.fastq import FastqError, check_pair, write_check
 
 
 def test_valid_pair_counts(fastq_pair, tmp_path):

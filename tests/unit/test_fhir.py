@@ -1,4 +1,4 @@
-"""FHIR R4 export (holobiont.fhir): Genomics Reporting IG bundles, validated by fhir.resources."""
+"""FHIR R4 export (holobiont.report.fhir): Genomics Reporting IG bundles, validated by fhir.resources."""
 
 import csv
 import json
@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from holobiont.fhir import (
+from holobiont.report.fhir import (
     HGNC,
     HGNC_IDS,
     PROFILE,
@@ -16,7 +16,7 @@ from holobiont.fhir import (
     patient_bundle,
     write_bundle,
 )
-from holobiont.report import build_patient_report
+from holobiont.report.patient import build_patient_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
@@ -319,7 +319,7 @@ def test_write_bundle_is_byte_identical_on_rerun(report, tmp_path):
 def test_every_catalog_gene_has_an_hgnc_id():
     with open(ROOT / "resources/pgx/genes.tsv", newline="") as fh:
         genes = {r["gene"] for r in csv.DictReader(fh, delimiter="\t")}
-    # CYP4F2: no checked source for its ID (holobiont.fhir.HGNC_IDS), exported as text only
+    # CYP4F2: no checked source for its ID (holobiont.report.fhir.HGNC_IDS), exported as text only
     assert genes and genes - {"CYP4F2"} <= set(HGNC_IDS), genes - set(HGNC_IDS)
     assert gene_concept("CYP4F2") == {"text": "CYP4F2"}
 

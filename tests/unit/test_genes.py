@@ -1,9 +1,9 @@
-"""Gene-level evidence (holobiont.genes): protein-reference checks, read-pair counting from
+"""Gene-level evidence (holobiont.microbiome.genes): protein-reference checks, read-pair counting from
 DIAMOND hits, abundances, and the evidence classification of every microbe-drug row."""
 
 import pytest
 
-from holobiont.genes import (
+from holobiont.microbiome.genes import (
     GENE_DETECTED,
     NOT_DETECTED,
     NOT_MEASURED,

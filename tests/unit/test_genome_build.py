@@ -1,8 +1,8 @@
-"""Genome-build recognition from contig names and lengths (holobiont.genome_build)."""
+"""Genome-build recognition from contig names and lengths (holobiont.host.genome_build)."""
 
 import pytest
 
-from holobiont.genome_build import (
+from holobiont.host.genome_build import (
     BUILD_LABELS,
     build_lengths,
     canonical_build,

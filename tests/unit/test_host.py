@@ -6,7 +6,7 @@ import pysam
 import pytest
 
 from conftest import ROOT
-from holobiont.host import (
+from holobiont.host.variants import (
     ReferenceError,
     check_reference,
     pgx_coverage,

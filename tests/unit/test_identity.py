@@ -4,7 +4,7 @@ import numpy as np
 import pysam
 import pytest
 
-from holobiont.identity import check_identity, load_genotypes
+from holobiont.host.identity import check_identity, load_genotypes
 
 
 def cohort(n_patients=4, n_sites=200, seed=1):

@@ -1,4 +1,4 @@
-"""Tests of holobiont.ordination against scikit-bio 0.7.4.
+"""Tests of holobiont.core.ordination against scikit-bio 0.7.4.
 
 PCoA: eigenvalues and proportions to rtol = atol = 1e-9; coordinates to 1e-9 after aligning
 the sign of each axis with skbio's (skbio leaves signs to LAPACK). PERMANOVA: pseudo-F to
@@ -15,9 +15,9 @@ from skbio.stats.distance import DistanceMatrix
 from skbio.stats.distance import permanova as sk_permanova
 from skbio.stats.ordination import pcoa as sk_pcoa
 
-from holobiont import ordination as O
-from holobiont.beta import beta_diversity
-from holobiont.ordination import pcoa, permanova
+from holobiont.core import ordination as O
+from holobiont.core.beta import beta_diversity
+from holobiont.core.ordination import pcoa, permanova
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}
 

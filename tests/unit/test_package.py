@@ -89,9 +89,10 @@ def test_wheel_holds_the_package_and_the_committed_tables(installed):
     data = "holobiont-0.1.0.data/data/share/holobiont/resources/"
     for table in ("pgx/alleles.tsv", "demo/pgx_sites.tsv", "genome_builds/primary_contigs.tsv"):
         assert data + table in names
-    # the report templates and their stylesheet (holobiont.templating)
+    # the report templates and their stylesheet (holobiont.report.templating)
     templates = {
-        "holobiont/" + p.relative_to(PACKAGE).as_posix() for p in (PACKAGE / "templates").iterdir()
+        "holobiont/" + p.relative_to(PACKAGE).as_posix()
+        for p in (PACKAGE / "report" / "templates").iterdir()
     }
     assert templates and templates <= set(names), templates - set(names)
 
@@ -102,7 +103,7 @@ def test_installed_command_runs_from_the_fresh_venv(installed, tmp_path):
     assert res.returncode == 0, res.stderr
     assert "diversity" in res.stdout and "pgx-catalog" in res.stdout
     code = (
-        "import holobiont, holobiont.pgx.catalog as c, holobiont.genome_build as g; "
+        "import holobiont, holobiont.pgx.catalog as c, holobiont.host.genome_build as g; "
         "print(holobiont.__file__); print(c.DEFAULT_CATALOG); print(g.TABLE.is_file())"
     )
     res = _run(installed, str(venv / "bin" / "python"), "-c", code)

@@ -1,14 +1,14 @@
 """Recommendation gaps said plainly, CPIC levels labelled as the pair's, CFTR non-responsive,
-and read-backed phase kept in the PharmCAT-ready VCF (holobiont.pgx / holobiont.host)."""
+and read-backed phase kept in the PharmCAT-ready VCF (holobiont.pgx / holobiont.host.variants)."""
 
 from __future__ import annotations
 
 import pysam
 
 from conftest import ROOT
-from holobiont.host import pharmcat_ready_vcf
+from holobiont.host.variants import pharmcat_ready_vcf
 from holobiont.pgx import call_diplotypes, load_catalog
-from holobiont.templating import environment
+from holobiont.report.templating import environment
 
 CAT = load_catalog(ROOT / "resources" / "pgx")
 
@@ -121,8 +121,8 @@ def test_ugt1a1_80_28_needs_phase_to_be_called_in_trans():
 def test_report_says_no_cpic_recommendation_not_not_called(tmp_path):
     """The HTML report's drug cell of a called gene without recommendations names the gap;
     "no guidance (gene not called)" stays for genes that were not called."""
-    from holobiont import report
     from holobiont.pgx import results_to_json
+    from holobiont.report import patient as report
 
     genes = {
         "VKORC1": ref("VKORC1", p31096368="C/T"),

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT
-from holobiont.provenance import (
+from holobiont.pipeline.provenance import (
     _VERSION,
     PYTHON_PACKAGES,
     ProvenanceError,
@@ -168,7 +168,7 @@ def test_disk_full_is_named_with_its_folder(tmp_path):
 def test_sintax_reference_is_checksummed_and_a_changed_build_stops(tmp_path):
     import hashlib
 
-    from holobiont.provenance import reference_record
+    from holobiont.pipeline.provenance import reference_record
 
     ref = tmp_path / "ref.fasta"
     ref.write_text(">a;tax=d:Bacteria;\nACGT\n")

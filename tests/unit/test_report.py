@@ -7,14 +7,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from holobiont.report import (
+from holobiont.report.patient import (
     build_patient_report,
     match_interactions,
     percentile,
     render_html,
     taxon_names,
 )
-from holobiont.templating import PRINT_SCRIPT
+from holobiont.report.templating import PRINT_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "workflow/schemas/patient_report.schema.json").read_text())
@@ -374,13 +374,13 @@ def test_empty_library_is_not_measured_never_not_detected(tmp_path):
     ],
 )
 def test_traffic_light_knows_cpic_terms(phenotype, status, light):
-    from holobiont.report import traffic_light
+    from holobiont.report.patient import traffic_light
 
     assert traffic_light({"phenotype": phenotype, "status": status}) == light
 
 
 def test_drug_genes_name_both_genes_of_two_gene_guidelines():
-    from holobiont.report import _drug_genes
+    from holobiont.report.patient import _drug_genes
 
     genes = _drug_genes(ROOT / "resources/pgx/drugs.tsv")
     assert genes["azathioprine"] == {"NUDT15", "TPMT"}  # CPIC thiopurine guideline
@@ -391,8 +391,13 @@ def test_drug_genes_name_both_genes_of_two_gene_guidelines():
 def test_genus_composition_keeps_unassigned_apart_from_other_genera():
     """An ASV without a confident genus (lineage cut above the genus) is "unassigned at genus",
     never its SINTAX top hit and never lumped with the genera left out of the top list."""
-    from holobiont.report import OTHER_GENERA, UNASSIGNED_GENUS, _genus_composition, svg_stacked_bar
-    from holobiont.table import FeatureTable
+    from holobiont.core.table import FeatureTable
+    from holobiont.report.patient import (
+        OTHER_GENERA,
+        UNASSIGNED_GENUS,
+        _genus_composition,
+        svg_stacked_bar,
+    )
 
     lineages = {
         "a": "d__Bacteria; p__Bacteroidetes; c__; o__; f__; g__Bacteroides",
@@ -413,7 +418,7 @@ def test_genus_composition_keeps_unassigned_apart_from_other_genera():
 def test_gene_evidence_in_report_json_and_html(tmp_path):
     """A patient with a shotgun library and gene abundances: E. lenta present with cgr2 reads
     (gene detected), E. coli present without gus reads; the 16S-only patient: not measured."""
-    from holobiont.genes import gene_abundance, write_abundance
+    from holobiont.microbiome.genes import gene_abundance, write_abundance
 
     pa, pb = inputs(tmp_path)
     ref = [{"gene": g, "length_aa": 500} for g in ("cgr2", "gus", "cdd", "preTA")]

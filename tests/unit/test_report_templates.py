@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from test_report import ROOT, inputs
 
-from holobiont.methods import catalog_summary, database_checksums, not_assessed, thresholds
-from holobiont.report import build_patient_report, plain_sentence, render_html
-from holobiont.templating import document, report_date
+from holobiont.report.methods import catalog_summary, database_checksums, not_assessed, thresholds
+from holobiont.report.patient import build_patient_report, plain_sentence, render_html
+from holobiont.report.templating import document, report_date
 
 CATALOG = ROOT / "resources/pgx"
 
@@ -183,7 +183,7 @@ def test_thresholds_take_the_run_config_and_skip_absent_assays():
     assert rows["amplicon.sintax_cutoff"]["value"] == "0.8"
     assert not any(k.startswith("identity") for k in rows)  # no shotgun: no identity check
     with_sg = {t["config"]: t for t in thresholds(cfg, ("host", "shotgun"))}
-    assert with_sg["identity.min_llr"]["value"] == "10.0"  # holobiont.identity's default
+    assert with_sg["identity.min_llr"]["value"] == "10.0"  # holobiont.host.identity's default
     assert "amplicon.sintax_cutoff" not in with_sg
 
 
@@ -192,7 +192,7 @@ def test_thresholds_take_the_run_config_and_skip_absent_assays():
     reason="needs chromium and poppler-utils (tools/install.sh --test)",
 )
 def test_pdf_text_holds_every_gene_and_drug_and_reruns_identically(pa, tmp_path):
-    from holobiont.pdf import pdf_pages, pdf_text, print_pdf
+    from holobiont.report.pdf import pdf_pages, pdf_text, print_pdf
 
     pa["document"] = document("PA", {"sign_off": ["Reviewed by"]}, date="2026-02-03")
     html = render_html(pa, print_variant=True)
@@ -213,7 +213,7 @@ def test_pdf_text_holds_every_gene_and_drug_and_reruns_identically(pa, tmp_path)
 
 
 def test_css_string_cannot_break_out_of_the_stylesheet():
-    from holobiont.templating import css_string
+    from holobiont.report.templating import css_string
 
     assert css_string("HB-P01") == '"HB-P01"'
     hostile = css_string('x"}</style><script>alert(1)</script>')

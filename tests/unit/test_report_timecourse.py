@@ -6,8 +6,13 @@ import jsonschema
 import pytest
 from test_report import INTERACTIONS, LINEAGES, ROOT, SCHEMA, write
 
-from holobiont.cohort_report import build_cohort_report
-from holobiont.report import COHORT_STATISTICS, build_patient_report, render_html, write_report
+from holobiont.report.cohort import build_cohort_report
+from holobiont.report.patient import (
+    COHORT_STATISTICS,
+    build_patient_report,
+    render_html,
+    write_report,
+)
 
 QC_HEAD = (
     "patient_id\tsample_id\tunit\tassay\tqc_tool\tread_pairs_in\tread_pairs_out\t"

@@ -1,4 +1,4 @@
-"""Run diff (holobiont.rundiff): every changed conclusion of two runs' patient reports."""
+"""Run diff (holobiont.report.rundiff): every changed conclusion of two runs' patient reports."""
 
 import copy
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from holobiont.rundiff import (
+from holobiont.report.rundiff import (
     COLUMNS,
     Change,
     RunDiffError,
@@ -154,7 +154,7 @@ def test_unchanged_runs_give_an_empty_table_with_its_header(tmp_path):
     assert diff_runs(old, new) == []
     out = tmp_path / "changes.tsv"
     res = subprocess.run(
-        [sys.executable, "-m", "holobiont.rundiff", str(old), str(new), "--out", str(out)],
+        [sys.executable, "-m", "holobiont.report.rundiff", str(old), str(new), "--out", str(out)],
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(ROOT / "scripts")},

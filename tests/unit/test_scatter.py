@@ -3,7 +3,7 @@ assembly gaps or contig ends, never inside a (padded) PGx gene."""
 
 import pytest
 
-from holobiont.scatter import (
+from holobiont.host.scatter import (
     Contig,
     find_gaps,
     plan_chunks,

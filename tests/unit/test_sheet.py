@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, write_sheet
-from holobiont.sheet import SampleSheetError, load_samples, metadata_columns
+from holobiont.pipeline.sheet import SampleSheetError, load_samples, metadata_columns
 
 SCHEMA = ROOT / "workflow" / "schemas" / "samples.schema.yaml"
 
@@ -270,7 +270,7 @@ def test_fasta_index_problems(tmp_path, monkeypatch):
     import os
     import subprocess
 
-    from holobiont import sheet
+    from holobiont.pipeline import sheet
 
     plain = tmp_path / "ref.fa.gz"
     plain.write_bytes(gz.compress(b">chr1\nACGT\n"))
@@ -293,7 +293,7 @@ def test_fasta_index_problems(tmp_path, monkeypatch):
 
 
 def test_group_by_must_be_a_sheet_column(tmp_path, files):
-    from holobiont.sheet import check_workflow_needs
+    from holobiont.pipeline.sheet import check_workflow_needs
 
     sheet = write_sheet(tmp_path / "samples.tsv", good_rows(files), extra_cols=("group",))
     df = load_samples(sheet, SCHEMA)
@@ -367,7 +367,7 @@ def stool_rows(f, times, column="timepoint"):
 
 
 def test_timepoints_order_stool_samples_and_pick_the_latest(tmp_path, stool_files):
-    from holobiont.sheet import latest_stool_samples, stool_timepoints
+    from holobiont.pipeline.sheet import latest_stool_samples, stool_timepoints
 
     rows = stool_rows(stool_files, ["56", "0", "28"])
     sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("timepoint",))
@@ -384,7 +384,7 @@ def test_timepoints_order_stool_samples_and_pick_the_latest(tmp_path, stool_file
 
 
 def test_collection_date_orders_when_no_timepoint_column(tmp_path, stool_files):
-    from holobiont.sheet import latest_stool_samples
+    from holobiont.pipeline.sheet import latest_stool_samples
 
     rows = stool_rows(stool_files, ["2026-03-01", "2026-01-15", "2026-02-10"], "collection_date")
     sheet = write_sheet(tmp_path / "s.tsv", rows, extra_cols=("collection_date",))
@@ -444,6 +444,6 @@ def test_units_of_one_sample_share_its_timepoint(tmp_path, stool_files):
 
 def test_one_stool_sample_per_assay_needs_no_timepoint(tmp_path, files):
     df = load_samples(write_sheet(tmp_path / "s.tsv", good_rows(files), ("group",)), SCHEMA)
-    from holobiont.sheet import latest_stool_samples
+    from holobiont.pipeline.sheet import latest_stool_samples
 
     assert latest_stool_samples(df) == {"16s": {"P01": "P01-16S"}}

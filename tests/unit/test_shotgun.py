@@ -1,4 +1,4 @@
-"""Shotgun helpers (holobiont.shotgun): Kraken 2 library, taxonomy dumps and taxo.k2d, config
+"""Shotgun helpers (holobiont.microbiome.shotgun): Kraken 2 library, taxonomy dumps and taxo.k2d, config
 checks, host summary and the cohort species profile."""
 
 import gzip
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import DEMO, requires_demo
-from holobiont.shotgun import (
+from holobiont.core.table import closure
+from holobiont.microbiome.shotgun import (
     LibraryError,
     Taxonomy,
     check_kraken2_db,
@@ -19,7 +20,6 @@ from holobiont.shotgun import (
     species_profile,
     summarise_host,
 )
-from holobiont.table import closure
 
 NODES = """1\t|\t1\t|\tno rank\t|
 131567\t|\t1\t|\tno rank\t|
@@ -238,7 +238,7 @@ def test_species_profile_keeps_empty_samples(tmp_path, taxdir):
 @requires_demo
 def test_demo_genomes_make_a_library(tmp_path):
     ref = DEMO / "reference"
-    from holobiont.shotgun import read_seqid2taxid
+    from holobiont.microbiome.shotgun import read_seqid2taxid
 
     recs = prepare_library(
         genome_files(ref / "shotgun_genomes"),

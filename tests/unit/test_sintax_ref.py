@@ -1,4 +1,4 @@
-"""QIIME-style 16S references -> SINTAX format (holobiont.sintax_ref), on tiny made-up inputs
+"""QIIME-style 16S references -> SINTAX format (holobiont.microbiome.sintax_ref), on tiny made-up inputs
 in each convention (Greengenes 13_8, Greengenes2 / GTDB, SILVA 138 and 132), and the converted
 file read back by the real ``vsearch --sintax``."""
 
@@ -12,7 +12,12 @@ import sys
 import pytest
 
 from conftest import ROOT
-from holobiont.sintax_ref import convert, parse_taxonomy, read_taxonomy_tsv, sintax_header
+from holobiont.microbiome.sintax_ref import (
+    convert,
+    parse_taxonomy,
+    read_taxonomy_tsv,
+    sintax_header,
+)
 
 GG = "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Ruminococcaceae"
 
@@ -225,7 +230,7 @@ def test_greengenes_13_8_build_from_the_package(tmp_path):
     qdr = pytest.importorskip("qiime_default_reference")
     import importlib.metadata
 
-    from holobiont.sintax_ref import build_greengenes_13_8
+    from holobiont.microbiome.sintax_ref import build_greengenes_13_8
 
     out = tmp_path / "gg.fasta"
     version = importlib.metadata.version("qiime-default-reference")

@@ -3,7 +3,7 @@
 import os
 import shutil
 
-from holobiont.stamps import stale_inputs, stale_message
+from holobiont.pipeline.stamps import stale_inputs, stale_message
 
 
 def test_replaced_file_with_old_mtime_is_stale_until_touched(tmp_path):

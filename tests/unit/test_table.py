@@ -1,4 +1,4 @@
-"""Tests of holobiont.table (and the shared validators in holobiont._validate).
+"""Tests of holobiont.core.table (and the shared validators in holobiont.core._validate).
 
 References are scikit-bio 0.7.4 (closure, multi_replace, clr, subsample_counts), biom-format
 (reading our BIOM files back independently), pandas (group sums for collapse) and values
@@ -17,8 +17,8 @@ from skbio.stats.composition import closure as sk_closure
 from skbio.stats.composition import clr as sk_clr
 from skbio.stats.composition import multi_replace as sk_multi_replace
 
-from holobiont._validate import as_counts, as_rng, check_ids, choose, format_names
-from holobiont.table import (
+from holobiont.core._validate import as_counts, as_rng, check_ids, choose, format_names
+from holobiont.core.table import (
     CLR_REPLACEMENTS,
     RANKS,
     UNASSIGNED,
@@ -601,7 +601,7 @@ def test_filters():
 def test_biom_bytes_do_not_depend_on_the_time(tmp_path):
     import time
 
-    from holobiont.table import write_biom
+    from holobiont.core.table import write_biom
 
     t = FeatureTable([[1, 0], [2, 5]], ["s1", "s2"], ["t1", "t2"], {"t1": "k__A; p__B"})
     write_biom(t, tmp_path / "a.biom")

@@ -1,4 +1,4 @@
-"""Tests of holobiont.tree: Newick I/O, midpoint rooting, tip lookup, branch incidence.
+"""Tests of holobiont.core.tree: Newick I/O, midpoint rooting, tip lookup, branch incidence.
 
 Reference: scikit-bio 0.7.4 ``TreeNode`` read from the same Newick strings (with
 ``convert_underscores=False``). Structural comparisons are exact; lengths compare exactly too
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from skbio import TreeNode
 
-from holobiont.tree import (
+from holobiont.core.tree import (
     Tree,
     branch_incidence,
     midpoint_root,

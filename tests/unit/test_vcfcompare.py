@@ -1,4 +1,4 @@
-"""Tests of the small-variant benchmarking tool (holobiont.vcfcompare).
+"""Tests of the small-variant benchmarking tool (holobiont.host.vcfcompare).
 
 Self-made cases run everywhere; the hap.py examples (../shared) are compared with hap.py's own
 expected output where our record-based method can reproduce it, and pin the documented
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from conftest import SHARED, requires_shared
-from holobiont import vcfcompare as vc
-from holobiont.vcfcompare import (
+from holobiont.host import vcfcompare as vc
+from holobiont.host.vcfcompare import (
     Regions,
     Variant,
     VcfCompareError,

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from conftest import DEMO, run_snakemake, write_sheet
-from holobiont.amplicon import asv_id, read_fasta
-from holobiont.table import parse_lineage, read_biom, read_tsv
-from holobiont.tree import read_newick
+from holobiont.core.table import parse_lineage, read_biom, read_tsv
+from holobiont.core.tree import read_newick
+from holobiont.microbiome.amplicon import asv_id, read_fasta
 
 pytestmark = [pytest.mark.workflow]
 

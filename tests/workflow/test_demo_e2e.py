@@ -460,7 +460,7 @@ def test_demo_cohort_report(demo_run):
 
 
 def _report_texts(run):
-    from holobiont.pdf import pdf_text
+    from holobiont.report.pdf import pdf_text
 
     for path in sorted((run / "results/reports").glob("*")):
         yield path, pdf_text(path) if path.suffix == ".pdf" else path.read_text()
@@ -522,7 +522,7 @@ def test_reports_in_headless_chromium(demo_run):
 
 def test_patient_pdfs_show_every_gene_and_drug(demo_run):
     """Each patient's PDF: a few A4 pages whose text holds every gene and drug of the HTML."""
-    from holobiont.pdf import pdf_pages, pdf_text
+    from holobiont.report.pdf import pdf_pages, pdf_text
 
     run, sheet, _ = demo_run
     for patient in sorted(sheet.patient_id.unique()):

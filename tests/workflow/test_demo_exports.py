@@ -1,5 +1,5 @@
 """Exports of the demo run (fixture ``demo_run``, conftest): the FHIR bundle of every patient
-(rule patient_fhir), the run diff (python -m holobiont.rundiff, rule run_diff), the extra 16S
+(rule patient_fhir), the run diff (python -m holobiont.report.rundiff, rule run_diff), the extra 16S
 classification (amplicon.extra_references: Greengenes 13_8), the databases' checksums in
 results/provenance/databases.json and the reports' methods, and the cohort report's gene
 evidence and genus bars."""
@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from conftest import DEMO, ROOT, requires_demo, run_snakemake
-from holobiont.amplicon import read_fasta
+from holobiont.microbiome.amplicon import read_fasta
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 
 
 def _genotypes(bundle):
-    from holobiont.fhir import PROFILE
+    from holobiont.report.fhir import PROFILE
 
     out = {}
     for e in bundle["entry"]:
@@ -35,7 +35,7 @@ def _genotypes(bundle):
 def test_demo_fhir_bundles_validate_and_follow_the_reports(demo_run):
     from fhir.resources.R4B.bundle import Bundle
 
-    from holobiont.fhir import patient_bundle
+    from holobiont.report.fhir import patient_bundle
 
     run, sheet, _ = demo_run
     for patient in sorted(sheet.patient_id.unique()):
@@ -115,7 +115,15 @@ def test_demo_run_diff_command(demo_run, tmp_path):
     run, _, _ = demo_run
     earlier, gene, was = _earlier_run(run, tmp_path)
     out = tmp_path / "changes.tsv"
-    cmd = [sys.executable, "-m", "holobiont.rundiff", str(earlier), str(run), "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "holobiont.report.rundiff",
+        str(earlier),
+        str(run),
+        "--out",
+        str(out),
+    ]
     res = subprocess.run(
         cmd, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "scripts")}
     )
@@ -137,7 +145,7 @@ def test_demo_run_diff_command(demo_run, tmp_path):
     ]
     assert res.stdout.strip() == "3 changed conclusion(s) for 2 patient(s)"
     same = subprocess.run(
-        [sys.executable, "-m", "holobiont.rundiff", str(run), str(run), "--out", str(out)],
+        [sys.executable, "-m", "holobiont.report.rundiff", str(run), str(run), "--out", str(out)],
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(ROOT / "scripts")},
@@ -282,8 +290,8 @@ def test_demo_cohort_report_gene_evidence_and_genus_parts(demo_run):
     results/shotgun/genes/gene_abundance.tsv (detected from shotgun.genes.min_pairs); P07 (no
     shotgun library) is "not measured". The genus bars: the top genera, "other genera" and
     "unassigned at genus" (the collapsed table's unassigned) add up to 1 per sample."""
-    from holobiont.genes import read_abundance
-    from holobiont.table import closure, collapse, read_tsv
+    from holobiont.core.table import closure, collapse, read_tsv
+    from holobiont.microbiome.genes import read_abundance
 
     run, sheet, _ = demo_run
     doc = json.loads((run / "results/reports/cohort.json").read_text())

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHARED, requires_demo
-from holobiont.bracken import kmer_distrib_name, read_bracken
+from holobiont.microbiome.bracken import kmer_distrib_name, read_bracken
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 
@@ -103,7 +103,7 @@ def test_bracken_reports_equal_est_abundance_on_the_demo(demo_run, tmp_path):
 
 def assert_same_bracken_table(ours, theirs):
     """Same taxa and integer columns; fraction_total_reads within 1e-4 (Bracken divides the
-    truncated integers, holobiont.bracken the unrounded estimates: 5th decimal)."""
+    truncated integers, holobiont.microbiome.bracken the unrounded estimates: 5th decimal)."""
     a = {r["taxonomy_id"]: r for r in read_bracken(ours)}
     b = {r["taxonomy_id"]: r for r in read_bracken(theirs)}
     assert a.keys() == b.keys()

@@ -407,8 +407,8 @@ def test_empty_sample_after_qc_is_flagged_and_the_run_goes_on(tmp_path):
 
 
 def test_all_zero_table_and_sample_below_depth(tmp_path):
-    from holobiont.diversity import cohort_diversity
-    from holobiont.table import FeatureTable
+    from holobiont.core.diversity import cohort_diversity
+    from holobiont.core.table import FeatureTable
 
     meta = {s: {"group": g} for s, g in zip("abc", "ABA", strict=True)}
     zero = FeatureTable(np.zeros((3, 4), int), list("abc"), [f"t{i}" for i in range(4)])
@@ -433,7 +433,7 @@ def test_all_zero_table_and_sample_below_depth(tmp_path):
 
 
 def test_stool_with_zero_human_reads_is_reported_not_guessed(tmp_path):
-    from holobiont.identity import check_identity
+    from holobiont.host.identity import check_identity
 
     genotypes = {"P01": {("chr10", 94781859): 1}, "P02": {("chr10", 94781859): 0}}
     result = check_identity("P01-stool-sg", "P01", {}, genotypes)

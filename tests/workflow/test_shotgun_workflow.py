@@ -19,10 +19,10 @@ from conftest import (
     run_snakemake,
     write_sheet,
 )
-from holobiont.bracken import read_kmer_distrib
-from holobiont.genes import read_abundance
-from holobiont.methods import KRAKEN2_CHECKSUMMED
-from holobiont.table import read_biom, read_tsv
+from holobiont.core.table import read_biom, read_tsv
+from holobiont.microbiome.bracken import read_kmer_distrib
+from holobiont.microbiome.genes import read_abundance
+from holobiont.report.methods import KRAKEN2_CHECKSUMMED
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 

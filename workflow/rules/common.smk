@@ -24,16 +24,16 @@ except TypeError:  # a remote source (github(...), a URL) has no local path
     ) from None
 sys.path.insert(0, str(PROJECT / "scripts"))
 
-from holobiont.config import ConfigError, validate_config  # noqa: E402
-from holobiont.sheet import (
+from holobiont.pipeline.config import ConfigError, validate_config  # noqa: E402
+from holobiont.pipeline.sheet import (
     CORE_COLUMNS,
     HOST_ASSAYS,
     RESERVED_PATIENT_ID,
     SampleSheetError,
     load_samples,
 )  # noqa: E402
-from holobiont.sheet import check_workflow_needs  # noqa: E402
-from holobiont.sheet import latest_stool_samples, stool_timepoints  # noqa: E402
+from holobiont.pipeline.sheet import check_workflow_needs  # noqa: E402
+from holobiont.pipeline.sheet import latest_stool_samples, stool_timepoints  # noqa: E402
 
 SCHEMAS = PROJECT / "workflow" / "schemas"
 
@@ -324,7 +324,7 @@ def staged_reads(tool):
 
 
 def get_fastp_trimming(wildcards):
-    """fastp adapter / filter / trimming options of one unit (holobiont.qc.fastp_options)."""
+    """fastp adapter / filter / trimming options of one unit (holobiont.pipeline.qc.fastp_options)."""
     host = assay_of(wildcards.sample) in HOST_ASSAYS
     return fastp_options(config["qc"]["fastp"], host=host)
 
@@ -435,13 +435,13 @@ def get_provenance_input(wildcards):
 # The shell of every tool rule starts with tool_versions(...), which asks each tool it runs
 # for its version inside the rule's own environment (conda env, container or PATH) and writes
 # `tool: "version"` lines to its `versions` output; rule provenance merges them
-# (holobiont.provenance.read_versions) and so needs nothing but envs/python.yaml.
+# (holobiont.pipeline.provenance.read_versions) and so needs nothing but envs/python.yaml.
 # faidx_host_reference records nothing: it may write next to the user's FASTA, and a versions
 # file it had not written would make it run again; align_host records samtools.
 VERSIONS = "results/provenance/versions"
 HOST_ALIGNER = config["host"]["aligner"]
 # --- from here to the end of tool_versions: also run by tests/unit/test_provenance.py ---
-VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"  # = holobiont.provenance._VERSION
+VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"  # = holobiont.pipeline.provenance._VERSION
 # How each tool prints its version ("<tool> --version 2>&1" unless listed): bwa and FastTree
 # have no --version; vsearch prints a citation with a DOI on stdout, its version on stderr.
 _VERSION_COMMANDS = {
@@ -570,7 +570,7 @@ def get_pharmcat_vcf_sites(wildcards):
 
 
 # --- scattered calling (host_wgs): reference chunks planned by checkpoint host_chunks ---
-from holobiont.scatter import read_plan  # noqa: E402
+from holobiont.host.scatter import read_plan  # noqa: E402
 
 HOST_CHUNK_PLAN = "results/host/chunks/plan.tsv"
 
@@ -852,10 +852,10 @@ def amplicon_outputs():
 
 
 # --- shotgun stage ---
-from holobiont.bracken import kmer_distrib_name  # noqa: E402
-from holobiont.qc import fastp_options  # noqa: E402
-from holobiont.shotgun import KRAKEN2_DB_FILES, genome_files  # noqa: E402
-from holobiont.shotgun import config_problems  # noqa: E402
+from holobiont.microbiome.bracken import kmer_distrib_name  # noqa: E402
+from holobiont.pipeline.qc import fastp_options  # noqa: E402
+from holobiont.microbiome.shotgun import KRAKEN2_DB_FILES, genome_files  # noqa: E402
+from holobiont.microbiome.shotgun import config_problems  # noqa: E402
 
 SHOTGUN = config["shotgun"]
 KRAKEN2_DB_BUILT = "results/shotgun/kraken2_db"
@@ -1293,7 +1293,7 @@ if (
     )
 
 
-# --- standard data exports (standard_exports.smk, holobiont.exports) ---
+# --- standard data exports (standard_exports.smk, holobiont.microbiome.exports) ---
 def get_export_shotgun_input(wildcards):
     return {
         "bracken": [
@@ -1342,11 +1342,11 @@ def standard_export_outputs():
     return out
 
 
-# --- changed references (holobiont.stamps): checked once, by the process that plans the run ---
+# --- changed references (holobiont.pipeline.stamps): checked once, by the process that plans the run ---
 # (A dry-run records the stamps too: its time is later than every output, which only makes
 # the check stricter.)
 if workflow.is_main_process:
-    from holobiont.stamps import stale_inputs, stale_message
+    from holobiont.pipeline.stamps import stale_inputs, stale_message
 
     _stale = stale_inputs(
         reference_files(), Path(".snakemake/holobiont/reference_stamps.json")

@@ -1,5 +1,5 @@
 # Stage 6 -- exports of the patient reports for other systems: an HL7 FHIR R4 bundle per
-# patient (Genomics Reporting IG; holobiont.fhir, mapping in docs/fhir.md), made from the
+# patient (Genomics Reporting IG; holobiont.report.fhir, mapping in docs/fhir.md), made from the
 # patient report JSON alone.
 
 
@@ -19,7 +19,7 @@ rule patient_fhir:
 
 
 # Optional (config report.compare_with): every patient conclusion that changed since an
-# earlier run, e.g. before/after a catalog update (holobiont.rundiff; empty table = no change).
+# earlier run, e.g. before/after a catalog update (holobiont.report.rundiff; empty table = no change).
 rule run_diff:
     input:
         reports=expand("results/reports/{patient}.json", patient=patients()),
@@ -33,5 +33,5 @@ rule run_diff:
         old=lookup(dpath="report/compare_with", within=config),
         scripts=PROJECT / "scripts",
     shell:
-        "PYTHONPATH={params.scripts:q} python -m holobiont.rundiff {params.old:q} results/reports"
+        "PYTHONPATH={params.scripts:q} python -m holobiont.report.rundiff {params.old:q} results/reports"
         " --out {output.tsv:q} > {log:q} 2>&1"

@@ -1,7 +1,7 @@
 # Stage 3b -- gene-level evidence for the microbe-drug table (shotgun libraries): the read
 # pairs of the drug-metabolism genes named in resources/microbe_drug/interactions.tsv
 # (gene_family), by DIAMOND blastx of the microbial reads against the protein reference of
-# shotgun.genes.proteins (holobiont.genes).
+# shotgun.genes.proteins (holobiont.microbiome.genes).
 
 
 rule gene_reference:

@@ -1,7 +1,7 @@
 # Stage 5 -- reports: one offline HTML + JSON (+ PDF, config report.pdf) per patient (host PGx,
 # microbiome, microbe-drug interactions, QC, identity, methods and limitations, provenance),
-# built by holobiont.report from the result tables and rendered from Jinja2 templates
-# (holobiont/templates, or a site's report.template_dir).
+# built by holobiont.report.patient from the result tables and rendered from Jinja2 templates
+# (holobiont/report/templates, or a site's report.template_dir).
 
 
 ruleorder: cohort_report > patient_report  # results/reports/cohort.* is not a patient

@@ -1,7 +1,7 @@
 # Stage 3 -- shotgun metagenomes: removal of the patient's reads by alignment to the host
 # reference (kept as a BAM for the identity check), Kraken 2 classification against a prebuilt
 # or pipeline-built database, Bracken-style re-estimation of the species reads
-# (holobiont.bracken) and the cohort species tables.
+# (holobiont.microbiome.bracken) and the cohort species tables.
 
 
 rule shotgun_host_align:
@@ -226,7 +226,7 @@ rule bracken:
         unpack(get_bracken_input),
     output:
         table="results/shotgun/bracken/{sample}.bracken.tsv",
-        # the Bracken-corrected Kraken report (bracken -w; holobiont.exports)
+        # the Bracken-corrected Kraken report (bracken -w; holobiont.microbiome.exports)
         report="results/shotgun/bracken/{sample}.bracken_report.txt",
     log:
         "logs/shotgun/bracken/{sample}.log",

@@ -1,4 +1,4 @@
-# Stage 7 -- standard data exports: the results in formats other tools load (holobiont.exports),
+# Stage 7 -- standard data exports: the results in formats other tools load (holobiont.microbiome.exports),
 # written from the stage outputs: QIIME 2 taxonomy (16S), taxpasta, CAMI and MetaPhlAn-style
 # profiles (shotgun), and MultiQC custom content (PGx coverage, identity verdicts, human
 # fraction, species) that rule multiqc picks up. The Bracken-corrected Kraken report is

@@ -261,7 +261,7 @@ def write_reference(panel: Panel, out_dir: str | os.PathLike, name: str = "demo_
         fai.append(f"{c}\t{length}\t{offset}\t{FASTA_LINE}\t{FASTA_LINE + 1}")
         offset += length + -(-length // FASTA_LINE)
         # AS: the build (SAM spec); the contigs are truncated, so their lengths cannot tell it
-        # and the host-reference check reads it here (holobiont.genome_build)
+        # and the host-reference check reads it here (holobiont.host.genome_build)
         dct.append(f"@SQ\tSN:{c}\tLN:{length}\tM5:{md5s[c]}\tAS:GRCh38")
     write_text(str(fa) + ".fai", "\n".join(fai) + "\n")
     write_text(out_dir / f"{name}.dict", "\n".join(dct) + "\n")

@@ -35,9 +35,9 @@ import pandas as pd
 import yaml
 
 from holobiont.atomic import write_text
-from holobiont.bracken import BrackenResult, KrakenReport, read_bracken
-from holobiont.shotgun import Taxonomy
-from holobiont.table import PREFIX_RANK, RANKS
+from holobiont.core.table import PREFIX_RANK, RANKS
+from holobiont.microbiome.bracken import BrackenResult, KrakenReport, read_bracken
+from holobiont.microbiome.shotgun import Taxonomy
 
 __all__ = [
     "CAMI_RANKS",
@@ -105,7 +105,7 @@ def qiime2_taxonomy(taxonomy: pd.DataFrame) -> pd.DataFrame:
     taxonomy : pandas.DataFrame
         Columns ``asv``, ``lineage`` (the confident lineage: ranks at or above the SINTAX
         cutoff, ``d__...; p__...``, or ``Unassigned``) and ``<rank>_confidence`` for every
-        rank of :data:`holobiont.table.RANKS`.
+        rank of :data:`holobiont.core.table.RANKS`.
 
     Returns
     -------

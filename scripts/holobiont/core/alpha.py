@@ -8,7 +8,7 @@ its value for edge cases (all-zero sample, one taxon, one individual); see
 Examples
 --------
 >>> import numpy as np
->>> from holobiont.alpha import alpha_diversity
+>>> from holobiont.core.alpha import alpha_diversity
 >>> alpha_diversity("observed", np.array([[1, 0, 3], [0, 0, 0]])).tolist()
 [2.0, 0.0]
 """
@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from holobiont._validate import as_counts, choose
-from holobiont.table import FeatureTable
-from holobiont.tree import _root_depth, _root_distance, check_phylogenetic
+from holobiont.core._validate import as_counts, choose
+from holobiont.core.table import FeatureTable
+from holobiont.core.tree import _root_depth, _root_distance, check_phylogenetic
 
 __all__ = ["METRICS", "alpha_diversity"]
 
@@ -60,9 +60,9 @@ def alpha_diversity(
     taxa : sequence of str, shape (n_taxa,), optional
         Taxon IDs of the columns; needed by ``"faith_pd"`` unless `counts` is a FeatureTable
         (whose taxa are used; if both are given they must be equal).
-    tree : holobiont.tree.Tree or str or path-like, optional
+    tree : holobiont.core.tree.Tree or str or path-like, optional
         Rooted tree for ``"faith_pd"`` (a Newick string or file is read with
-        :func:`holobiont.tree.read_newick`). Every taxon must be a tip of it; extra tips are
+        :func:`holobiont.core.tree.read_newick`). Every taxon must be a tip of it; extra tips are
         allowed.
     base : float, optional
         Logarithm base of ``"shannon"`` (default :math:`e`, as scikit-bio >= 0.6.1).
@@ -82,7 +82,7 @@ def alpha_diversity(
 
     See Also
     --------
-    holobiont.tree.read_newick, holobiont.tree.branch_incidence
+    holobiont.core.tree.read_newick, holobiont.core.tree.branch_incidence
 
     Notes
     -----
@@ -141,7 +141,7 @@ def alpha_diversity(
     [1.5, 0.0, nan]
     >>> alpha_diversity("chao1", x).tolist()
     [3.5, 1.0, 0.0]
-    >>> from holobiont.tree import read_newick
+    >>> from holobiont.core.tree import read_newick
     >>> tree = read_newick("((a:1,b:2):0.5,c:3);")
     >>> alpha_diversity("faith_pd", x, taxa=["a", "b", "c"], tree=tree).tolist()
     [6.5, 1.5, 0.0]

@@ -2,9 +2,9 @@
 
 :func:`build_patient_report` reads the pipeline's result tables and assembles one JSON-ready
 dict (schema: ``workflow/schemas/patient_report.schema.json``); :func:`render_html` turns it
-into a single self-contained HTML page from the Jinja2 templates of ``holobiont/templates``
+into a single self-contained HTML page from the Jinja2 templates of ``holobiont/report/templates``
 (inline CSS and SVG, one inline script that opens folded sections for printing, no external
-resources; :mod:`holobiont.templating`). Only pseudonymous IDs (patient, sample, unit) are
+resources; :mod:`holobiont.report.templating`). Only pseudonymous IDs (patient, sample, unit) are
 copied: never FASTQ paths, read names or the resolved configuration (which holds file paths) --
 only its checksum.
 
@@ -33,10 +33,10 @@ import numpy as np
 from markupsafe import Markup
 
 from holobiont.atomic import write_text
-from holobiont.genes import GENE_DETECTED, gene_evidence, read_abundance
-from holobiont.methods import methods as methods_record
-from holobiont.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
-from holobiont.templating import TEMPLATES, document, environment, safe
+from holobiont.core.table import FeatureTable, closure, collapse, parse_lineage, read_tsv
+from holobiont.microbiome.genes import GENE_DETECTED, gene_evidence, read_abundance
+from holobiont.report.methods import methods as methods_record
+from holobiont.report.templating import TEMPLATES, document, environment, safe
 
 ASSAYS = ("16s", "shotgun")
 ASSAY_LABEL = {"16s": "16S rRNA amplicon", "shotgun": "shotgun metagenome"}
@@ -550,19 +550,19 @@ def build_patient_report(
 ) -> dict:
     """Assemble one patient's report from the result files (see module docstring).
 
-    ``timepoints`` (:func:`holobiont.sheet.stool_timepoints`: stool sample -> ``timepoint``,
+    ``timepoints`` (:func:`holobiont.pipeline.sheet.stool_timepoints`: stool sample -> ``timepoint``,
     ``collection_date``, ``order``) orders a patient's several stool samples of one assay:
     the microbiome section, the microbe-drug rows and the key findings then describe the latest
     one, and ``timecourse`` holds every timepoint (:func:`timecourse`). ``cohort_samples``
-    (``{assay: samples}``, :func:`holobiont.sheet.latest_stool_samples`) restricts the cohort
+    (``{assay: samples}``, :func:`holobiont.pipeline.sheet.latest_stool_samples`) restricts the cohort
     statistics (percentiles, cohort ranges, PCoA) to one sample per patient.
 
     ``pgx_catalog`` (the catalog folder), ``reference_check`` and ``databases`` feed the
-    methods and limitations (:mod:`holobiont.methods`); ``site`` and ``report_date`` the
-    document header (:func:`holobiont.templating.document`).
+    methods and limitations (:mod:`holobiont.report.methods`); ``site`` and ``report_date`` the
+    document header (:func:`holobiont.report.templating.document`).
 
     ``gene_abundance`` (results/shotgun/genes/gene_abundance.tsv) adds gene-level evidence to
-    every microbe-drug row (``gene_evidence``: :func:`holobiont.genes.gene_evidence`);
+    every microbe-drug row (``gene_evidence``: :func:`holobiont.microbiome.genes.gene_evidence`);
     ``genes_configured`` says whether a protein reference was configured at all.
     """
     libraries, qc = _libraries(patient_id, read_counts)
@@ -1048,7 +1048,7 @@ def gene_threshold(rows: Sequence[Mapping]) -> str:
 
 
 def gene_text(g: Mapping) -> str:
-    """Plain text of a row's gene evidence (holobiont.genes.gene_evidence)."""
+    """Plain text of a row's gene evidence (holobiont.microbiome.genes.gene_evidence)."""
     name = g["gene"] or "gene"
     if g["status"] == "not measured":
         return f"{name} not measured: {g['reason']}"

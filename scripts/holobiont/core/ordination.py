@@ -1,7 +1,7 @@
 """Ordination and group tests on distance matrices: PCoA and PERMANOVA.
 
 Both take a square ``(n_samples, n_samples)`` distance matrix such as the output of
-:func:`holobiont.beta.beta_diversity`, with optional sample IDs that travel with the results.
+:func:`holobiont.core.beta.beta_diversity`, with optional sample IDs that travel with the results.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from holobiont._validate import as_rng, check_ids, choose
+from holobiont.core._validate import as_rng, check_ids, choose
 
 __all__ = ["PCOA_METHODS", "PCoAResult", "PermanovaResult", "pcoa", "permanova"]
 

@@ -28,7 +28,7 @@ kernel:
   later samples restricted to the columns present in the block (no per-sample gather).
 
 UniFrac first forms branch abundances ``A = X @ M`` with ``M`` the sparse taxon-by-branch
-incidence (:func:`holobiont.tree.branch_incidence`), keeping branches of positive length.
+incidence (:func:`holobiont.core.tree.branch_incidence`), keeping branches of positive length.
 Temporary memory is bounded by ``block_size`` elements per thread, on top of the ``n x n``
 result (computed in place), the branch abundance matrix and a dense copy of the columns
 handled by the dense min kernels (float32 when exact).
@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from holobiont._validate import as_counts, choose, format_names
+from holobiont.core._validate import as_counts, choose, format_names
 
 __all__ = ["METRICS", "PHYLOGENETIC_METRICS", "REPLACEMENTS", "beta_diversity"]
 
@@ -90,16 +90,16 @@ def beta_diversity(
     metric : str
         One of :data:`METRICS`: ``"braycurtis"``, ``"jaccard"``, ``"aitchison"``,
         ``"unweighted_unifrac"``, ``"weighted_normalized_unifrac"``, ``"weighted_unifrac"``.
-    counts : array_like, scipy sparse array/matrix or holobiont.table.FeatureTable
+    counts : array_like, scipy sparse array/matrix or holobiont.core.table.FeatureTable
         Non-negative finite counts (or abundances), shape ``(n_samples, n_taxa)``.
     taxa : sequence of str, length n_taxa, optional
         Taxon IDs of the columns; required by the UniFrac metrics (taken from a FeatureTable
         when one is given). Must be unique.
-    tree : holobiont.tree.Tree or str or path-like, optional
+    tree : holobiont.core.tree.Tree or str or path-like, optional
         Rooted tree for the UniFrac metrics (Newick text or a file is read with
-        :func:`holobiont.tree.read_newick`). Every taxon must be a tip; extra tips are
+        :func:`holobiont.core.tree.read_newick`). Every taxon must be a tip; extra tips are
         allowed. The tree is used as rooted at its stored root (see
-        :func:`holobiont.tree.midpoint_root` for unrooted trees).
+        :func:`holobiont.core.tree.midpoint_root` for unrooted trees).
     replacement : {"multiplicative", "pseudocount"}, optional
         Aitchison only: how zeros are replaced before the CLR (see Notes).
     pseudocount : float, optional
@@ -164,7 +164,7 @@ def beta_diversity(
       (:math:`d_t` the root-to-tip distance); two empty samples give 0 (as scikit-bio), one
       empty sample 1.
 
-    The root's branch length is ignored (:class:`holobiont.tree.Tree` stores it as 0).
+    The root's branch length is ignored (:class:`holobiont.core.tree.Tree` stores it as 0).
     Values are clipped at 0 (rounding could otherwise give ``-1e-17``).
 
     References
@@ -193,7 +193,7 @@ def beta_diversity(
     [[0.0, 0.6667, 1.0], [0.6667, 0.0, 1.0], [1.0, 1.0, 0.0]]
     >>> beta_diversity("aitchison", [[1, 2, 4], [4, 2, 1]]).round(4).tolist()
     [[0.0, 1.9605], [1.9605, 0.0]]
-    >>> from holobiont.tree import read_newick
+    >>> from holobiont.core.tree import read_newick
     >>> tree = read_newick("((a:1,b:2):0.5,c:3);")
     >>> beta_diversity("unweighted_unifrac", x[:2], taxa=["a", "b", "c"], tree=tree).round(4)
     array([[0.    , 0.7692],
@@ -255,7 +255,7 @@ def _n_threads(threads: int | None) -> int:
 
 
 def _unwrap(counts: object, taxa: Sequence[str] | None):
-    from holobiont.table import FeatureTable
+    from holobiont.core.table import FeatureTable
 
     if isinstance(counts, FeatureTable):
         if taxa is not None and tuple(taxa) != counts.taxa:
@@ -282,7 +282,7 @@ def _as_csr(counts) -> sp.csr_array:
 
 
 def _phylo_inputs(n_taxa: int, taxa, tree) -> tuple[sp.csr_array, np.ndarray]:
-    from holobiont.tree import phylogenetic_inputs
+    from holobiont.core.tree import phylogenetic_inputs
 
     tree, incidence, lengths = phylogenetic_inputs(n_taxa, taxa, tree, metric="UniFrac")
     if np.any(lengths < 0):

@@ -1,12 +1,12 @@
 """Small shared validators for the Holobiont numpy core.
 
-Every public function of :mod:`holobiont.table`, :mod:`holobiont.alpha` (and friends) validates its
+Every public function of :mod:`holobiont.core.table`, :mod:`holobiont.core.alpha` (and friends) validates its
 input once with these helpers and then calls a private kernel that trusts its input. The helpers
 are generic: they know nothing about feature tables.
 
 Examples
 --------
->>> from holobiont._validate import as_counts, check_ids, choose
+>>> from holobiont.core._validate import as_counts, check_ids, choose
 >>> as_counts([[1, 2], [0, 3]]).dtype
 dtype('int64')
 >>> check_ids(["s1", "s2"], "sample IDs")

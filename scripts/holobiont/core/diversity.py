@@ -17,8 +17,8 @@ rooted tree (16S: Faith PD and UniFrac) and the sheet's metadata, and writes sta
     pseudo-F and permutation p-value per metric and metadata column (columns with fewer than
     two groups of at least two samples are skipped, and listed with the reason).
 
-Every number comes from the numpy core (:mod:`holobiont.table`, :mod:`holobiont.alpha`,
-:mod:`holobiont.beta`, :mod:`holobiont.ordination`), equal to scikit-bio's.
+Every number comes from the numpy core (:mod:`holobiont.core.table`, :mod:`holobiont.core.alpha`,
+:mod:`holobiont.core.beta`, :mod:`holobiont.core.ordination`), equal to scikit-bio's.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from typing import TextIO
 
 import numpy as np
 
-from holobiont.alpha import alpha_diversity
-from holobiont.beta import beta_diversity
-from holobiont.ordination import pcoa, permanova
-from holobiont.table import FeatureTable, rarefy, read_tsv
-from holobiont.tree import midpoint_root, read_newick
+from holobiont.core.alpha import alpha_diversity
+from holobiont.core.beta import beta_diversity
+from holobiont.core.ordination import pcoa, permanova
+from holobiont.core.table import FeatureTable, rarefy, read_tsv
+from holobiont.core.tree import midpoint_root, read_newick
 
 ALPHA_TAXONOMIC = ("observed", "shannon", "simpson", "pielou", "chao1", "goods_coverage")
 BETA_TAXONOMIC = ("braycurtis", "jaccard")
@@ -100,7 +100,7 @@ def cohort_diversity(
     Parameters
     ----------
     table : FeatureTable or path-like
-        Counts ``(n_samples, n_taxa)``; a path is read with :func:`holobiont.table.read_tsv`.
+        Counts ``(n_samples, n_taxa)``; a path is read with :func:`holobiont.core.table.read_tsv`.
     out_dir : path-like
         Folder for the outputs (created).
     metadata : mapping
@@ -120,7 +120,7 @@ def cohort_diversity(
         Rarefactions behind the alpha intervals.
     cohort_samples : sequence of str, optional
         The one sample per patient the cohort statistics use (the latest timepoint of a
-        follow-up; :func:`holobiont.sheet.latest_stool_samples`): PERMANOVA tests them only.
+        follow-up; :func:`holobiont.pipeline.sheet.latest_stool_samples`): PERMANOVA tests them only.
         The rarefaction depth, alpha, beta and PCoA still cover every sample, so that each
         timepoint of a follow-up is rarefied to the same depth as the cohort. None: every
         sample.

@@ -9,7 +9,7 @@ collapse and filters. Dense and sparse input give equal results everywhere.
 Examples
 --------
 >>> import numpy as np
->>> from holobiont.table import FeatureTable, closure
+>>> from holobiont.core.table import FeatureTable, closure
 >>> t = FeatureTable(np.array([[1, 3], [2, 2]]), ("s1", "s2"), ("taxA", "taxB"))
 >>> t.shape
 (2, 2)
@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from holobiont._validate import (
+from holobiont.core._validate import (
     as_counts,
     as_rng,
     check_ids,

@@ -21,8 +21,8 @@ from typing import TextIO
 
 import pysam
 
-from holobiont import genome_build as gb
 from holobiont.atomic import write_text
+from holobiont.host import genome_build as gb
 from holobiont.pgx import Catalog, Position, combine_calls, express_allele, load_catalog
 
 
@@ -40,7 +40,7 @@ def check_reference(
 ) -> dict:
     """Check contig naming and genome build of the host reference; never pass on no evidence.
 
-    The build is judged in this order (:mod:`holobiont.genome_build`):
+    The build is judged in this order (:mod:`holobiont.host.genome_build`):
 
     1. **Contig names and lengths** against the primary-chromosome lengths of GRCh38,
        GRCh37/hg19 and T2T-CHM13. A contig with another build's length stops the run, naming

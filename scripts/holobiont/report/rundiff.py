@@ -26,7 +26,7 @@ one catalog version, a drug added to a guideline). Numbers that are not conclusi
 
 Command line::
 
-    python -m holobiont.rundiff OLD_DIR NEW_DIR --out changes.tsv
+    python -m holobiont.report.rundiff OLD_DIR NEW_DIR --out changes.tsv
 
 ``OLD_DIR`` / ``NEW_DIR`` are a run's ``results/reports`` folder or the run folder (or its
 ``results/``) holding it. The TSV always has its header; with no change the command says
@@ -229,7 +229,7 @@ def summary(rows: list[Change]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m holobiont.rundiff",
+        prog="python -m holobiont.report.rundiff",
         description="List every conclusion of the patient reports that changed between two runs.",
     )
     ap.add_argument("old", help="the old run's results/reports folder (or the run folder)")

@@ -11,7 +11,7 @@ A reference made of *windows* of a build (truncated contigs, as the demo's) cann
 recognised by lengths. Such a reference may declare its build in the ``AS`` (assembly) field
 of the ``@SQ`` lines of its sequence dictionary (``<name>.dict`` beside the FASTA, SAM spec);
 :func:`declared_build` reads it. The declaration alone proves nothing: the caller must check
-bases at known positions as well (:func:`holobiont.host.check_reference`).
+bases at known positions as well (:func:`holobiont.host.variants.check_reference`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import yaml
 
 from holobiont import __version__
 from holobiont.atomic import write_text
-from holobiont.sintax_ref import sha256_of_file
+from holobiont.microbiome.sintax_ref import sha256_of_file
 
 #: Python packages whose versions are recorded: those of envs/python.yaml, the environment the
 #: Python steps (and this one) run in (tests/unit/test_envs.py keeps the two lists equal).

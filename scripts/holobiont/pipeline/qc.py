@@ -1,6 +1,6 @@
 """Read-QC summary: one row per sequencing unit with reads in, reads out and quality figures.
 
-Reads the integrity-check JSON (:mod:`holobiont.fastq`), the fastp JSON report (host and shotgun
+Reads the integrity-check JSON (:mod:`holobiont.pipeline.fastq`), the fastp JSON report (host and shotgun
 units) or the cutadapt JSON report (16S units) of every unit and writes a TSV that MultiQC, the
 cohort report and later stages can use. A unit with no reads left after QC is flagged ``FAIL`` in
 the ``status`` column and named in the log, never dropped silently.

@@ -247,7 +247,7 @@ def gene_evidence(
     gene : str
         The row's ``gene_family`` ("" when no gene is named for the activity).
     shotgun : mapping
-        The row's shotgun assay record of :func:`holobiont.report.match_interactions`
+        The row's shotgun assay record of :func:`holobiont.report.patient.match_interactions`
         (``status``: detected / not detected / not measured / not sequenced, ...).
     genes_of_sample : mapping or None
         ``{gene: row}`` of the patient's shotgun library (:func:`read_abundance`); None when

@@ -5,7 +5,7 @@ files: libraries, QC, PGx calls, microbe-drug matches, identity) with the cohort
 diversity results (PCoA, alpha diversity, PERMANOVA) and the abundance tables (genus
 composition with one colour per genus across every patient). :func:`render_cohort_html` renders
 it from the Jinja2 templates ``cohort.html.j2`` / ``cohort_sections.html.j2`` (a site may
-override them, :mod:`holobiont.templating`) with the same inline CSS/SVG as the patient report:
+override them, :mod:`holobiont.report.templating`) with the same inline CSS/SVG as the patient report:
 no external resources, one inline script that unfolds sections for printing.
 
 Groups: samples are coloured by one sheet metadata column, ``group_by`` (default ``group``
@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 from markupsafe import Markup
 
-from holobiont.genes import GENE_DETECTED
-from holobiont.report import (
+from holobiont.core.table import closure, collapse, parse_lineage, read_tsv
+from holobiont.microbiome.genes import GENE_DETECTED
+from holobiont.report.patient import (
     ASSAYS,
     NOT_MEASURED,
     NOT_SEQUENCED,
@@ -43,8 +44,7 @@ from holobiont.report import (
     svg_pcoa,
     write_report,
 )
-from holobiont.table import closure, collapse, parse_lineage, read_tsv
-from holobiont.templating import document, safe
+from holobiont.report.templating import document, safe
 
 TOP_COHORT_GENERA = 10
 ALPHA_METRICS = ("shannon", "observed", "faith_pd")
@@ -155,7 +155,7 @@ def _composition(table_path: Path_, top: int, exclude: Container[str] = ()) -> d
 
 def _gene_evidence(reports: Sequence[Mapping]) -> dict | None:
     """Gene-level evidence per shotgun library, from the patients' microbe-drug rows
-    (``gene_evidence``, :func:`holobiont.genes.gene_evidence`): read pairs of every gene of the
+    (``gene_evidence``, :func:`holobiont.microbiome.genes.gene_evidence`): read pairs of every gene of the
     protein reference, or "not measured" with the reason (a patient without a shotgun library
     too). None when no patient has a shotgun library."""
     genes = sorted(
@@ -225,7 +225,7 @@ def build_cohort_report(
 
     QC, PGx calls, interactions, identity and provenance come from the patient reports (no
     source table is read twice); ``diversity`` and ``tables`` add the cohort-level plots.
-    ``changes`` (the run diff TSV of :mod:`holobiont.rundiff`, config ``report.compare_with``
+    ``changes`` (the run diff TSV of :mod:`holobiont.report.rundiff`, config ``report.compare_with``
     = ``compare_with``) adds the "What changed since <previous run>" section.
 
     Cohort statistics use one sample per patient: the latest timepoint, the stool sample each
@@ -463,7 +463,7 @@ def run_label(compare_with: str | None) -> str:
 
 def _changes(path: Path_, compare_with: str | None, patients: Sequence[str]) -> dict:
     """Changed conclusions per patient (run diff TSV), patients in report order."""
-    from holobiont.rundiff import read_changes
+    from holobiont.report.rundiff import read_changes
 
     rows = read_changes(path)
     order = {p: i for i, p in enumerate(patients)}

@@ -1,6 +1,6 @@
 """HL7 FHIR R4 export of one patient's pharmacogenomic results (Genomics Reporting IG, STU3).
 
-:func:`patient_bundle` turns a patient report (the JSON of :mod:`holobiont.report`, schema
+:func:`patient_bundle` turns a patient report (the JSON of :mod:`holobiont.report.patient`, schema
 ``workflow/schemas/patient_report.schema.json``) into a FHIR R4 ``Bundle`` of type
 ``collection`` that follows the HL7 Genomics Reporting implementation guide 3.0.0 (STU3, on
 FHIR R4). The mapping, element by element, is in ``docs/fhir.md``; in short:

@@ -267,8 +267,8 @@ THRESHOLDS = (
 
 
 def identity_defaults() -> dict:
-    """The identity check's thresholds, as holobiont.identity.check_identity applies them."""
-    from holobiont.identity import check_identity
+    """The identity check's thresholds, as holobiont.host.identity.check_identity applies them."""
+    from holobiont.host.identity import check_identity
 
     params = inspect.signature(check_identity).parameters
     return {k: params[k].default for k in ("min_sites", "min_llr", "error")}

@@ -597,7 +597,7 @@ def check_phylogenetic(
     index : numpy.ndarray of int64, shape (n_taxa,)
         Tip node of each taxon (:func:`tip_index`).
     """
-    from holobiont._validate import check_ids, format_names
+    from holobiont.core._validate import check_ids, format_names
 
     if taxa is None:
         raise ValueError(f"{metric} needs `taxa` (or a FeatureTable) to match counts to tips.")
@@ -609,7 +609,7 @@ def check_phylogenetic(
     if isinstance(tree, str | os.PathLike):
         tree = read_newick(tree)
     if not isinstance(tree, Tree):
-        raise TypeError(f"tree must be a holobiont.tree.Tree, got {type(tree).__name__}.")
+        raise TypeError(f"tree must be a holobiont.core.tree.Tree, got {type(tree).__name__}.")
     index, missing = tip_index(tree, taxa)
     if missing:
         raise ValueError(f"taxa absent from the tree: {format_names(missing)}")

@@ -60,7 +60,7 @@ Examples
 Command line (writes ``out.summary.tsv``, ``out.summary.json``, ``out.fp.tsv``,
 ``out.fn.tsv``)::
 
-    python -m holobiont.vcfcompare --truth truth.vcf.gz --query calls.vcf.gz \\
+    python -m holobiont.host.vcfcompare --truth truth.vcf.gz --query calls.vcf.gz \\
         --reference genome.fa --confident conf.bed --out out
 """
 
@@ -835,7 +835,7 @@ def write_report(comp: Comparison, prefix: str | os.PathLike) -> dict[str, Path]
         for m in comp.metrics.values():
             w.writerow(_format_row(m.as_dict(), cols))
     doc = {
-        "tool": "holobiont.vcfcompare",
+        "tool": "holobiont.host.vcfcompare",
         "metrics": {t: m.as_dict() for t, m in comp.metrics.items()},
         **comp.info,
         "match": comp.match,
@@ -857,7 +857,9 @@ def write_report(comp: Comparison, prefix: str | os.PathLike) -> dict[str, Path]
     return paths
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "python -m holobiont.vcfcompare") -> int:
+def main(
+    argv: Sequence[str] | None = None, prog: str = "python -m holobiont.host.vcfcompare"
+) -> int:
     """Compare a query VCF with a truth VCF; print and write SNV / INDEL precision and recall."""
     ap = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     ap.add_argument("--truth", required=True, help="truth VCF")

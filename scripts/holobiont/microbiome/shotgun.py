@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from holobiont.bracken import read_bracken, read_taxo_k2d
-from holobiont.table import FeatureTable, format_lineage, merge_profiles
+from holobiont.core.table import FeatureTable, format_lineage, merge_profiles
+from holobiont.microbiome.bracken import read_bracken, read_taxo_k2d
 
 __all__ = [
     "FASTA_SUFFIXES",
@@ -45,7 +45,7 @@ FASTA_SUFFIXES: tuple[str, ...] = tuple(
     s + z for s in (".fa", ".fna", ".fasta", ".fas") for z in ("", ".gz")
 )
 _TAG_RE = re.compile(r"\|?kraken:taxid\|(\d+)\|?")
-# NCBI ranks -> holobiont.table ranks (superkingdom/domain win over kingdom for d__)
+# NCBI ranks -> holobiont.core.table ranks (superkingdom/domain win over kingdom for d__)
 _DUMP_RANKS = {
     "superkingdom": "domain",
     "domain": "domain",
@@ -98,7 +98,7 @@ def config_problems(shotgun: Mapping, host_fasta: str = "") -> list[str]:
     list of str
         One message per problem, naming the config key (empty: nothing missing).
     """
-    from holobiont.bracken import kmer_distrib_name
+    from holobiont.microbiome.bracken import kmer_distrib_name
 
     problems = []
     if not host_fasta:
@@ -250,7 +250,7 @@ class Taxonomy:
         return out
 
     def ranks(self, taxid: str) -> dict[str, str]:
-        """``{rank: name}`` of the lineage (ranks of :data:`holobiont.table.RANKS`)."""
+        """``{rank: name}`` of the lineage (ranks of :data:`holobiont.core.table.RANKS`)."""
         found: dict[str, str] = {}
         kingdom = None
         for t in self.ancestors(taxid):
@@ -504,7 +504,7 @@ def species_profile(
     Parameters
     ----------
     bracken : mapping of sample ID to path
-        Bracken output tables (:func:`holobiont.bracken.write_bracken`); samples in this order.
+        Bracken output tables (:func:`holobiont.microbiome.bracken.write_bracken`); samples in this order.
     taxonomy : Taxonomy, optional
         Source of the lineages; without it (or for a taxid it lacks) the lineage is just the
         Bracken name, ``s__<name>``.

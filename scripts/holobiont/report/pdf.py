@@ -118,7 +118,7 @@ def write_patient_pdf(
     report_json: Path_, pdf_out: Path_, *, template_dir: Path_ | None = None
 ) -> None:
     """The PDF of one patient report: its print variant (folded sections open), printed."""
-    from holobiont.report import render_html
+    from holobiont.report.patient import render_html
 
     report = json.loads(Path(report_json).read_text(encoding="utf-8"))
     html = render_html(report, template_dir=template_dir, print_variant=True)

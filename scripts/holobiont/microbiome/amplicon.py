@@ -12,11 +12,11 @@ this module does the bookkeeping around them:
   output (reads that passed the expected-error filter only);
   :func:`apply_abundance_floor` then drops, per sample, the ASVs below an absolute and a
   relative abundance floor (cross-talk: reads of another sample's ASVs);
-  :func:`build_asv_table` makes the cohort :class:`~holobiont.table.FeatureTable`.
+  :func:`build_asv_table` makes the cohort :class:`~holobiont.core.table.FeatureTable`.
 - :func:`parse_sintax` reads ``vsearch --sintax`` output into the confident lineage (ranks at
   or above the cutoff), per-rank confidences and the unconfident top hit.
 - :func:`read_tracking` follows the reads of every sample from the raw pairs to the ASV table.
-- :func:`root_tree` midpoint-roots the FastTree tree (:func:`holobiont.tree.midpoint_root`).
+- :func:`root_tree` midpoint-roots the FastTree tree (:func:`holobiont.core.tree.midpoint_root`).
 - :func:`summarise_amplicon` writes the stage's tables (the Snakemake shim calls it);
   :func:`write_taxonomy` the taxonomy table of a further reference
   (``amplicon.extra_references``), with the same columns.
@@ -41,7 +41,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from holobiont.table import (
+from holobiont.core.table import (
     PREFIX_RANK,
     RANKS,
     FeatureTable,
@@ -50,7 +50,7 @@ from holobiont.table import (
     write_biom,
     write_tsv,
 )
-from holobiont.tree import midpoint_root, read_newick, write_newick
+from holobiont.core.tree import midpoint_root, read_newick, write_newick
 
 __all__ = [
     "CHIMERA_PREFIX",
@@ -437,7 +437,7 @@ def parse_sintax_prediction(text: str) -> dict[str, tuple[str, float]]:
     -------
     dict
         ``{rank: (name, confidence)}`` in rank order (ranks as in
-        :data:`holobiont.table.RANKS`); ``{}`` for an unclassified sequence.
+        :data:`holobiont.core.table.RANKS`); ``{}`` for an unclassified sequence.
 
     Examples
     --------
@@ -461,7 +461,7 @@ def lineage_at_cutoff(prediction: Mapping[str, tuple[str, float]], cutoff: float
     """Lineage of the ranks whose confidence is at least ``cutoff``, from the domain down.
 
     The lineage stops at the first rank below the cutoff (as ``vsearch --sintax_cutoff``);
-    with no rank kept it is :data:`UNASSIGNED`. Format: :func:`holobiont.table.format_lineage`.
+    with no rank kept it is :data:`UNASSIGNED`. Format: :func:`holobiont.core.table.format_lineage`.
 
     Examples
     --------
@@ -505,7 +505,7 @@ def parse_sintax(
         an ASV without a confident genus has an empty ``genus`` ("unassigned at genus").
         ``{rank}_confidence`` is the bootstrap confidence of SINTAX's top hit at that rank
         (NaN without a prediction), and ``top_hit_unconfident`` SINTAX's whole top hit
-        (:func:`holobiont.table.format_lineage`; empty without a prediction), kept to show
+        (:func:`holobiont.core.table.format_lineage`; empty without a prediction), kept to show
         what the cutoff withheld, never as an assignment.
     """
     if not 0.0 <= cutoff <= 1.0:

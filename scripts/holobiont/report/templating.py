@@ -1,6 +1,6 @@
 """Jinja2 templates of the HTML reports: the shipped ones and a site's overrides.
 
-The shipped templates live in ``holobiont/templates/``. A site sets ``report.template_dir`` to a
+The shipped templates live in ``holobiont/report/templates/``. A site sets ``report.template_dir`` to a
 folder of its own: a template there replaces the shipped one of the same name (e.g.
 ``header.html.j2`` for a logo and address block, ``report.css`` for its colours), and a
 template that only adds to the shipped one extends it as ``default/<name>``. Autoescaping is
