@@ -113,6 +113,9 @@ def test_permanova_and_findings_in_html(cohort):
     assert "only one group" in html  # a skipped test keeps its reason
     assert "PB-16S L001 failed read QC" in html
     assert html.count("<svg") >= 6  # composition, PCoA and alpha plots of both assays
+    # the cards count patients per modality (a follow-up's samples are not counted apart)
+    n16 = sum(p["modalities"]["16s"] != "not sequenced" for p in rep["patients"])
+    assert f"Patients with 16S<br><b>{n16}</b>" in html and "16S libraries" not in html
 
 
 def test_html_offline_and_pseudonymous(cohort):
