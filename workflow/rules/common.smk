@@ -33,7 +33,10 @@ from holobiont.pipeline.sheet import (
     load_samples,
 )  # noqa: E402
 from holobiont.pipeline.sheet import check_workflow_needs  # noqa: E402
-from holobiont.pipeline.sheet import latest_stool_samples, stool_timepoints  # noqa: E402
+from holobiont.pipeline.sheet import (
+    latest_stool_samples,
+    stool_timepoints,
+)  # noqa: E402
 
 SCHEMAS = PROJECT / "workflow" / "schemas"
 
@@ -441,7 +444,8 @@ def get_provenance_input(wildcards):
 VERSIONS = "results/provenance/versions"
 HOST_ALIGNER = config["host"]["aligner"]
 # --- from here to the end of tool_versions: also run by tests/unit/test_provenance.py ---
-VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"  # = holobiont.pipeline.provenance._VERSION
+# the same pattern as holobiont.pipeline.provenance._VERSION
+VERSION_PATTERN = r"[0-9]+\.[0-9]+[0-9A-Za-z.+-]*"
 # How each tool prints its version ("<tool> --version 2>&1" unless listed): bwa and FastTree
 # have no --version; vsearch prints a citation with a DOI on stdout, its version on stderr.
 _VERSION_COMMANDS = {
