@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, requires_demo, run_snakemake, snakemake_command
+from conftest import DEMO_RUN, ROOT, requires_demo, run_snakemake, snakemake_command
 
 pytestmark = [pytest.mark.workflow, requires_demo]
 
@@ -151,7 +151,8 @@ def same_content(a, b):
 def test_killed_run_resumes_to_identical_outputs(demo_run, demo_sheet, tmp_path):
     sheet_path, _ = demo_sheet
     run = tmp_path / "run"
-    cmd, env = snakemake_command(run, config={"samples": sheet_path})
+    # the demo run's config (DEMO_RUN: with the Greengenes classification), as demo_run has
+    cmd, env = snakemake_command(run, config={"samples": sheet_path}, overrides=DEMO_RUN)
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -164,9 +165,11 @@ def test_killed_run_resumes_to_identical_outputs(demo_run, demo_sheet, tmp_path)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert not (run / "results/reports/cohort.html").exists()  # killed midway, not at the end
-    unlock = run_snakemake(run, "--unlock", config={"samples": sheet_path})
+    unlock = run_snakemake(run, "--unlock", config={"samples": sheet_path}, overrides=DEMO_RUN)
     assert unlock.returncode == 0, unlock.stderr[-2000:]
-    res = run_snakemake(run, "--rerun-incomplete", config={"samples": sheet_path})
+    res = run_snakemake(
+        run, "--rerun-incomplete", config={"samples": sheet_path}, overrides=DEMO_RUN
+    )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert not list(run.rglob("*.tmp.*"))  # no temporary file of the killed jobs survives
     assert_same_results(demo_run[0], run)
