@@ -372,24 +372,26 @@ def _read_version(root: Path) -> tuple[str, str]:
     return version, sources
 
 
+#: Required columns of genes.tsv (the generator adds ``definition_version``).
+GENE_COLUMNS = (
+    "gene",
+    "chrom",
+    "start",
+    "end",
+    "method",
+    "reference_allele",
+    "matcher",
+    "undocumented_as_reference",
+    "sex_chromosome",
+)
+
+
 class _GeneRows:
     """genes.tsv, one validated row per gene, collecting what the other tables add to it."""
 
-    COLUMNS = [
-        "gene",
-        "chrom",
-        "start",
-        "end",
-        "method",
-        "reference_allele",
-        "matcher",
-        "undocumented_as_reference",
-        "sex_chromosome",
-    ]
-
     def __init__(self, genes_f: Path):
         self.rows: dict[str, dict] = {}
-        for i, r in _read_tsv(genes_f, self.COLUMNS):
+        for i, r in _read_tsv(genes_f, GENE_COLUMNS):
             self._add(f"{genes_f}:{i}", r)
 
     def _add(self, where: str, r: dict) -> None:

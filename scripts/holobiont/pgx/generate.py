@@ -45,7 +45,7 @@ from pathlib import Path
 
 from holobiont.atomic import write_text
 
-from .catalog import CATALOG_FILES, NOT_CALLED, natural_key
+from .catalog import CATALOG_FILES, GENE_COLUMNS, NOT_CALLED, natural_key
 
 RES = Path("src/main/resources/org/pharmgkb/pharmcat")
 #: Genes PharmCAT calls from a VCF (CYP2D6 is an outside call: its positions are kept so the
@@ -423,21 +423,7 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
     pair_rows = _cpic_pairs(cpic_table, gene_phenotypes, drug_rows)
 
     files = {
-        "genes.tsv": _tsv(
-            [
-                "gene",
-                "chrom",
-                "start",
-                "end",
-                "method",
-                "reference_allele",
-                "matcher",
-                "undocumented_as_reference",
-                "sex_chromosome",
-                "definition_version",
-            ],
-            genes_rows,
-        ),
+        "genes.tsv": _tsv([*GENE_COLUMNS, "definition_version"], genes_rows),
         "positions.tsv": _tsv(
             ["gene", "chrom", "pos", "ref", "alts", "rsid", "role", "flags"],
             sorted(pos_rows, key=lambda r: (r[0], r[2])),
