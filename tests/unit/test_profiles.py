@@ -57,7 +57,7 @@ def threaded_rules():
 
 def test_every_configurable_rule_gets_cluster_threads_and_config_keys_exist():
     threaded = threaded_rules()
-    assert {"align_host", "shotgun_host_align", "kraken2", "fastp", "kraken2_build_db"} <= set(
+    assert {"align_host", "shotgun_host_align", "kraken2", "fastp", "bracken_build"} <= set(
         threaded
     )
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -65,6 +65,19 @@ def test_every_configurable_rule_gets_cluster_threads_and_config_keys_exist():
     for name in ("slurm", "slurm-local"):
         prof = load(name)
         assert set(prof["set-threads"]) == set(threaded), name
+
+
+def test_kraken2_build_db_reserves_the_threads_it_builds_with():
+    # kraken2-build runs with shotgun.build_db.threads whatever the job gets (hash.k2d's bytes
+    # depend on it), so the job reserves exactly that count and no profile overrides it
+    smk = (ROOT / "workflow" / "rules" / "shotgun.smk").read_text()
+    body = re.split(r"^rule kraken2_build_db:\n", smk, flags=re.M)[1].split("\nrule ")[0]
+    key = 'lookup(dpath="shotgun/build_db/threads", within=config)'
+    assert f"    threads: {key}" in body
+    assert f"build_threads={key}" in body and "--threads {params.build_threads}" in body
+    assert "kraken2_build_db" not in threaded_rules()
+    for name in ("slurm", "slurm-local"):
+        assert "kraken2_build_db" not in load(name)["set-threads"], name
 
 
 def test_one_job_never_asks_for_more_cpus_than_a_slurm_job_has():

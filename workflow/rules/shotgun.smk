@@ -119,7 +119,9 @@ rule kraken2_build_db:
         "logs/benchmarks/kraken2_build_db.tsv"
     conda:
         "../../envs/kraken2.yaml"
-    threads: threads_of("build")
+    # the job reserves the thread count the build uses (shotgun.build_db.threads, capped by
+    # --cores locally); not in the profiles' set-threads, which would reserve other counts
+    threads: lookup(dpath="shotgun/build_db/threads", within=config)
     resources:
         mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb) + 1000),
         runtime=lambda wc, input: max(20, int(input.size_mb)),
