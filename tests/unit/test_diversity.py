@@ -13,6 +13,7 @@ from skbio.stats.distance import permanova as sk_permanova
 
 from holobiont.core.alpha import alpha_diversity
 from holobiont.core.diversity import choose_depth, cohort_diversity
+from holobiont.core.ordination import pcoa
 from holobiont.core.table import FeatureTable, rarefy
 
 
@@ -80,7 +81,7 @@ def test_outputs_and_dropped_samples(tmp_path, cohort):
 
 def test_cohort_samples_restrict_permanova(tmp_path, cohort):
     # S10, S11 are earlier timepoints of patients whose latest samples are S08, S09: PERMANOVA
-    # tests one sample per patient, alpha / beta / PCoA still cover every sample
+    # and the PCoA take one sample per patient, alpha and the beta matrices every sample
     t, tree, md = cohort
     latest = [s for s in t.sample_ids if s not in ("S10", "S11")]
     s = cohort_diversity(
@@ -100,8 +101,15 @@ def test_cohort_samples_restrict_permanova(tmp_path, cohort):
     # the depth is the cohort's own: every timepoint is rarefied like the other samples
     plain = cohort_diversity(t, tmp_path / "all", metadata=md, min_depth=50, permutations=99)
     assert s["depth"] == plain["depth"] and s["kept"] == plain["kept"]
-    for f in ("alpha.tsv", "beta_braycurtis.tsv", "pcoa_braycurtis.tsv"):
+    for f in ("alpha.tsv", "beta_braycurtis.tsv"):
         assert (tmp_path / "out" / f).read_bytes() == (tmp_path / "all" / f).read_bytes()
+    # the ordination is the cohort's: the earlier timepoints do not move the other points
+    coords = pd.read_csv(tmp_path / "out/pcoa_braycurtis.tsv", sep="\t", comment="#", index_col=0)
+    assert list(coords.index) == kept
+    ordination = pcoa(sub.to_numpy(), n_axes=min(len(kept), 10), ids=kept)
+    np.testing.assert_allclose(coords.to_numpy(), ordination.coordinates, atol=1e-5)
+    every = pd.read_csv(tmp_path / "all/pcoa_braycurtis.tsv", sep="\t", comment="#", index_col=0)
+    assert {"S10", "S11"} <= set(every.index)
     full = pd.read_csv(tmp_path / "all/permanova.tsv", sep="\t", keep_default_na=False)
     assert int(full[full.column == "group"].iloc[0].sample_size) == 10
 

@@ -386,6 +386,10 @@ def test_demo_timecourse_follows_the_planted_drift(demo_run):
     assert {s["sample_id"] for s in c["microbiome"]["16s"]["composition"]["samples"]} == latest
     points = {p["sample_id"] for p in c["microbiome"]["16s"]["pcoa"]["braycurtis"]["points"]}
     assert points == latest
+    # the ordination itself is computed on them (earlier timepoints would move the others)
+    for m in ("braycurtis", "weighted_normalized_unifrac"):
+        pcoa = pd.read_csv(run / f"results/diversity/16s/pcoa_{m}.tsv", sep="\t", comment="#")
+        assert set(pcoa.sample_id) == latest, m
 
 
 def test_demo_reports_gene_level_evidence(demo_run):

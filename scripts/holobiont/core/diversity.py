@@ -120,10 +120,11 @@ def cohort_diversity(
         Rarefactions behind the alpha intervals.
     cohort_samples : sequence of str, optional
         The one sample per patient the cohort statistics use (the latest timepoint of a
-        follow-up; :func:`holobiont.pipeline.sheet.latest_stool_samples`): PERMANOVA tests them only.
-        The rarefaction depth, alpha, beta and PCoA still cover every sample, so that each
-        timepoint of a follow-up is rarefied to the same depth as the cohort. None: every
-        sample.
+        follow-up; :func:`holobiont.pipeline.sheet.latest_stool_samples`): the PCoA is
+        computed on them only (an earlier timepoint would move every other sample's
+        coordinates) and PERMANOVA tests them only. The rarefaction depth, alpha and the beta
+        matrices still cover every sample, so that each timepoint of a follow-up is rarefied
+        to the same depth as the cohort. None: every sample.
 
     Returns
     -------
@@ -172,7 +173,7 @@ def cohort_diversity(
     perm_rows = []
     for m in beta_metrics:
         dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
-        _write_beta_and_pcoa(m, dm, kept.sample_ids, out)
+        _write_beta_and_pcoa(m, dm, kept.sample_ids, stat_ids, out)
         perm_rows += _permanova_rows(m, dm, kept.sample_ids, stat_ids, columns, permutations, seed)
         summary["beta"].append(m)
     _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, perm_rows)
@@ -248,14 +249,19 @@ def _write_alpha(kept, unrarefied, rooted, chosen: int, rng, n_iterations: int, 
     return list(alpha_metrics)
 
 
-def _write_beta_and_pcoa(metric: str, dm, ids: Sequence[str], out: Path) -> None:
-    """beta_<metric>.tsv (the distance matrix) and pcoa_<metric>.tsv (up to 10 axes; a note
-    instead when there are fewer than 3 samples)."""
+def _write_beta_and_pcoa(
+    metric: str, dm, ids: Sequence[str], stat_ids: Sequence[str], out: Path
+) -> None:
+    """beta_<metric>.tsv (the distance matrix of every sample) and pcoa_<metric>.tsv (up to 10
+    axes of the cohort samples `stat_ids`; a note instead when there are fewer than 3)."""
     _write_tsv(
         out / f"beta_{metric}.tsv",
         ["sample_id", *ids],
         [(sid, *dm[i]) for i, sid in enumerate(ids)],
     )
+    if len(stat_ids) < len(ids):
+        idx = [list(ids).index(s) for s in stat_ids]
+        dm, ids = dm[np.ix_(idx, idx)], list(stat_ids)
     n = len(ids)
     if n < 3:
         _write_tsv(
