@@ -386,6 +386,37 @@ GENE_COLUMNS = (
 )
 
 
+#: Required columns of every other table, by file name (the generator adds ``flags`` to
+#: positions.tsv and alleles.tsv); the reader and the generator both take them from here.
+TABLE_COLUMNS = {
+    "genes.tsv": GENE_COLUMNS,
+    "positions.tsv": ("gene", "chrom", "pos", "ref", "alts", "rsid", "role"),
+    "alleles.tsv": ("gene", "allele", "reference", "function", "activity_value"),
+    "allele_definitions.tsv": ("gene", "allele", "chrom", "pos", "rsid", "ref", "alt"),
+    "phenotypes.tsv": (
+        "gene",
+        "diplotype",
+        "function_1",
+        "function_2",
+        "activity_score",
+        "phenotype",
+    ),
+    "drugs.tsv": (
+        "drug",
+        "gene",
+        "phenotype",
+        "gene_2",
+        "phenotype_2",
+        "guidance",
+        "cpic_level",
+        "guideline",
+        "pmid",
+    ),
+    "cpic_pairs.tsv": ("gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"),
+    "priorities.tsv": ("gene", "diplotypes", "pick"),
+}
+
+
 class _GeneRows:
     """genes.tsv, one validated row per gene, collecting what the other tables add to it."""
 
@@ -431,7 +462,7 @@ class _GeneRows:
 def _read_positions(pos_f: Path, genes: _GeneRows) -> dict[tuple[str, int], Position]:
     """positions.tsv: every catalog position, added to its gene; keyed by (chrom, pos)."""
     by_pos: dict[tuple[str, int], Position] = {}
-    for i, r in _read_tsv(pos_f, ["gene", "chrom", "pos", "ref", "alts", "rsid", "role"]):
+    for i, r in _read_tsv(pos_f, TABLE_COLUMNS["positions.tsv"]):
         where = f"{pos_f}:{i}"
         g = genes.of(where, r["gene"])
         try:
@@ -465,7 +496,7 @@ def _read_positions(pos_f: Path, genes: _GeneRows) -> dict[tuple[str, int], Posi
 
 def _read_alleles(al_f: Path, genes: _GeneRows) -> None:
     """alleles.tsv: each gene's named alleles, function and activity value."""
-    for i, r in _read_tsv(al_f, ["gene", "allele", "reference", "function", "activity_value"]):
+    for i, r in _read_tsv(al_f, TABLE_COLUMNS["alleles.tsv"]):
         where = f"{al_f}:{i}"
         g = genes.of(where, r["gene"])
         if r["allele"] in g["alleles"]:
@@ -486,7 +517,7 @@ def _read_definitions(
     def_f: Path, genes: _GeneRows, by_pos: dict[tuple[str, int], Position]
 ) -> None:
     """allele_definitions.tsv: the allele each named allele has at each of its positions."""
-    for i, r in _read_tsv(def_f, ["gene", "allele", "chrom", "pos", "rsid", "ref", "alt"]):
+    for i, r in _read_tsv(def_f, TABLE_COLUMNS["allele_definitions.tsv"]):
         where = f"{def_f}:{i}"
         g = genes.of(where, r["gene"])
         if r["allele"] not in g["alleles"]:
@@ -512,9 +543,7 @@ def _read_definitions(
 
 def _read_phenotypes(ph_f: Path, genes: _GeneRows) -> None:
     """phenotypes.tsv: phenotype rules by diplotype, function pair or activity score."""
-    for i, r in _read_tsv(
-        ph_f, ["gene", "diplotype", "function_1", "function_2", "activity_score", "phenotype"]
-    ):
+    for i, r in _read_tsv(ph_f, TABLE_COLUMNS["phenotypes.tsv"]):
         where = f"{ph_f}:{i}"
         g = genes.of(where, r["gene"])
         dip = tuple(r["diplotype"].split("/")) if r["diplotype"] else None
@@ -531,20 +560,7 @@ def _read_phenotypes(ph_f: Path, genes: _GeneRows) -> None:
 
 def _read_drugs(dr_f: Path, genes: _GeneRows) -> None:
     """drugs.tsv: CPIC guidance rows (a two-gene row belongs to both genes)."""
-    for i, r in _read_tsv(
-        dr_f,
-        [
-            "drug",
-            "gene",
-            "phenotype",
-            "gene_2",
-            "phenotype_2",
-            "guidance",
-            "cpic_level",
-            "guideline",
-            "pmid",
-        ],
-    ):
+    for i, r in _read_tsv(dr_f, TABLE_COLUMNS["drugs.tsv"]):
         where = f"{dr_f}:{i}"
         g = genes.of(where, r["gene"])
         d = DrugGuidance(
@@ -565,9 +581,7 @@ def _read_drugs(dr_f: Path, genes: _GeneRows) -> None:
 
 def _read_cpic_pairs(cp_f: Path, genes: _GeneRows) -> None:
     """cpic_pairs.tsv: every CPIC gene-drug pair and its number of recommendation rows."""
-    for i, r in _read_tsv(
-        cp_f, ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"]
-    ):
+    for i, r in _read_tsv(cp_f, TABLE_COLUMNS["cpic_pairs.tsv"]):
         where = f"{cp_f}:{i}"
         try:
             n_rows = int(r["recommendation_rows"])
@@ -580,7 +594,7 @@ def _read_cpic_pairs(cp_f: Path, genes: _GeneRows) -> None:
 
 def _read_priorities(pr_f: Path, genes: _GeneRows) -> None:
     """priorities.tsv: which diplotype to report when several explain the genotypes."""
-    for i, r in _read_tsv(pr_f, ["gene", "diplotypes", "pick"]):
+    for i, r in _read_tsv(pr_f, TABLE_COLUMNS["priorities.tsv"]):
         where = f"{pr_f}:{i}"
         g = genes.of(where, r["gene"])
         dips = frozenset(r["diplotypes"].split("|"))

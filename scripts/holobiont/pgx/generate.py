@@ -41,11 +41,12 @@ import math
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from holobiont.atomic import write_text
 
-from .catalog import CATALOG_FILES, GENE_COLUMNS, NOT_CALLED, natural_key
+from .catalog import CATALOG_FILES, GENE_COLUMNS, NOT_CALLED, TABLE_COLUMNS, natural_key
 
 RES = Path("src/main/resources/org/pharmgkb/pharmcat")
 #: Genes PharmCAT calls from a VCF (CYP2D6 is an outside call: its positions are kept so the
@@ -128,7 +129,7 @@ def _fmt_num(value: str | float | None) -> str:
     return f"{x:g}" if x != int(x) else f"{x:.1f}"
 
 
-def _tsv(columns: list[str], rows: list[list]) -> str:
+def _tsv(columns: Sequence[str], rows: list[list]) -> str:
     out = ["\t".join(columns)]
     for r in rows:
         cells = ["" if c is None else str(c) for c in r]
@@ -425,40 +426,25 @@ def build(pharmcat: Path, pypgx: Path, version: str) -> dict[str, str]:
     files = {
         "genes.tsv": _tsv([*GENE_COLUMNS, "definition_version"], genes_rows),
         "positions.tsv": _tsv(
-            ["gene", "chrom", "pos", "ref", "alts", "rsid", "role", "flags"],
+            [*TABLE_COLUMNS["positions.tsv"], "flags"],
             sorted(pos_rows, key=lambda r: (r[0], r[2])),
         ),
         "alleles.tsv": _tsv(
-            ["gene", "allele", "reference", "function", "activity_value", "flags"],
+            [*TABLE_COLUMNS["alleles.tsv"], "flags"],
             sorted(allele_rows, key=lambda r: (r[0], r[2] != "yes", natural_key(r[1]))),
         ),
         "allele_definitions.tsv": _tsv(
-            ["gene", "allele", "chrom", "pos", "rsid", "ref", "alt"],
+            TABLE_COLUMNS["allele_definitions.tsv"],
             sorted(def_rows, key=lambda r: (r[0], natural_key(r[1]), r[3])),
         ),
         "phenotypes.tsv": _tsv(
-            ["gene", "diplotype", "function_1", "function_2", "activity_score", "phenotype"],
+            TABLE_COLUMNS["phenotypes.tsv"],
             sorted(pheno_rows, key=lambda r: tuple(str(x) for x in r)),
         ),
-        "drugs.tsv": _tsv(
-            [
-                "drug",
-                "gene",
-                "phenotype",
-                "gene_2",
-                "phenotype_2",
-                "guidance",
-                "cpic_level",
-                "guideline",
-                "pmid",
-            ],
-            drug_rows,
-        ),
+        "drugs.tsv": _tsv(TABLE_COLUMNS["drugs.tsv"], drug_rows),
     }
-    files["cpic_pairs.tsv"] = _tsv(
-        ["gene", "drug", "cpic_level", "guideline", "pmid", "recommendation_rows"], pair_rows
-    )
-    files["priorities.tsv"] = _tsv(["gene", "diplotypes", "pick"], sorted(prio_rows))
+    files["cpic_pairs.tsv"] = _tsv(TABLE_COLUMNS["cpic_pairs.tsv"], pair_rows)
+    files["priorities.tsv"] = _tsv(TABLE_COLUMNS["priorities.tsv"], sorted(prio_rows))
     files["VERSION"] = version + "\n"
     files["SOURCES"] = _sources(sorted(versions), summary, files)
     files["NOTICE"] = _notice()
