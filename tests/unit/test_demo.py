@@ -20,6 +20,8 @@ from holobiont.demo.pgx_sites import PANEL_GENES, load_alleles, load_sites
 from holobiont.pipeline.fastq import check_pair
 from holobiont.pipeline.sheet import load_samples
 
+ROOT_PGX = Path(__file__).resolve().parents[2] / "resources" / "pgx"
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "resources" / "demo" / "data"
 PREFIX = "resources/demo/data"
@@ -495,3 +497,21 @@ def test_bgzf_writer_is_readable_by_htslib(tmp_path):
     assert gzip.decompress(path.read_bytes()) == text
     pysam.faidx(str(path))
     assert pysam.FastaFile(str(path)).fetch("c1", 123_456, 123_466) == seq[123_456:123_466]
+
+
+def test_large_wgs_sample_is_generated_and_passes_the_reference_check(tmp_path):
+    # the opt-in WGS-like sample of benchmarks/host_scatter.py, at a tiny size: every contig of
+    # the demo gets windows (the catalog-planted genes' too) and the pipeline's own check
+    # accepts the reference as GRCh38
+    from holobiont.demo import host as hst
+    from holobiont.demo.large_wgs import generate_large_wgs
+    from holobiont.host.variants import check_reference
+
+    info = generate_large_wgs(tmp_path, flank=1000, coverage=1)
+    assert info["pairs"] > 0 and info["reference_sequence_bases"] > 100_000
+    fa = tmp_path / "reference" / "demo_grch38.fa.gz"
+    with pysam.FastaFile(str(fa)) as ref:
+        assert list(ref.references) == list(hst.CONTIG_ORDER)
+    result = check_reference(fa, ROOT_PGX)
+    assert result["build"] == "GRCh38" and result["checked_positions"] >= 10
+    assert not result["mismatches"]

@@ -254,3 +254,28 @@ def test_positions_beyond_a_partial_contig_have_no_reads(tmp_path):
     out = tmp_path / "pc.vcf.gz"
     counts = pharmcat_ready_vcf(calls, CATALOG, fa, out, sample="P01", min_depth=8)
     assert counts["positions"] == len(NUDT15)  # nothing written beyond chr1's end
+
+
+def test_pharmcat_vcf_same_from_soft_masked_calls(tmp_path):
+    # bcftools copies the reference's case: on a soft-masked reference the calls at the
+    # catalog positions read 'a' > 'G', 'aggagtc' > 'a' (call_pgx_sites upper-cases them, and
+    # the PharmCAT-ready VCF must not depend on it either)
+    indel = next(p for p in NUDT15 if len(p.ref) > 1)
+    deletion = next(a for a in indel.alts if len(a) < len(indel.ref))
+    snv = next(p for p in NUDT15 if len(p.ref) == 1)
+    records = [
+        (indel.pos, (indel.ref, deletion), (0, 1), (12, 13)),
+        (snv.pos, (snv.ref, snv.alts[0]), (1, 1), (0, 20)),
+    ]
+    soft = [(pos, (a[0].lower(), a[1][0].lower() + a[1][1:]), gt, ad) for pos, a, gt, ad in records]
+    assert soft[0][1][0].islower()
+    fa = write_fasta(tmp_path / "ref.fa", {"chr13": chr13_with({p.pos: p.ref for p in NUDT15})})
+    bodies = []
+    for name, recs in (("upper", records), ("soft", soft)):
+        calls = _calls_vcf(tmp_path / f"{name}.vcf", recs)
+        out = tmp_path / f"{name}.pc.vcf.gz"
+        counts = pharmcat_ready_vcf(calls, CATALOG, fa, out, sample="P01", min_depth=8)
+        assert counts["called_alt"] == 2
+        with gzip.open(out, "rt") as fh:
+            bodies.append([x for x in fh if not x.startswith("#")])
+    assert bodies[0] == bodies[1]

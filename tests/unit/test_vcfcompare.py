@@ -13,6 +13,7 @@ import json
 import math
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -509,11 +510,10 @@ def test_happy_nist_indels_example():
     assert comp.metrics["SNV"].truth_total == comp.metrics["SNV"].query_total == 0
 
 
-@requires_shared
-@pytest.mark.shared
-def test_platinum_genomes_chr21_window_perturbed(tmp_path):
-    # Real truth set: Platinum Genomes NA12878 chr21 (GRCh38) in a 3 Mb window, compared with
-    # a copy in which known edits were made; the counts must follow the edits exactly.
+def _perturbed_platinum_window(tmp_path):
+    """Platinum Genomes NA12878 chr21 (GRCh38) in a 3 Mb window and a copy with known edits:
+    every 50th simple SNV and 20th simple indel dropped (FN), every 60th SNV's zygosity flipped
+    (FN + FP, fp_gt), new SNVs 1 bp after every 100th SNV (FP)."""
     src = HAPPY / "happy" / "PG_NA12878_hg38-chr21.vcf.gz"
     window = tmp_path / "truth.vcf"
     subprocess.run(
@@ -552,20 +552,70 @@ def test_platinum_genomes_chr21_window_perturbed(tmp_path):
     qpath = tmp_path / "query.vcf"
     qbody = sorted([x.split("\t") for x in query] + extra, key=lambda f: int(f[1]))
     qpath.write_text("".join(header) + "".join("\t".join(f) for f in qbody))
+    edits = SimpleNamespace(snvs=snvs, indels=indels, drop=drop, flip=flip, extra=extra)
+    return window, qpath, body, edits
+
+
+@requires_shared
+@pytest.mark.shared
+def test_platinum_genomes_chr21_window_perturbed(tmp_path):
+    # Real truth set, compared with a copy in which known edits were made; the counts must
+    # follow the edits exactly.
+    window, qpath, _body, e = _perturbed_platinum_window(tmp_path)
     comp = compare_vcfs(window, qpath, pass_only=False)  # the truth has "Silver" FILTERs
     snv_total = comp.metrics["SNV"].truth_total
     m = comp.metrics["SNV"]
-    n_drop_snv = len(drop & set(snvs))
-    assert m.fn == n_drop_snv + len(flip)
-    assert m.fp == len(extra) + len(flip) and m.fp_gt == len(flip)
+    n_drop_snv = len(e.drop & set(e.snvs))
+    assert m.fn == n_drop_snv + len(e.flip)
+    assert m.fp == len(e.extra) + len(e.flip) and m.fp_gt == len(e.flip)
     assert m.tp == snv_total - m.fn
     mi = comp.metrics["INDEL"]
-    assert (mi.fn, mi.fp) == (len(drop & set(indels)), 0)
+    assert (mi.fn, mi.fp) == (len(e.drop & set(e.indels)), 0)
     assert snv_total > 2000 and mi.truth_total > 300
     # self-comparison of the whole window restricted to the confident regions: F1 = 1
     same = compare_vcfs(window, window, confident=HAPPY / "happy" / "PG_Conf_hg38-chr21.bed.gz")
     assert same.metrics["ALL"].f1 == 1.0
     assert same.info["truth_normalisation"]["outside_regions"] > 0
+
+
+@requires_shared
+@pytest.mark.shared
+def test_platinum_genomes_chr21_edits_counted_inside_confident_regions_only(tmp_path):
+    # The same edits judged inside Platinum's own confident regions (the real BED, 4,852
+    # intervals in the window): an edit counts only when its record's whole REF span lies in
+    # the BED. The expected counts come from a per-base mask of the BED, not from Regions.
+    window, qpath, body, e = _perturbed_platinum_window(tmp_path)
+    bed = HAPPY / "happy" / "PG_Conf_hg38-chr21.bed.gz"
+    lo, hi = 19_999_000, 23_001_000
+    mask = bytearray(hi - lo)
+    with gzip.open(bed, "rt") as fh:
+        for line in fh:
+            c, s, t = line.split("\t")[:3]
+            s, t = max(int(s), lo), min(int(t), hi)
+            if c == "chr21" and s < t:
+                mask[s - lo : t - lo] = b"\x01" * (t - s)
+
+    def inside(f):
+        start = int(f[1]) - 1
+        return all(mask[start - lo : start - lo + len(f[3])])
+
+    comp = compare_vcfs(window, qpath, pass_only=False, confident=bed)
+    whole = compare_vcfs(window, qpath, pass_only=False)
+    snv_in = {k for k in e.snvs if inside(body[k])}
+    indel_in = {k for k in e.indels if inside(body[k])}
+    flip_in = e.flip & snv_in
+    extra_in = [f for f in e.extra if inside(f)]
+    m, mi = comp.metrics["SNV"], comp.metrics["INDEL"]
+    assert m.fn == len(e.drop & snv_in) + len(flip_in)
+    assert m.fp == len(extra_in) + len(flip_in) and m.fp_gt == len(flip_in)
+    assert m.tp == m.truth_total - m.fn and m.tp >= len(snv_in - e.drop - e.flip)
+    assert (mi.fn, mi.fp) == (len(e.drop & indel_in), 0)
+    # the BED removes real records and edits on both sides (else this test would show nothing)
+    assert len(snv_in) < len(e.snvs) and len(indel_in) < len(e.indels)
+    assert m.truth_total < whole.metrics["SNV"].truth_total
+    assert 0 < m.fn < whole.metrics["SNV"].fn and mi.fn < whole.metrics["INDEL"].fn
+    assert len(extra_in) < len(e.extra)
+    assert comp.info["confident_bp"] > 0
 
 
 def test_module_constants():

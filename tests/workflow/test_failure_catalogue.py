@@ -27,7 +27,10 @@ Every case runs the real workflow on a tiny cohort with one defect and checks
 | 17| reference without "chr" contig names        | check_host_reference    | host stops      |
 | 18| non-GRCh38 reference (other bases at PGx)   | check_host_reference    | host stops      |
 | 18b| hg19 reference (hg19 contig lengths), in   | check_host_reference    | host / shotgun  |
-|   | every branch using it: wgs, panel, shotgun  |                         | stop, names it  |
+|   | every branch using it: wgs, wes, panel,     |                         | stop, names it  |
+|   | shotgun host removal                        |                         |                 |
+| 18c| .dict edited to declare another build after | check_host_reference    | reruns, stop    |
+|   | a run (and replaced with an older mtime)    | (and ledger)            | ("touch")       |
 | 19| incomplete / corrupt Kraken2 database       | config, before any job  | stop            |
 | 20| empty sample after QC (all reads too short) | qc_summary              | FAIL, goes on   |
 | 21| all-zero feature table                      | diversity               | empty, warning  |
@@ -330,6 +333,7 @@ def test_wrong_host_reference_stops_host_stage(tmp_path, case):
 #: Final output of each branch that uses the host reference, and the assay behind it.
 BRANCH_OUTPUT = {
     "host_wgs": "results/host/vcf/P01-x.vcf.gz",
+    "host_wes": "results/host/vcf/P01-x.vcf.gz",
     "host_panel": "results/host/vcf/P01-x.vcf.gz",
     "shotgun": "results/shotgun/microbial/P01-x_R1.fastq.gz",  # host removal
 }
@@ -362,6 +366,47 @@ def test_hg19_reference_is_refused_naming_the_build_in_every_branch(tmp_path, as
     assert not (run / BRANCH_OUTPUT[assay]).exists()
     assert not (run / "results/host/reference_check.json").exists()
     no_partial_outputs(run)
+
+
+@requires_demo
+def test_dict_declaring_another_build_reruns_the_reference_check(tmp_path):
+    # The .dict's AS field declares the build of a FASTA of GRCh38 windows (the demo's): the
+    # check reads it, so it is an input: edited after a run, the check runs again and refuses;
+    # replaced with an older mtime, the reference ledger stops the run.
+    import shutil
+
+    ref = tmp_path / "ref"
+    ref.mkdir()
+    for name in ("demo_grch38.fa.gz", "demo_grch38.fa.gz.fai", "demo_grch38.fa.gz.gzi"):
+        shutil.copy2(DEMO / "reference" / name, ref / name)
+    dct = ref / "demo_grch38.dict"
+    dct.write_text((DEMO / "reference/demo_grch38.dict").read_text())
+    (tmp_path / "reads").mkdir()
+    sheet = write_sheet(
+        tmp_path / "samples.tsv", [row("P01", "P01-x", "host_panel", *_pair(tmp_path, "x"))]
+    )
+    run = tmp_path / "run"
+    over = {"samples": str(sheet), "references": {"host_fasta": str(ref / "demo_grch38.fa.gz")}}
+    target = "results/host/reference_check.json"
+    res = run_snakemake(run, target, overrides=over)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "declared AS:GRCh38" in json.loads((run / target).read_text())["build_evidence"]
+    grch38 = dct.read_text()
+    dct.write_text(grch38.replace("AS:GRCh38", "AS:hg19"))  # newer mtime: a rerun
+    res = run_snakemake(run, target, overrides=over)
+    assert res.returncode != 0, res.stdout[-2000:]
+    log = (run / "logs/host/check_reference.log").read_text()
+    assert "is declared GRCh37/hg19 (declared AS:hg19 in demo_grch38.dict), not GRCh38" in log, log
+    assert not (run / target).exists()
+    # back to GRCh38 (passes), then hg19 again with an older mtime: the ledger stops the run
+    dct.write_text(grch38)
+    assert run_snakemake(run, target, overrides=over).returncode == 0
+    old = dct.stat().st_mtime_ns - 10**9
+    dct.write_text(grch38.replace("AS:GRCh38", "AS:hg19"))
+    os.utime(dct, ns=(old, old))
+    res = run_snakemake(run, target, "-n", overrides=over)
+    assert res.returncode != 0
+    assert f"Run `touch {dct}`" in res.stdout + res.stderr
 
 
 # ------------------------------------------------------------------ database (19)

@@ -69,12 +69,28 @@ except (ConfigError, SampleSheetError) as err:
     raise WorkflowError(str(err)) from None
 
 from holobiont.atomic import report_disk_full  # noqa: E402 (onerror, qc.smk)
+from holobiont.host.genome_build import dict_path  # noqa: E402
 
 HOST_FASTA = config["references"].get("host_fasta", "")
 HOST_FAI = f"{HOST_FASTA}.fai"
 PGX_CATALOG_FILES = sorted(
     str(p) for p in Path(config["references"]["pgx_catalog"]).glob("*.tsv")
 )
+
+# Sequence dictionary beside the FASTA (optional): its @SQ AS field declares the build of a
+# FASTA of GRCh38 windows (holobiont.host.genome_build.declared_build), so the reference check
+# reads it and must rerun when it changes.
+HOST_DICT = str(dict_path(HOST_FASTA)) if HOST_FASTA else ""
+
+
+def host_dict_input(wildcards=None):
+    """The FASTA's .dict when there is one (an input of the reference check), else nothing."""
+    return [HOST_DICT] if HOST_DICT and os.path.isfile(HOST_DICT) else []
+
+
+# REF/ALT upper case in every VCF the host stage writes: bcftools copies the reference's case,
+# and a soft-masked reference (GRCh38 FASTAs mask repeats in lower case) gives 'a' > 'aCT'.
+UPPER_ALLELES = r"""awk 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } { $4 = toupper($4); $5 = toupper($5); print }'"""
 
 
 # The sheet schema's ID pattern (letters, digits and '-') serves as the wildcard constraint.
@@ -893,6 +909,7 @@ def reference_files():
         if isinstance(value, str) and value:
             p = Path(value)
             files += sorted(map(str, p.rglob("*"))) if p.is_dir() else [value]
+    files += host_dict_input()  # read by the reference check (the build it declares)
     build = SHOTGUN["build_db"]
     if shotgun_samples():
         if SHOTGUN["kraken2_db"]:

@@ -20,6 +20,8 @@ rule check_host_reference:
     input:
         fasta=HOST_FASTA,
         fai=HOST_FAI,
+        # the build a FASTA of GRCh38 windows declares (AS:GRCh38), when it has a .dict
+        dict=host_dict_input,
         catalog=PGX_CATALOG_FILES,
     output:
         "results/host/reference_check.json",
@@ -158,8 +160,7 @@ rule call_variants_chunk:
         extra=lookup(dpath="host/mpileup_extra", within=config),
         filter=lookup(dpath="host/filter", within=config),
         gvcf_bands=lambda wc: f"1,{config['host']['gvcf_min_depth']}",
-        # REF/ALT upper case (a soft-masked reference gives 'a' > 'aCT')
-        upper=r"""awk 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } { $4 = toupper($4); $5 = toupper($5); print }'""",
+        upper=UPPER_ALLELES,
     shell:
         "(fifo=$(mktemp -u -p {resources.tmpdir} call_variants.XXXXXX); mkfifo $fifo;"
         " regions=$fifo.regions; trap 'rm -f $fifo $regions' EXIT; {params.write_regions}"
@@ -276,12 +277,15 @@ rule call_pgx_sites:
         max_depth=lookup(dpath="host/max_depth", within=config),
         prior=lookup(dpath="host/call_prior", within=config),
         extra=lookup(dpath="host/mpileup_extra", within=config),
+        upper=UPPER_ALLELES,
     shell:
         # All sites (no -v): reference calls are kept so that covered = 0/0.
         tool_versions("bcftools")
         + "(bcftools mpileup --no-version -f {input.fasta} -T {input.positions} -a FORMAT/AD,FORMAT/DP {params.extra}"
         " -q {params.mapq} -Q {params.baseq} --max-depth {params.max_depth} -Ou {input.bam}"
-        " | bcftools call --no-version -m -P {params.prior} -Oz -o {output.vcf}) 2> {log}"
+        " | bcftools call --no-version -m -P {params.prior} -Ov"
+        " | {params.upper}"
+        " | bcftools view --no-version -Oz -o {output.vcf}) 2> {log}"
 
 
 rule phase_host:
