@@ -510,3 +510,34 @@ def test_outputs_and_cli(tmp_path, capsys):
     assert json.loads((tmp_path / "o.json").read_text())["genes"][0]["diplotype"] == "*3A/*3B"
     assert main([str(path), "--gene", "TPMT"]) == 0
     assert json.loads(capsys.readouterr().out)["genes"][0]["gene"] == "TPMT"
+
+
+def test_dpyd_hapb3_exonic_intronic_mismatch_calls_only_non_normal_alleles():
+    # PharmCAT's DPYD rule: c.1236G>A (exonic) without the intronic c.1129-5923C>G leaves the
+    # strand unexplained; alleles of normal function are not reported and, with no allele of
+    # decreased or no function, the gene is not called
+    g = CAT.genes["DPYD"]
+    pos = {p.rsid: f"p{p.pos}" for p in g.positions}
+    normal = next(a for a in g.alleles if not a.reference and a.function == "Normal Function"
+                  and len(a.variants) == 1)  # fmt: skip
+    no_fn = next(a for a in g.alleles if a.function == "No Function" and len(a.variants) == 1)
+    (npos, nalt), (xpos, xalt) = (
+        next(iter(normal.variants.items())),
+        next(iter(no_fn.variants.items())),
+    )
+    wobble = {pos["rs56038477"]: "C/T"}  # exonic het, intronic reference
+    r = call("DPYD", ref("DPYD", **wobble))
+    assert r.status != "called" and not r.diplotypes and "disagree" in r.reason
+    nref = g.reference.variants[npos]
+    r = call("DPYD", ref("DPYD", **wobble, **{f"p{npos}": f"{nref}/{nalt}"}))
+    assert r.status != "called"  # a normal-function allele does not rescue the call
+    xref = g.reference.variants[xpos]
+    r = call(
+        "DPYD",
+        ref("DPYD", **wobble, **{f"p{npos}": f"{nalt}/{nalt}", f"p{xpos}": f"{xref}/{xalt}"}),
+    )
+    assert r.status == "called" and r.haplotypes == [no_fn.name]
+    assert normal.name not in r.diplotype and r.confidence != "high"
+    # consistent HapB3 positions: the normal-function allele is called as usual
+    r = call("DPYD", ref("DPYD", **{f"p{npos}": f"{nref}/{nalt}"}))
+    assert r.diplotypes == [("Reference", normal.name)]

@@ -45,6 +45,10 @@ Each rule below is also described in ``resources/pgx/README.md``.
     (``haplotypes``); with two or fewer they are the diplotype (padded with ``Reference``),
     with more the two of lowest activity are reported as the diplotype used for the
     phenotype (CPIC's recommendation for unphased DPYD), with moderate confidence.
+    HapB3 mismatch (both positions genotyped, the exonic c.1236G>A count differs from the
+    intronic call, PharmCAT's "wobble"): normal-function alleles and their positions are left
+    out, the confidence is lowered, and with no decreased / no-function allele left DPYD is
+    not called (``no_match``), as PharmCAT's DpydTest expects.
 11. **Structural-variant alleles** (none among the VCF-callable genes) are skipped.
 12. **Sub-alleles** (PharmCAT's ``suballelesMap``: SLCO1B1 ``*45.001`` / ``*45.002`` define the
     ambiguous core ``*45``) compete as separate definitions but a call reports, phenotypes and
@@ -462,7 +466,24 @@ def match_gene(
     return res
 
 
+def _normal(a: Allele) -> bool:
+    return a.function.strip().lower() == "normal function"
+
+
 def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
+    res = _match_dpyd_alleles(gdef, res, sample, positions, alleles)
+    if res.rule == "dpyd_mismatch_nothing":
+        res.status = "no_match"
+        res.reason = (
+            "DPYD: the exonic c.1236G>A (rs56038477) and intronic c.1129-5923C>G (rs75017182) "
+            "HapB3 variants disagree and no allele of decreased or no function was found "
+            "(PharmCAT makes no call)"
+        )
+        res.diplotypes, res.haplotypes, res.score = [], [], None
+    return res
+
+
+def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles) -> Match:
     by_rsid = {p.rsid: p for p in gdef.positions}
     intr, exon = by_rsid.get(HAPB3_INTRONIC), by_rsid.get(HAPB3_EXONIC)
     hapb3 = next(
@@ -474,6 +495,7 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
         None,
     )
     hap_call: list[int] | None = None
+    mismatch = False
     if hapb3 is not None:
         src = intr if intr.pos in sample else exon if exon.pos in sample else None
         if src is not None:
@@ -489,13 +511,21 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
                 e = sample[exon.pos]
                 ecall = [1 if a == hapb3.variants[exon.pos] else 0 for a in e.alleles]
                 if sum(ecall) != sum(hap_call):
+                    mismatch = True
                     res.notes.append(
                         "DPYD intronic and exonic HapB3 variants disagree; HapB3 called from "
-                        "the intronic c.1129-5923C>G"
+                        "the intronic c.1129-5923C>G; alleles of normal function are not "
+                        "reported (PharmCAT: only decreased / no function alleles can be "
+                        "called next to an unexplained c.1236G>A)"
                     )
+                    res.lowered.append("HapB3 intronic / exonic mismatch")
         skip = {intr.pos, exon.pos}
         positions = [p for p in positions if p.pos not in skip]
         alleles = [a for a in alleles if not set(a.variants) <= skip or a.reference]
+        if mismatch:
+            alleles = [a for a in alleles if a.reference or not _normal(a)]
+            keep = {q for a in alleles if not a.reference for q in a.variants}
+            positions = [p for p in positions if p.pos in keep]
     n_hap = sum(hap_call or [])
     blocks = _blocks(positions, sample)
     hap_het = hap_call is not None and len(set(hap_call)) > 1
@@ -523,6 +553,8 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
         )
         res.score = None
         res.rule = "dpyd_phased"
+        if mismatch and not res.haplotypes:
+            res.rule = "dpyd_mismatch_nothing"
         return res
     # unphased: list every DPYD allele found
     found: list[str] = []
@@ -543,6 +575,9 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
     found += [hapb3.name] * n_hap if hapb3 else []
     res.haplotypes = sorted(found, key=natural_key)
     res.rule = "dpyd_unphased"
+    if mismatch and not found:
+        res.rule = "dpyd_mismatch_nothing"
+        return res
     if len(found) <= 2:
         res.diplotypes = [_sorted(gdef, found + [ref] * (2 - len(found)))]
         return res
