@@ -82,7 +82,8 @@ def tokenize(src: str) -> list[Tok]:
         if k == "str":
             out.append(Tok("str", bytes(m.group()[1:-1], "utf-8").decode("unicode_escape")))
         elif k == "tb":
-            out.append(Tok("str", m.group()[3:-3]))
+            body = m.group()[3:-3]
+            out.append(Tok("str", bytes(body, "utf-8").decode("unicode_escape")))
         else:
             out.append(Tok("op" if k in ("op", "chr") else k, m.group()))
     return out
@@ -469,6 +470,10 @@ def _stored_case(src: Path, where: str, exp, res) -> Case:
     return case
 
 
+#: constants of PharmCAT's PipelineTest used by its other tests (static imports)
+PIPELINE_CONSTANTS = {"UNKNOWN_CALL": ["Unknown/Unknown"]}
+
+
 def built_cases(src: Path) -> list[Case]:
     """(b): tests building their VCF with TestVcfBuilder through PipelineWrapper."""
     cases = []
@@ -477,10 +482,18 @@ def built_cases(src: Path) -> list[Case]:
         if "getVcfBuilder()" not in text:
             continue
         ms, other = methods(tokenize(text))
+        cenv: dict = dict(PIPELINE_CONSTANTS)
+        files: dict[str, str] = {}
+        for st in statements(other):
+            name, expr = assignment(st)
+            if not _track_file(name, expr, cenv, files) and name:
+                v = evaluate(expr, cenv)
+                if not isinstance(v, Unresolved):
+                    cenv[name] = v
         for m in ms:
             if not m.is_test:
                 continue
-            cases.extend(_built_method(jf.relative_to(src / JAVA_TEST_DIR), m))
+            cases.extend(_built_method(jf.relative_to(src / JAVA_TEST_DIR), m, cenv, files))
     return cases
 
 
@@ -535,8 +548,37 @@ def _apply_builder(b: dict, calls: list[Call], env: dict) -> None:
             b["bad"] = b["bad"] or f"builder option {c.name}"
 
 
-def _built_method(rel: Path, m: Method) -> list[Case]:
-    env: dict = {}
+def _track_file(name: str | None, expr: list[Tok], env: dict, files: dict[str, str]) -> bool:
+    """Test files written in the test (outside-call TSVs): ``X = TestUtils.createTestFile(...)``
+    then ``writer.println(...)`` / ``writer.write(...)`` append to the last file created."""
+    head, calls = chain(expr)
+    if name and head == "TestUtils" and calls and calls[0].name == "createTestFile":
+        env[name] = ("file", name)
+        files[name] = ""
+        files["<last>"] = name
+        return True
+    if head == "writer" and calls and calls[0].name in ("println", "write") and "<last>" in files:
+        vals = [evaluate(a, env) for a in calls[0].args or []]
+        text = "".join(v for v in vals if isinstance(v, str))
+        files[files["<last>"]] += text + ("\n" if calls[0].name == "println" else "")
+        if any(not isinstance(v, str) for v in vals):
+            files[files["<last>"]] += "\n<unparsed>\n"
+        return True
+    return False
+
+
+def _outside_genes(text: str) -> set[str]:
+    out = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.add(line.split("\t")[0].strip())
+    return out
+
+
+def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> list[Case]:
+    env: dict = dict(cenv)
+    files = dict(cfiles)
     wrappers: dict[str, dict] = {}
     builders: dict[str, dict] = {}
     runs: list[dict] = []  # one per execute(): wrapper state snapshot + expectations
@@ -544,6 +586,8 @@ def _built_method(rel: Path, m: Method) -> list[Case]:
     where = f"{rel}:{m.name}"
     for st in statements(m.body):
         name, expr = assignment(st)
+        if _track_file(name, expr, env, files):
+            continue
         head, calls = chain(expr)
         if name and calls and calls[0].name == "new PipelineWrapper":
             vals = [evaluate(a, env) for a in calls[0].args]
@@ -575,11 +619,22 @@ def _built_method(rel: Path, m: Method) -> list[Case]:
             w = wrappers[head]
             arg = evaluate(calls[0].args[0], env) if calls[0].args else None
             b = w["builder"]
+            outside: set[str] = set()
             if isinstance(arg, tuple) and arg[0] == "builder":
                 b = builders[arg[1]]
+            elif isinstance(arg, tuple) and arg[0] == "file":
+                text = files.get(arg[1], "<unparsed>")
+                outside = {"*"} if "<unparsed>" in text else _outside_genes(text)
             elif arg is not None:
-                w = dict(w, bad=w["bad"] or "outside-call file")
-            run = {"wrapper": w, "builder": b, "expect": {}, "called": set(), "not_called": set()}
+                outside = {"*"}
+            run = {
+                "wrapper": w,
+                "builder": b,
+                "expect": {},
+                "called": set(),
+                "not_called": set(),
+                "outside": outside,
+            }
             runs.append(run)
             current[head] = run
             if name:
@@ -601,6 +656,18 @@ def _built_method(rel: Path, m: Method) -> list[Case]:
             elif c.name == "testPrintCpicCalls" and len(vals) >= 2 and isinstance(vals[0], str):
                 exp = _expected_list(vals[1] if len(vals) == 2 else vals[1:])
                 run["expect"].setdefault(vals[0], []).append((1, exp))
+            elif c.name == "testMatcher" and len(vals) >= 2 and isinstance(vals[0], str):
+                # the matcher's source diplotypes, printed bare and sorted
+                exp = _expected_list(vals[1:])
+                run["expect"].setdefault(vals[0], []).append((0.5, exp))
+            elif (
+                c.name == "testPrintCalls"
+                and len(vals) >= 3
+                and vals[0] == "DataSource.DPWG"
+                and isinstance(vals[1], str)
+            ):
+                exp = _expected_list(vals[2] if len(vals) == 3 else vals[2:])
+                run["expect"].setdefault(vals[1], []).append((3, exp))
             continue
         if name:
             env[name] = evaluate(expr, env)
@@ -619,7 +686,9 @@ def _built_method(rel: Path, m: Method) -> list[Case]:
                 case.skip = f"unparsed expectation {exp.text}"
             elif exp is not None and exp != ["Unknown/Unknown"]:
                 case.expected = exp
-            if w["combinations"]:
+            if gene in run["outside"] or "*" in run["outside"]:
+                case.skip = "an outside call is given for this gene (not a matcher call)"
+            elif w["combinations"]:
                 case.skip = "findCombinations mode (PharmCAT's optional partial-allele search)"
             elif w["bad"] or b["bad"]:
                 case.skip = "unparsed " + (w["bad"] or b["bad"])
@@ -729,6 +798,16 @@ def _components(hap: str) -> list[str]:
     return hap[1:-1].split(" + ") if hap.startswith("[") and hap.endswith("]") else [hap]
 
 
+def _display(name: str, ref: str) -> str:
+    """PharmCAT's reporter display of variant-style genes (CACNA1S, RYR1) as a diplotype."""
+    if name == "No CPIC variants found":
+        return f"{ref}/{ref}"
+    for suffix, fmt in ((" (heterozygous)", "{ref}/{x}"), (" (homozygous)", "{x}/{x}")):
+        if name.endswith(suffix) and "/" not in name:
+            return fmt.format(ref=ref, x=name[: -len(suffix)])
+    return name
+
+
 def _norm_dip(s: str) -> tuple[str, ...]:
     return tuple(sorted(s.split("/"))) if "/" in s else (s,)
 
@@ -765,7 +844,7 @@ def _pharmcat_score(defs: dict, gene: str, vcf: Path, names: list[str]) -> dict[
     return scores
 
 
-def compare(case: Case, result: dict | None, defs: dict) -> None:
+def compare(case: Case, result: dict | None, defs: dict, ref: str = "Reference") -> None:
     called = bool(result) and result.get("status") == "called"
     dips = list(result.get("diplotypes") or []) if called else []
     haps = list(result.get("haplotypes") or []) if called else []
@@ -782,7 +861,11 @@ def compare(case: Case, result: dict | None, defs: dict) -> None:
     if not called:
         case.outcome = "no_call"
         return
-    exp = list(case.expected)
+    exp = (
+        [_display(e, ref) for e in case.expected]
+        if len(case.expected) == 1
+        else list(case.expected)
+    )
     if case.all_matches and len(exp) > 1 and case.vcf is not None:
         sc = _pharmcat_score(defs, case.gene, case.vcf, exp)
         if sc:
@@ -838,7 +921,7 @@ def run(
                 case.outcome, case.got = "wrong", f"error: {type(e).__name__}: {e}"
                 continue
             res = {r.gene: r.to_dict() for r in results}.get(case.gene)
-            compare(case, res, defs)
+            compare(case, res, defs, catalog.genes[case.gene].reference_allele)
             if case.kind == "built":
                 case.vcf = None
     return cases
