@@ -696,6 +696,57 @@ def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> l
     return out
 
 
+def _cell(data: list[str], cols: dict[str, int], name: str) -> str:
+    i = cols.get(name)
+    return data[i].strip() if i is not None and i < len(data) else ""
+
+
+def sheet_cases(src: Path) -> list[Case]:
+    """(c): PharmCAT's test sheets (``haplotype/<GENE>/tests.tsv``, read by
+    NamedAlleleMatcherNat2Test): one unphased TestVcfBuilder case a row -- the ``rs...``
+    columns are CPIC genotypes, ``Missing positions`` lists ``rsid (alleles)`` left out,
+    ``Output`` the expected diplotypes (``A or B``; ``not called``), ``Pick`` the one
+    PharmCAT reports when it is given (its unphased-priority exemption)."""
+    cases = []
+    base = src / TEST_RESOURCES / "org/pharmgkb/pharmcat/haplotype"
+    for f in sorted(base.glob("*/tests.tsv")):
+        gene = f.parent.name
+        lines = f.read_text().splitlines()
+        if not lines:
+            continue
+        head = lines[0].split("\t")
+        cols = {h: i for i, h in enumerate(head)}
+        rs_cols = [(i, h) for i, h in enumerate(head) if re.fullmatch(r"rs\d+", h)]
+        for row, line in enumerate(lines[1:], start=2):
+            data = line.split("\t")
+            where = f"{f.relative_to(base)}:row_{row:03d}"
+            case = Case("sheet", where, gene, None)
+
+            b = _new_builder()
+            for i, rsid in rs_cols:
+                gt = data[i].split("/") if i < len(data) else []
+                if len(gt) != 2:
+                    b["bad"] = f"genotype {data[i] if i < len(data) else ''!r} of {rsid}"
+                    continue
+                b["edits"][gene][rsid] = gt
+            miss = _cell(data, cols, "Missing positions")
+            if miss and miss != "none":
+                for m in re.findall(r"(rs\d+)\s*\(", miss):
+                    b["edits"][gene][m] = None
+            if _cell(data, cols, f"Other {gene} positions") not in ("", "reference"):
+                b["bad"] = "other positions not assumed reference"
+            out, pick = _cell(data, cols, "Output"), _cell(data, cols, "Pick")
+            case.builder = b
+            if b["bad"]:
+                case.skip = "unparsed " + b["bad"]
+            elif out != "not called":
+                case.expected = (
+                    [pick] if pick else [x.strip() for x in out.split(" or ") if x.strip()]
+                )
+            cases.append(case)
+    return cases
+
+
 # --------------------------------------------------------------------------- building VCFs
 
 
@@ -929,7 +980,7 @@ def run(
     defs = load_definitions(definitions)
     exemptions = load_exemptions(definitions)
     catalog = load_catalog(catalog_dir)
-    cases = stored_cases(src) + built_cases(src)
+    cases = stored_cases(src) + built_cases(src) + sheet_cases(src)
     if genes:
         cases = [c for c in cases if c.gene in genes]
     _mark_stale(cases, defs, catalog)
@@ -943,7 +994,7 @@ def run(
                 continue
             vcf = case.vcf
             sex = None
-            if case.kind == "built":
+            if case.kind in ("built", "sheet"):
                 vcf = Path(tmp) / f"case{k}.vcf"
                 err = write_built_vcf(case, defs, exemptions, vcf)
                 if err:
@@ -958,7 +1009,7 @@ def run(
                 continue
             res = {r.gene: r.to_dict() for r in results}.get(case.gene)
             compare(case, res, defs, catalog.genes[case.gene].reference_allele)
-            if case.kind == "built":
+            if case.kind in ("built", "sheet"):
                 case.vcf = None
     return cases
 
@@ -971,6 +1022,7 @@ def report(cases: list[Case], verbose: bool) -> str:
     for kind, title in (
         ("stored", "(a) stored VCFs, NamedAlleleMatcher tests"),
         ("built", "(b) TestVcfBuilder cases"),
+        ("sheet", "(c) test sheets (haplotype/<GENE>/tests.tsv)"),
     ):
         rows = sorted(g for k, g in by if k == kind)
         lines.append(f"\n{title}")

@@ -332,6 +332,29 @@ def test_nat2_unphased_priorities():
     assert call("NAT2", gts).status == "missing_required"
 
 
+def test_nat2_priority_applies_when_missing_positions_add_candidates():
+    # PharmCAT picks when the diplotypes explaining the data contain a priority list (a
+    # missing position lets further alleles explain them too): the pick is still reported
+    g = CAT.genes["NAT2"]
+    refv = g.reference.variants
+    grown = 0
+    for pick in g.priorities.values():
+        a, b = (g.allele(x) for x in pick.split("/"))
+        base = {
+            (g.chrom, p.pos): f"{a.variants.get(p.pos, refv[p.pos])}/{b.variants.get(p.pos, refv[p.pos])}"
+            for p in g.positions
+        }  # fmt: skip
+        for p in g.positions:
+            if p.required or p.pos in a.variants or p.pos in b.variants:
+                continue
+            r = call("NAT2", {**base, (g.chrom, p.pos): None})
+            note = next((n for n in r.notes if "resolved to" in n), "")
+            if note.count(" or ") + 1 > len(next(k for k, v in g.priorities.items() if v == pick)):
+                assert r.diplotype == pick, (p.rsid, r.diplotypes, note)
+                grown += 1
+    assert grown  # some missing position widened the candidates
+
+
 def test_ambiguous_phenotypes_are_indeterminate_low():
     # CYP2B6 *6 (two variants) heterozygous with its 41006936 position not genotyped: *1/*4
     # (Rapid) and *1/*6 (Intermediate) both explain the data

@@ -34,8 +34,10 @@ Each rule below is also described in ``resources/pgx/README.md``.
    where definitions overlap (TPMT c.460G>A + c.719A>G unphased is *1/*3A, not *3B/*3C).
    Definitions are complete haplotypes (UGT1A1 ``*80+*28`` is a named allele); partial
    combinations are not formed for other genes (PharmCAT's default; no match = no call).
-9. **Unphased priorities** (NAT2, PharmCAT exemptions): when the tied top diplotypes are
-   exactly a listed set, the listed pick is reported (the others remain in ``notes``).
+9. **Unphased priorities** (NAT2, PharmCAT exemptions): when the diplotypes that explain the
+   unphased data contain a listed set (PharmCAT's ``containsAll``: missing positions may add
+   candidates), the pick is reported (the others remain in ``notes``); PharmCAT's priorities
+   are ordered by pick (haplotype-name order) and the first contained list wins.
 10. **DPYD** (PharmCAT's DPYD matcher). HapB3 is called from the intronic c.1129-5923C>G
     (rs75017182) -- from the exonic c.1236G>A (rs56038477) with a warning when the intronic
     position is missing -- and both positions are left out of the other alleles' matching.
@@ -448,7 +450,12 @@ def match_gene(
     if priorities and not res.phased:
         # PharmCAT compares the priority lists with every diplotype that explains the data
         key = frozenset("/".join(d) for d in exact)
-        pick = priorities.get(key) or priorities.get(frozenset("/".join(d) for d in top))
+        # PharmCAT's priorities are a set sorted by pick (haplotype-name order); the first
+        # list the candidates contain wins
+        ordered = sorted(
+            priorities.items(), key=lambda kv: [natural_key(x) for x in kv[1].split("/")]
+        )
+        pick = next((p for lst, p in ordered if lst <= key), None)
         if pick:
             res.notes.append(
                 f"unphased ambiguity {' or '.join(sorted(key))} resolved to {pick} "
