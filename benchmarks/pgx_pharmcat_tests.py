@@ -361,6 +361,7 @@ class Case:
     vcf: Path | None = None
     builder: dict | None = None
     all_matches: bool = False
+    combinations: bool = False
     skip: str = ""
     outcome: str = ""
     got: str = ""
@@ -482,6 +483,7 @@ def built_cases(src: Path) -> list[Case]:
         if "getVcfBuilder()" not in text:
             continue
         ms, other = methods(tokenize(text))
+        helpers = _expectation_helpers(ms)
         cenv: dict = dict(PIPELINE_CONSTANTS)
         files: dict[str, str] = {}
         for st in statements(other):
@@ -493,7 +495,9 @@ def built_cases(src: Path) -> list[Case]:
         for m in ms:
             if not m.is_test:
                 continue
-            cases.extend(_built_method(jf.relative_to(src / JAVA_TEST_DIR), m, cenv, files))
+            cases.extend(
+                _built_method(jf.relative_to(src / JAVA_TEST_DIR), m, cenv, files, helpers)
+            )
     return cases
 
 
@@ -503,6 +507,7 @@ def _new_builder() -> dict:
         "unknown": False,
         "edits": defaultdict(dict),
         "extra": defaultdict(dict),
+        "ps": {},
         "sex": None,
         "bad": "",
     }
@@ -533,6 +538,10 @@ def _apply_builder(b: dict, calls: list[Call], env: dict) -> None:
                 b["edits"][gene][f"{vals[1]}:{vals[2]}"] = list(vals[3:])
             else:
                 b["edits"][gene][vals[1]] = list(vals[2:])
+        elif c.name == "variationInPhaseSet" and len(vals) >= 4:
+            gene = vals[0]
+            b["edits"][gene][vals[1]] = list(vals[3:])
+            b["ps"][(gene, vals[1])] = vals[2]
         elif c.name == "missing" and len(vals) >= 2:
             gene = vals[0]
             if len(vals) == 3 and isinstance(vals[2], int):
@@ -576,7 +585,26 @@ def _outside_genes(text: str) -> set[str]:
     return out
 
 
-def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> list[Case]:
+def _expectation_helpers(ms: list[Method]) -> dict[str, str]:
+    """Helper methods of the test class that check a gene's source diplotypes
+    (DpydTest.doStandardChecks(wrapper, vcf, expectedCalls, ...)): name -> gene, read from
+    the ``testSourceDiplotypes("GENE", ...)`` call in their body."""
+    out = {}
+    for m in ms:
+        if m.is_test:
+            continue
+        for st in statements(m.body):
+            head, calls = chain(st)
+            if calls and calls[0].name == "testSourceDiplotypes" and calls[0].args:
+                t = calls[0].args[0]
+                if len(t) == 1 and t[0].kind == "str":
+                    out[m.name] = t[0].text
+    return out
+
+
+def _built_method(
+    rel: Path, m: Method, cenv: dict, cfiles: dict[str, str], helpers: dict[str, str]
+) -> list[Case]:
     env: dict = dict(cenv)
     files = dict(cfiles)
     wrappers: dict[str, dict] = {}
@@ -591,6 +619,8 @@ def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> l
         head, calls = chain(expr)
         if name and calls and calls[0].name == "new PipelineWrapper":
             vals = [evaluate(a, env) for a in calls[0].args]
+            if len(vals) > 1 and isinstance(vals[1], str):
+                vals = [vals[0], *vals[2:]]  # PipelineWrapper(testInfo, name, ...)
             w = {"builder": _new_builder(), "combinations": False, "all_matches": False, "bad": ""}
             if len(vals) == 2:
                 w["all_matches"] = vals[1] is True
@@ -640,6 +670,13 @@ def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> l
             if name:
                 env[name] = ("vcf", head)
             continue
+        if head is None and calls and calls[0].name in helpers and len(calls[0].args) >= 3:
+            w_t = calls[0].args[0]
+            wname = w_t[0].text if len(w_t) == 1 else None
+            if wname in current:
+                exp = _expected_list(evaluate(calls[0].args[2], env))
+                current[wname]["expect"].setdefault(helpers[calls[0].name], []).append((0, exp))
+            continue
         if head in current and calls:
             run = current[head]
             c = calls[0]
@@ -648,6 +685,16 @@ def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> l
                 run["called"].update(v for v in vals if isinstance(v, str))
             elif c.name == "testNotCalledByMatcher":
                 run["not_called"].update(v for v in vals if isinstance(v, str))
+            elif (
+                c.name in ("testSourceDiplotypes", "testPrintCalls")
+                and len(vals) >= 2
+                and isinstance(vals[0], str)
+                and not vals[0].startswith("DataSource.")
+            ):
+                # PharmCAT 3.x: (gene, expected[, cpicStyle])
+                exp = _expected_list(vals[1])
+                prio = 0 if c.name == "testSourceDiplotypes" else 2
+                run["expect"].setdefault(vals[0], []).append((prio, exp))
             elif c.name in ("testSourceDiplotypes", "testPrintCalls") and len(vals) >= 3:
                 if vals[0] == "DataSource.CPIC" and isinstance(vals[1], str):
                     exp = _expected_list(vals[2] if len(vals) == 3 else vals[2:])
@@ -689,7 +736,7 @@ def _built_method(rel: Path, m: Method, cenv: dict, cfiles: dict[str, str]) -> l
             if gene in run["outside"] or "*" in run["outside"]:
                 case.skip = "an outside call is given for this gene (not a matcher call)"
             elif w["combinations"]:
-                case.skip = "findCombinations mode (PharmCAT's optional partial-allele search)"
+                case.combinations = True
             elif w["bad"] or b["bad"]:
                 case.skip = "unparsed " + (w["bad"] or b["bad"])
             out.append(case)
@@ -804,6 +851,9 @@ def write_built_vcf(case: Case, defs: dict, exemptions: dict, path: Path) -> str
                     cmap = vl.get("cpicToVcfAlleleMap") or {}
                     idx = []
                     for a in alleles:
+                        if a == ".":
+                            idx.append(".")
+                            continue
                         va = cmap.get(a)
                         if va is None:
                             if group == "POI" or b["unknown"]:
@@ -814,6 +864,8 @@ def write_built_vcf(case: Case, defs: dict, exemptions: dict, path: Path) -> str
                                 return f"{key}: no VCF allele for {a}"
                         idx.append("0" if va == ref else str(alts.index(va) + 1))
                     gt = ("|" if b["phased"] else "/").join(idx)
+                if b["ps"]:
+                    gt += ":" + str(b["ps"].get((gene, vl.get("rsid")), "."))
                 lines.append(
                     "\t".join(
                         [
@@ -825,7 +877,7 @@ def write_built_vcf(case: Case, defs: dict, exemptions: dict, path: Path) -> str
                             ".",
                             "PASS",
                             f"PX={gene}",
-                            "GT",
+                            "GT:PS" if b["ps"] else "GT",
                             gt,
                         ]
                     )
@@ -991,6 +1043,12 @@ def run(
                 continue
             if case.gene not in catalog.genes:
                 case.outcome, case.skip = "skipped", f"{case.gene} not a VCF-called catalog gene"
+                continue
+            if case.combinations and catalog.genes[case.gene].matcher != "dpyd":
+                # PharmCAT's DPYD matcher forms combinations whatever the mode (its
+                # DpydTest.testFindCombinations); other genes' partial-allele search is not modelled
+                case.outcome = "skipped"
+                case.skip = "findCombinations mode (PharmCAT's optional partial-allele search)"
                 continue
             vcf = case.vcf
             sex = None

@@ -28,6 +28,7 @@ from holobiont.pgx.phenotyper import phenotype
 PHARMCAT_DIR = SHARED / "data" / "pgx_pharmcat_definitions"
 CAT = load_catalog()
 HAPB3 = "c.1129-5923C>G, c.1236G>A (HapB3)"
+INTRON = "c.1129-5923C>G"  # the HapB3 intronic variant alone (a named allele of its own)
 VCF_GENES = {
     "ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2",
     "DPYD", "G6PD", "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1",
@@ -190,8 +191,9 @@ def test_no_data_and_insufficient_data():
 
 
 def test_half_call_uses_the_called_half():
-    r = call("DPYD", ref("DPYD", p97579893="./C"))  # HapB3 intronic variant, one half missing
-    assert r.diplotypes == [("Reference", HAPB3)] and r.confidence == "moderate"
+    # the HapB3 intronic variant, one half missing, exonic reference: the intronic-only allele
+    r = call("DPYD", ref("DPYD", p97579893="./C"))
+    assert r.diplotypes == [("Reference", INTRON)] and r.confidence == "moderate"
     r = call("TPMT", ref("TPMT", p18143724="./G"))  # *2 site
     assert r.diplotype == "*1/*2" and any("half-call" in n for n in r.notes)
 
@@ -305,7 +307,8 @@ def test_dpyd_phased_combination_haplotype():
     gts = ref("DPYD", p97450058="C|T", p97082391="T|A", p97579893="G|C", p97573863="C|T")
     r = call("DPYD", gts)
     assert r.rule == "dpyd_phased" and r.phased
-    assert r.diplotypes == [("Reference", f"[c.1905+1G>A (*2A) + c.2846A>T + {HAPB3}]")]
+    # components in haplotype-name order, as PharmCAT names combinations
+    assert r.diplotypes == [("Reference", f"[{HAPB3} + c.1905+1G>A (*2A) + c.2846A>T]")]
     assert r.activity_score == 1.0  # Reference 1 + the combination's lowest (0)
     gts = ref("DPYD", p97450058="C|T", p97082391="A|T")
     assert call("DPYD", gts).diplotype == "c.1905+1G>A (*2A)/c.2846A>T"
@@ -535,32 +538,35 @@ def test_outputs_and_cli(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["genes"][0]["gene"] == "TPMT"
 
 
-def test_dpyd_hapb3_exonic_intronic_mismatch_calls_only_non_normal_alleles():
-    # PharmCAT's DPYD rule: c.1236G>A (exonic) without the intronic c.1129-5923C>G leaves the
-    # strand unexplained; alleles of normal function are not reported and, with no allele of
-    # decreased or no function, the gene is not called
+def test_dpyd_hapb3_intronic_and_exonic_positions():
+    # PharmCAT's DpydHapB3Matcher: HapB3 needs both variants on a strand, the intronic one
+    # alone is c.1129-5923C>G, an exonic variant the intronic call does not carry is ignored
     g = CAT.genes["DPYD"]
     pos = {p.rsid: f"p{p.pos}" for p in g.positions}
-    normal = next(a for a in g.alleles if not a.reference and a.function == "Normal Function"
-                  and len(a.variants) == 1)  # fmt: skip
-    no_fn = next(a for a in g.alleles if a.function == "No Function" and len(a.variants) == 1)
-    (npos, nalt), (xpos, xalt) = (
-        next(iter(normal.variants.items())),
-        next(iter(no_fn.variants.items())),
-    )
-    wobble = {pos["rs56038477"]: "C/T"}  # exonic het, intronic reference
-    r = call("DPYD", ref("DPYD", **wobble))
-    assert r.status != "called" and not r.diplotypes and "disagree" in r.reason
-    nref = g.reference.variants[npos]
-    r = call("DPYD", ref("DPYD", **wobble, **{f"p{npos}": f"{nref}/{nalt}"}))
-    assert r.status != "called"  # a normal-function allele does not rescue the call
-    xref = g.reference.variants[xpos]
-    r = call(
-        "DPYD",
-        ref("DPYD", **wobble, **{f"p{npos}": f"{nalt}/{nalt}", f"p{xpos}": f"{xref}/{xalt}"}),
-    )
-    assert r.status == "called" and r.haplotypes == [no_fn.name]
-    assert normal.name not in r.diplotype and r.confidence != "high"
-    # consistent HapB3 positions: the normal-function allele is called as usual
-    r = call("DPYD", ref("DPYD", **{f"p{npos}": f"{nref}/{nalt}"}))
-    assert r.diplotypes == [("Reference", normal.name)]
+    ex, intr = pos["rs56038477"], pos["rs75017182"]
+    assert g.allele(INTRON).variants.keys() == {int(intr[1:])}
+    r = call("DPYD", ref("DPYD", **{ex: "C/T"}))  # exonic het, intronic reference
+    assert r.diplotypes == [("Reference", "Reference")]
+    assert any("disagree" in n for n in r.notes) and r.confidence != "high"
+    assert call("DPYD", ref("DPYD", **{intr: "G/C"})).diplotypes == [("Reference", INTRON)]
+    assert call("DPYD", ref("DPYD", **{ex: "C/T", intr: "C/C"})).diplotypes == [(INTRON, HAPB3)]
+    assert call("DPYD", ref("DPYD", **{ex: "T/T", intr: "C/C"})).diplotypes == [(HAPB3, HAPB3)]
+    # on different strands: the intronic-only allele, the exonic variant ignored with a warning
+    r = call("DPYD", ref("DPYD", **{ex: "C|T", intr: "C|G"}))
+    assert r.diplotypes == [("Reference", INTRON)] and any("disagree" in n for n in r.notes)
+
+
+def test_dpyd_phase_sets_give_every_orientation():
+    # phased DPYD calls in two phase sets: both orientations of the sets are listed
+    g = CAT.genes["DPYD"]
+    one = [a for a in g.alleles if not a.reference and len(a.variants) == 1 and a.name != INTRON]
+    a, b = one[0], one[1]
+    (pa, va), (pb, vb) = next(iter(a.variants.items())), next(iter(b.variants.items()))
+    gts = ref("DPYD")
+    gts[(g.chrom, pa)] = SampleAllele((g.reference.variants[pa], va), phased=True, phase_set=1)
+    gts[(g.chrom, pb)] = SampleAllele((g.reference.variants[pb], vb), phased=True, phase_set=2)
+    r = call("DPYD", gts)
+    combo = "[" + " + ".join(sorted([a.name, b.name], key=pgx.catalog.natural_key)) + "]"
+    expected = {("Reference", combo), tuple(sorted([a.name, b.name], key=pgx.catalog.natural_key))}
+    assert {tuple(sorted(d, key=pgx.catalog.natural_key)) for d in r.diplotypes} == expected
+    assert r.rule == "dpyd_phase_sets" and r.confidence != "high"
