@@ -381,8 +381,25 @@ def _expected_list(v) -> list[str] | None | Unresolved:
     return Unresolved(repr(v))
 
 
+def _builder_value(toks: list[Tok], env: dict):
+    """``new TestVcfBuilder(testInfo, name).variation(...)...generate()`` -> ("builder", b)."""
+    if not any(t.text == "TestVcfBuilder" for t in toks):
+        return None
+    head, calls = chain(toks)
+    if not calls or calls[0].name != "new TestVcfBuilder":
+        return None
+    b = _new_builder()
+    rest = [c for c in calls[1:] if c.name != "generate"]
+    for c in rest:
+        if c.name in ("withDefinition", "forGene"):
+            b["bad"] = b["bad"] or f"test-specific definition ({c.name})"
+    _apply_builder(b, [c for c in rest if c.name not in ("withDefinition", "forGene")], env)
+    return ("builder", b)
+
+
 def stored_cases(src: Path) -> list[Case]:
-    """(a): NamedAlleleMatcher*Test.java with stored VCFs."""
+    """(a): NamedAlleleMatcher*Test.java: stored VCFs, or VCFs built inline with
+    TestVcfBuilder (reported with the built cases)."""
     cases = []
     for jf in sorted((src / JAVA_TEST_DIR / "haplotype").glob("NamedAlleleMatcher*Test.java")):
         toks = tokenize(jf.read_text())
@@ -405,7 +422,8 @@ def stored_cases(src: Path) -> list[Case]:
                 head, calls = chain(expr)
                 match_call = _find_call(expr, "testMatchNamedAlleles")
                 if name and match_call is None:
-                    env[name] = evaluate(expr, env)
+                    bv = _builder_value(expr, env)
+                    env[name] = bv if bv is not None else evaluate(expr, env)
                     continue
                 if name and match_call is not None:
                     env[name] = ("result", match_call, dict(env))
@@ -437,7 +455,11 @@ def _stored_case(src: Path, where: str, exp, res) -> Case:
     if not (isinstance(res, tuple) and res and res[0] == "result"):
         return Case("stored", where, "?", None, skip=f"unparsed result {res!r}")
     args, env = res[1], res[2]
-    vals = [evaluate(a, env) for a in args]
+    vals = [_builder_value(a, env) or evaluate(a, env) for a in args]
+    # PharmCAT 3: testMatchNamedAlleles(env, definitionFile, vcfFile, flags...)
+    modern = bool(vals) and not isinstance(vals[0], tuple) and len(vals) >= 3
+    if modern:
+        vals = vals[1:]
     defn, vcf = vals[0], vals[1] if len(vals) > 1 else None
     gene = "?"
     if isinstance(defn, tuple):
@@ -445,14 +467,41 @@ def _stored_case(src: Path, where: str, exp, res) -> Case:
     if isinstance(exp, Unresolved):
         return Case("stored", where, gene, None, skip=f"unparsed expectation {exp.text}")
     case = Case("stored", where, gene, exp or None, all_matches=True)
-    if not (isinstance(vcf, tuple) and vcf[0] == "resource"):
+    if isinstance(vcf, tuple) and vcf[0] == "builder":
+        case.kind, case.builder = "built", vcf[1]
+        if vcf[1]["bad"]:
+            case.skip = "unparsed " + vcf[1]["bad"]
+    elif not (isinstance(vcf, tuple) and vcf[0] == "resource"):
         case.skip = f"unparsed VCF {vcf!r}"
         return case
-    case.vcf = src / TEST_RESOURCES / vcf[1]
+    else:
+        case.vcf = src / TEST_RESOURCES / vcf[1]
     if not (isinstance(defn, tuple) and defn[0] == "definition"):
         case.skip = "test-specific definition file (not PharmCAT's production definitions)"
         return case
     flags = vals[2:]
+    if modern:
+        # PharmCAT 3's helpers: (), (topCandidateOnly), (findCombinations, topCandidateOnly),
+        # (topCandidateOnly, showUnmatched, withExemptions), (findCombinations, + those 3)
+        names = {
+            0: [],
+            1: ["top"],
+            2: ["combinations", "top"],
+            3: ["top", "unmatched", "exemptions"],
+            4: ["combinations", "top", "unmatched", "exemptions"],
+        }.get(len(flags))
+        if names is None or not all(isinstance(f, bool) for f in flags):
+            case.skip = f"unparsed matcher options {flags!r}"
+            return case
+        opt = dict(zip(names, flags, strict=True))
+        if opt.get("exemptions") is False:
+            case.skip = "non-default matcher option (exemptions off)"
+        if opt.get("top"):
+            case.all_matches = False
+        case.combinations = bool(opt.get("combinations"))
+        if case.vcf is not None and not case.vcf.is_file():
+            case.skip = f"VCF not in the checkout: {vcf[1]}"
+        return case
     # PharmCAT's helper defaults: assumeReference, !topCandidateOnly, showUnmatched, exemptions
     defaults = [True, False, True, True]
     for k, f in enumerate(flags):
@@ -466,7 +515,7 @@ def _stored_case(src: Path, where: str, exp, res) -> Case:
             )
         elif k == 1 and f:
             case.all_matches = False
-    if not case.vcf.is_file():
+    if case.vcf is not None and not case.vcf.is_file():
         case.skip = f"VCF not in the checkout: {vcf[1]}"
     return case
 
