@@ -28,6 +28,7 @@ from holobiont.pgx.phenotyper import phenotype
 PHARMCAT_DIR = SHARED / "data" / "pgx_pharmcat_definitions"
 CAT = load_catalog()
 HAPB3 = "c.1129-5923C>G, c.1236G>A (HapB3)"
+INTRON = "c.1129-5923C>G"  # the HapB3 intronic variant alone (a named allele of its own)
 VCF_GENES = {
     "ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2",
     "DPYD", "G6PD", "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1",
@@ -190,8 +191,9 @@ def test_no_data_and_insufficient_data():
 
 
 def test_half_call_uses_the_called_half():
-    r = call("DPYD", ref("DPYD", p97579893="./C"))  # HapB3 intronic variant, one half missing
-    assert r.diplotypes == [("Reference", HAPB3)] and r.confidence == "moderate"
+    # the HapB3 intronic variant, one half missing, exonic reference: the intronic-only allele
+    r = call("DPYD", ref("DPYD", p97579893="./C"))
+    assert r.diplotypes == [("Reference", INTRON)] and r.confidence == "moderate"
     r = call("TPMT", ref("TPMT", p18143724="./G"))  # *2 site
     assert r.diplotype == "*1/*2" and any("half-call" in n for n in r.notes)
 
@@ -305,7 +307,8 @@ def test_dpyd_phased_combination_haplotype():
     gts = ref("DPYD", p97450058="C|T", p97082391="T|A", p97579893="G|C", p97573863="C|T")
     r = call("DPYD", gts)
     assert r.rule == "dpyd_phased" and r.phased
-    assert r.diplotypes == [("Reference", f"[c.1905+1G>A (*2A) + c.2846A>T + {HAPB3}]")]
+    # components in haplotype-name order, as PharmCAT names combinations
+    assert r.diplotypes == [("Reference", f"[{HAPB3} + c.1905+1G>A (*2A) + c.2846A>T]")]
     assert r.activity_score == 1.0  # Reference 1 + the combination's lowest (0)
     gts = ref("DPYD", p97450058="C|T", p97082391="A|T")
     assert call("DPYD", gts).diplotype == "c.1905+1G>A (*2A)/c.2846A>T"
@@ -330,6 +333,29 @@ def test_nat2_unphased_priorities():
     assert used == len(g.priorities)
     gts[(g.chrom, 18400194)] = None  # a required position
     assert call("NAT2", gts).status == "missing_required"
+
+
+def test_nat2_priority_applies_when_missing_positions_add_candidates():
+    # PharmCAT picks when the diplotypes explaining the data contain a priority list (a
+    # missing position lets further alleles explain them too): the pick is still reported
+    g = CAT.genes["NAT2"]
+    refv = g.reference.variants
+    grown = 0
+    for pick in g.priorities.values():
+        a, b = (g.allele(x) for x in pick.split("/"))
+        base = {
+            (g.chrom, p.pos): f"{a.variants.get(p.pos, refv[p.pos])}/{b.variants.get(p.pos, refv[p.pos])}"
+            for p in g.positions
+        }  # fmt: skip
+        for p in g.positions:
+            if p.required or p.pos in a.variants or p.pos in b.variants:
+                continue
+            r = call("NAT2", {**base, (g.chrom, p.pos): None})
+            note = next((n for n in r.notes if "resolved to" in n), "")
+            if note.count(" or ") + 1 > len(next(k for k, v in g.priorities.items() if v == pick)):
+                assert r.diplotype == pick, (p.rsid, r.diplotypes, note)
+                grown += 1
+    assert grown  # some missing position widened the candidates
 
 
 def test_ambiguous_phenotypes_are_indeterminate_low():
@@ -510,3 +536,37 @@ def test_outputs_and_cli(tmp_path, capsys):
     assert json.loads((tmp_path / "o.json").read_text())["genes"][0]["diplotype"] == "*3A/*3B"
     assert main([str(path), "--gene", "TPMT"]) == 0
     assert json.loads(capsys.readouterr().out)["genes"][0]["gene"] == "TPMT"
+
+
+def test_dpyd_hapb3_intronic_and_exonic_positions():
+    # PharmCAT's DpydHapB3Matcher: HapB3 needs both variants on a strand, the intronic one
+    # alone is c.1129-5923C>G, an exonic variant the intronic call does not carry is ignored
+    g = CAT.genes["DPYD"]
+    pos = {p.rsid: f"p{p.pos}" for p in g.positions}
+    ex, intr = pos["rs56038477"], pos["rs75017182"]
+    assert g.allele(INTRON).variants.keys() == {int(intr[1:])}
+    r = call("DPYD", ref("DPYD", **{ex: "C/T"}))  # exonic het, intronic reference
+    assert r.diplotypes == [("Reference", "Reference")]
+    assert any("disagree" in n for n in r.notes) and r.confidence != "high"
+    assert call("DPYD", ref("DPYD", **{intr: "G/C"})).diplotypes == [("Reference", INTRON)]
+    assert call("DPYD", ref("DPYD", **{ex: "C/T", intr: "C/C"})).diplotypes == [(INTRON, HAPB3)]
+    assert call("DPYD", ref("DPYD", **{ex: "T/T", intr: "C/C"})).diplotypes == [(HAPB3, HAPB3)]
+    # on different strands: the intronic-only allele, the exonic variant ignored with a warning
+    r = call("DPYD", ref("DPYD", **{ex: "C|T", intr: "C|G"}))
+    assert r.diplotypes == [("Reference", INTRON)] and any("disagree" in n for n in r.notes)
+
+
+def test_dpyd_phase_sets_give_every_orientation():
+    # phased DPYD calls in two phase sets: both orientations of the sets are listed
+    g = CAT.genes["DPYD"]
+    one = [a for a in g.alleles if not a.reference and len(a.variants) == 1 and a.name != INTRON]
+    a, b = one[0], one[1]
+    (pa, va), (pb, vb) = next(iter(a.variants.items())), next(iter(b.variants.items()))
+    gts = ref("DPYD")
+    gts[(g.chrom, pa)] = SampleAllele((g.reference.variants[pa], va), phased=True, phase_set=1)
+    gts[(g.chrom, pb)] = SampleAllele((g.reference.variants[pb], vb), phased=True, phase_set=2)
+    r = call("DPYD", gts)
+    combo = "[" + " + ".join(sorted([a.name, b.name], key=pgx.catalog.natural_key)) + "]"
+    expected = {("Reference", combo), tuple(sorted([a.name, b.name], key=pgx.catalog.natural_key))}
+    assert {tuple(sorted(d, key=pgx.catalog.natural_key)) for d in r.diplotypes} == expected
+    assert r.rule == "dpyd_phase_sets" and r.confidence != "high"

@@ -34,17 +34,24 @@ Each rule below is also described in ``resources/pgx/README.md``.
    where definitions overlap (TPMT c.460G>A + c.719A>G unphased is *1/*3A, not *3B/*3C).
    Definitions are complete haplotypes (UGT1A1 ``*80+*28`` is a named allele); partial
    combinations are not formed for other genes (PharmCAT's default; no match = no call).
-9. **Unphased priorities** (NAT2, PharmCAT exemptions): when the tied top diplotypes are
-   exactly a listed set, the listed pick is reported (the others remain in ``notes``).
-10. **DPYD** (PharmCAT's DPYD matcher). HapB3 is called from the intronic c.1129-5923C>G
-    (rs75017182) -- from the exonic c.1236G>A (rs56038477) with a warning when the intronic
-    position is missing -- and both positions are left out of the other alleles' matching.
-    Phased (or unambiguous) data: the exact diplotype; when no single pair matches, each
-    strand's variant alleles form a combination haplotype ``[A + B]``; HapB3 is then added to
-    the strand that carries it. Unphased data: every DPYD allele found is listed
-    (``haplotypes``); with two or fewer they are the diplotype (padded with ``Reference``),
-    with more the two of lowest activity are reported as the diplotype used for the
-    phenotype (CPIC's recommendation for unphased DPYD), with moderate confidence.
+9. **Unphased priorities** (NAT2, PharmCAT exemptions): when the diplotypes that explain the
+   unphased data contain a listed set (PharmCAT's ``containsAll``: missing positions may add
+   candidates), the pick is reported (the others remain in ``notes``); PharmCAT's priorities
+   are ordered by pick (haplotype-name order) and the first contained list wins.
+10. **DPYD** (PharmCAT 3's DPYD matcher and DpydHapB3Matcher). The HapB3 positions
+    (intronic c.1129-5923C>G rs75017182, exonic c.1236G>A rs56038477) are left out of the
+    other alleles' matching and called on their own: a strand with both variants is HapB3,
+    with the intronic one alone the named allele ``c.1129-5923C>G``; an exonic variant the
+    intronic call does not carry is ignored with a warning (the intronic call wins); with
+    the intronic position not genotyped the exonic variant gives HapB3 (warning). Data are
+    *effectively phased* when every heterozygous call (the HapB3 ones included) is in one
+    phase block: the exact diplotype, or per-strand combinations ``[A + B]`` (components in
+    haplotype-name order). Phased data in several phase sets: every orientation of the sets
+    gives a diplotype and all are reported (moderate confidence). Unphased data: every DPYD
+    allele found is listed (``haplotypes``; HapB3 / ``c.1129-5923C>G`` by PharmCAT's counting
+    of the two positions); with two or fewer they are the diplotype (padded with
+    ``Reference``), with more the two of lowest activity are reported as the diplotype used
+    for the phenotype (CPIC's recommendation for unphased DPYD), with moderate confidence.
 11. **Structural-variant alleles** (none among the VCF-callable genes) are skipped.
 12. **Sub-alleles** (PharmCAT's ``suballelesMap``: SLCO1B1 ``*45.001`` / ``*45.002`` define the
     ambiguous core ``*45``) compete as separate definitions but a call reports, phenotypes and
@@ -54,7 +61,7 @@ Each rule below is also described in ``resources/pgx/README.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .catalog import Allele, GeneDefinition, Position, natural_key
 from .vcf import SampleAllele, lookup, parse_genotype
@@ -444,7 +451,12 @@ def match_gene(
     if priorities and not res.phased:
         # PharmCAT compares the priority lists with every diplotype that explains the data
         key = frozenset("/".join(d) for d in exact)
-        pick = priorities.get(key) or priorities.get(frozenset("/".join(d) for d in top))
+        # PharmCAT's priorities are a set sorted by pick (haplotype-name order); the first
+        # list the candidates contain wins
+        ordered = sorted(
+            priorities.items(), key=lambda kv: [natural_key(x) for x in kv[1].split("/")]
+        )
+        pick = next((p for lst, p in ordered if lst <= key), None)
         if pick:
             res.notes.append(
                 f"unphased ambiguity {' or '.join(sorted(key))} resolved to {pick} "
@@ -465,64 +477,188 @@ def match_gene(
 def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
     by_rsid = {p.rsid: p for p in gdef.positions}
     intr, exon = by_rsid.get(HAPB3_INTRONIC), by_rsid.get(HAPB3_EXONIC)
-    hapb3 = next(
-        (
-            a
-            for a in alleles
-            if not a.reference and intr and exon and {intr.pos, exon.pos} <= set(a.variants)
-        ),
-        None,
-    )
-    hap_call: list[int] | None = None
-    if hapb3 is not None:
-        src = intr if intr.pos in sample else exon if exon.pos in sample else None
-        if src is not None:
-            if src is exon:
-                res.notes.append(
-                    "HapB3 called from the exonic c.1236G>A (rs56038477) alone: the intronic "
-                    "c.1129-5923C>G (rs75017182) is not genotyped"
-                )
-                res.lowered.append("HapB3 from exonic position only")
-            s = sample[src.pos]
-            hap_call = [1 if a == hapb3.variants[src.pos] else 0 for a in s.alleles]
-            if intr.pos in sample and exon.pos in sample:
-                e = sample[exon.pos]
-                ecall = [1 if a == hapb3.variants[exon.pos] else 0 for a in e.alleles]
-                if sum(ecall) != sum(hap_call):
-                    res.notes.append(
-                        "DPYD intronic and exonic HapB3 variants disagree; HapB3 called from "
-                        "the intronic c.1129-5923C>G"
-                    )
-        skip = {intr.pos, exon.pos}
-        positions = [p for p in positions if p.pos not in skip]
-        alleles = [a for a in alleles if not set(a.variants) <= skip or a.reference]
-    n_hap = sum(hap_call or [])
+    hapb3 = intron_allele = None
+    if intr and exon:
+        for a in alleles:
+            if a.reference:
+                continue
+            if {intr.pos, exon.pos} <= set(a.variants):
+                hapb3 = a
+            elif set(a.variants) == {intr.pos}:
+                intron_allele = a
+    if hapb3 is None:
+        return _match_dpyd_alleles(gdef, res, sample, positions, alleles, None)
+    hb = _HapB3(hapb3, intron_allele, intr, exon, sample, res)
+    skip = {intr.pos, exon.pos}
+    positions = [p for p in positions if p.pos not in skip]
+    alleles = [a for a in alleles if a.reference or not set(a.variants) <= skip]
+    return _match_dpyd_alleles(gdef, res, sample, positions, alleles, hb)
+
+
+class _HapB3:
+    """PharmCAT's DpydHapB3Matcher: HapB3 (intronic c.1129-5923C>G *and* exonic c.1236G>A
+    on one strand) and the intronic-only allele c.1129-5923C>G are called from the two
+    positions, which the other DPYD alleles are matched without."""
+
+    def __init__(self, hapb3, intron_allele, intr, exon, sample, res: Match):
+        self.hapb3, self.intron = hapb3, intron_allele
+        self.intr, self.exon, self.res = intr, exon, res
+        self.i = sample.get(intr.pos)
+        self.e = sample.get(exon.pos)
+        self.present = any(
+            s is not None and any(a is not None and a != v for a in s.alleles)
+            for s, v in ((self.i, intr.ref), (self.e, exon.ref))
+        )
+
+    def with_sample(self, sample) -> _HapB3:
+        return _HapB3(self.hapb3, self.intron, self.intr, self.exon, sample, self.res)
+
+    def _calls(self, s, pos) -> list[str]:
+        v = self.hapb3.variants[pos]
+        return ["." if a is None else ("1" if a == v else "0") for a in s.alleles]
+
+    def _warn(self, text: str, lowered: str) -> None:
+        if text not in self.res.notes:
+            self.res.notes.append(text)
+            self.res.lowered.append(lowered)
+
+    def mismatch(self) -> None:
+        self._warn(
+            "DPYD: the exonic c.1236G>A (rs56038477) and the intronic c.1129-5923C>G "
+            "(rs75017182) disagree; the intronic call is used (PharmCAT)",
+            "HapB3 intronic / exonic mismatch",
+        )
+
+    def exonic_only(self) -> None:
+        self._warn(
+            "HapB3 called from the exonic c.1236G>A (rs56038477) alone: the intronic "
+            "c.1129-5923C>G (rs75017182) is not genotyped",
+            "HapB3 from exonic position only",
+        )
+
+    @property
+    def intron_name(self) -> str:
+        return self.intron.name if self.intron is not None else self.hapb3.name
+
+    def strand(self, k: int) -> str | None:
+        """The HapB3-family allele on strand ``k`` of phased (or effectively phased) data."""
+
+        def at(s, pos):
+            if s is None:
+                return None
+            c = self._calls(s, pos)
+            return c[k] if k < len(c) else c[0]
+
+        ic = at(self.i, self.intr.pos)
+        ec = at(self.e, self.exon.pos)
+        if ic in (None, "."):
+            if ec == "1":
+                self.exonic_only()
+                return self.hapb3.name
+            return None
+        if ic == "0":
+            if ec == "1":
+                self.mismatch()
+            return None
+        return self.hapb3.name if ec == "1" else self.intron_name
+
+    def unphased(self) -> list[str]:
+        """The HapB3-family alleles of unphased data (PharmCAT's counting rules)."""
+        hap, intron = 0, 0
+        if self.i is None and self.e is None:
+            return []
+        if self.i is None:
+            ec = self._calls(self.e, self.exon.pos)
+            hap = ec.count("1")
+            if hap:
+                self.exonic_only()
+            return [self.hapb3.name] * hap
+        ic = self._calls(self.i, self.intr.pos)
+        n_i_strands = sum(c != "." for c in ic)
+        if self.e is None:
+            return [self.intron_name] * ic.count("1")
+        ec = self._calls(self.e, self.exon.pos)
+        n_e_strands = sum(c != "." for c in ec)
+        if n_i_strands == 0:
+            hap = ec.count("1")
+            if n_e_strands:
+                self.mismatch()
+        elif n_e_strands == 0:
+            intron = ic.count("1")
+        elif n_i_strands == 2 and n_e_strands == 2:
+            ni, ne = ic.count("1"), ec.count("1")
+            if ni == ne:
+                hap = ni
+            elif ni > ne:
+                intron = 1
+                if ne == 1:
+                    hap = 1
+                elif ni == 2:
+                    intron = 2
+            else:
+                self.mismatch()
+                hap = 1 if ni == 1 else 0
+        # one intronic or exonic half-call with the other position called: PharmCAT
+        # ignores the HapB3 positions (unphased)
+        return [self.hapb3.name] * hap + [self.intron_name] * intron
+
+
+def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Match:
     blocks = _blocks(positions, sample)
-    hap_het = hap_call is not None and len(set(hap_call)) > 1
-    if hap_het and blocks:
-        phased = len(blocks) == 1 and _hap_phased(sample, intr, exon, blocks, positions)
+    if hb is not None:
+        # PharmCAT's "effectively phased": every heterozygous call, the HapB3 positions'
+        # included, in one phase block
+        hap_pos = [p for p in (hb.intr, hb.exon) if p.pos in sample]
+        phased = len(_blocks(positions + hap_pos, sample)) <= 1
     else:
         phased = len(blocks) <= 1
     res.phased = phased
     idx = _index(gdef, positions, alleles)
     ref = gdef.reference_allele
+    if not phased and hb is not None:
+        all_pos = positions + [p for p in (hb.intr, hb.exon) if p.pos in sample]
+        het = [sample[p.pos] for p in all_pos if sample[p.pos].is_heterozygous]
+        blocks_all = _blocks(all_pos, sample)
+    else:
+        all_pos, het, blocks_all = positions, [], []
     if phased:
-        _, _, exact = _top_diplotypes(gdef, idx, positions, sample, False, blocks)
-        if len(exact) == 1:
-            strands = _orient(gdef, exact[0], positions, sample)
-        else:
-            strands = _strand_alleles(gdef, idx, positions, sample)
-        if hap_call:
-            for k, h in enumerate(hap_call[:2]):
-                if h:
-                    strands[k] = [x for x in strands[k] if x != ref] + [hapb3.name]
-        names = [combination_name(s) if s else ref for s in strands]
+        names = _dpyd_strands(gdef, idx, positions, sample, hb)
         res.diplotypes = [_sorted(gdef, names)]
         res.haplotypes = sorted(
             {c for n in names for c in components(n) if c != ref}, key=natural_key
         )
         res.score = None
         res.rule = "dpyd_phased"
+        return res
+    if het and all(s.phased for s in het) and len(blocks_all) <= 8:
+        # PharmCAT 3: phased data in several phase sets -- every orientation of the sets
+        # gives one diplotype, all are reported
+        dips: list[tuple[str, ...]] = []
+        rest = blocks_all[1:]
+        for mask in range(2 ** len(rest)):
+            flip = {all_pos[i].pos for k, b in enumerate(rest) if mask >> k & 1 for i in b}
+            oriented = dict(sample)
+            for p in all_pos:
+                s0 = sample[p.pos]
+                al = s0.alleles[::-1] if p.pos in flip else s0.alleles
+                oriented[p.pos] = replace(s0, alleles=al, phased=True, phase_set=0)
+            hbo = hb.with_sample(oriented)
+            d = _sorted(gdef, _dpyd_strands(gdef, idx, positions, oriented, hbo))
+            if d not in dips:
+                dips.append(d)
+        res.diplotypes = sorted(dips, key=lambda d: [natural_key(x) for x in d])
+        res.haplotypes = sorted(
+            {c for d in dips for n in d for c in components(n) if c != ref}, key=natural_key
+        )
+        res.phased = True
+        res.score = None
+        res.rule = "dpyd_phase_sets"
+        if len(dips) > 1:
+            res.notes.append(
+                f"DPYD phased in {len(blocks_all)} phase sets: every orientation of the sets "
+                "gives a diplotype, all are listed (PharmCAT)"
+            )
+            res.lowered.append("DPYD phase sets")
         return res
     # unphased: list every DPYD allele found
     found: list[str] = []
@@ -540,7 +676,7 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
             copies = min(copies, have)
         if any(p.pos in a.variants for p in positions):
             found += [a.name] * copies
-    found += [hapb3.name] * n_hap if hapb3 else []
+    found += hb.unphased() if hb is not None else []
     res.haplotypes = sorted(found, key=natural_key)
     res.rule = "dpyd_unphased"
     if len(found) <= 2:
@@ -562,15 +698,22 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
     return res
 
 
-def _hap_phased(sample, intr, exon, blocks, positions) -> bool:
-    """True when the HapB3 call is phased together with the only other block."""
-    src = sample.get(intr.pos) or sample.get(exon.pos)
-    if src is None or not src.phased:
-        return False
-    if not blocks:
-        return True
-    first = sample[positions[blocks[0][0]].pos]
-    return len(blocks) == 1 and first.phased and first.phase_set == src.phase_set
+def _dpyd_strands(gdef, idx, positions, sample, hb) -> list[str]:
+    """The two strands' haplotype names of (effectively) phased DPYD data; combinations
+    ``[A + B]`` list their named alleles in haplotype-name order (PharmCAT's)."""
+    ref = gdef.reference_allele
+    blocks = _blocks(positions, sample)
+    _, _, exact = _top_diplotypes(gdef, idx, positions, sample, False, blocks)
+    if len(exact) == 1:
+        strands = _orient(gdef, exact[0], positions, sample)
+    else:
+        strands = _strand_alleles(gdef, idx, positions, sample)
+    if hb is not None:
+        for k in (0, 1):
+            h = hb.strand(k)
+            if h:
+                strands[k] = [x for x in strands[k] if x != ref] + [h]
+    return [combination_name(sorted(s, key=natural_key)) if s else ref for s in strands]
 
 
 def _orient(gdef, dip, positions, sample) -> list[list[str]]:
@@ -586,7 +729,14 @@ def _orient(gdef, dip, positions, sample) -> list[list[str]]:
             for i, p in enumerate(positions)
         )
 
-    if a != ref and not fits(a, s1):
+    if a != ref:
+        if not fits(a, s1):
+            a, b = b, a
+    elif (
+        b != ref
+        and fits(b, s1)
+        and not fits(b, tuple(sample[p.pos].alleles[-1] for p in positions))
+    ):
         a, b = b, a
     return [[a], [b]]
 
