@@ -171,23 +171,33 @@ def _source_text(gene: Mapping) -> str:
     return src  # "outside call: <file name>"
 
 
-def _genotype(patient: str, gene: Mapping, subject: dict) -> dict:
-    symbol = gene["gene"]
-    obs = {
+def _observation(profile: str, code: dict, subject: dict, **fields) -> dict:
+    """A final laboratory Observation of a Genomics Reporting profile, then `fields`."""
+    return {
         "resourceType": "Observation",
-        "meta": {"profile": [PROFILE["genotype"]]},
+        "meta": {"profile": [PROFILE[profile]]},
         "status": "final",
         "category": _categories(),
-        "code": _cc(_coding(LOINC, "84413-4", "Genotype display name")),
+        "code": code,
         "subject": subject,
-        "method": _cc(text=_source_text(gene)),
-        "component": [
+        **fields,
+    }
+
+
+def _genotype(patient: str, gene: Mapping, subject: dict) -> dict:
+    symbol = gene["gene"]
+    obs = _observation(
+        "genotype",
+        _cc(_coding(LOINC, "84413-4", "Genotype display name")),
+        subject,
+        method=_cc(text=_source_text(gene)),
+        component=[
             {
                 "code": _cc(_coding(LOINC, "48018-6", "Gene studied [ID]")),
                 "valueCodeableConcept": gene_concept(symbol),
             }
         ],
-    }
+    )
     notes = []
     if _is_called(gene):
         if gene.get("diplotype"):
@@ -240,16 +250,13 @@ def _implication(gene: Mapping, drug: Mapping | None, subject: dict, genotype_ur
                     "valueCodeableConcept": _cc(text=drug["classification"]),
                 }
             )
-    obs = {
-        "resourceType": "Observation",
-        "meta": {"profile": [PROFILE["implication"]]},
-        "status": "final",
-        "category": _categories(),
-        "code": _cc(_coding(TBD, "therapeutic-implication", "Therapeutic Implication")),
-        "subject": subject,
-        "derivedFrom": [_ref(genotype_url)],
-        "component": components,
-    }
+    obs = _observation(
+        "implication",
+        _cc(_coding(TBD, "therapeutic-implication", "Therapeutic Implication")),
+        subject,
+        derivedFrom=[_ref(genotype_url)],
+        component=components,
+    )
     pmids = [p for p in (drug or {}).get("pmid", "").split(";") if p.strip()]
     if pmids:
         obs["extension"] = [
