@@ -14,6 +14,8 @@ cases are taken from its Java tests:
     ones, so the expectation is PharmCAT's top-score set (PharmCAT's score: the number of
     positions a named allele defines among the positions genotyped, the reference allele all of
     them, read from the definition files), or the whole list when a name cannot be scored.
+    GeneCall assertions (``assertEquals("A/B", dm.toString())``, ``assertEquals(0,
+    gc.getDiplotypes().size())``) are read as the expected diplotype / no call.
 (b) **Built VCFs**: ``PipelineTest`` / ``ToxicGenesTest`` / ``DpydTest``-style tests (every
     ``*Test.java`` under ``src/test/java/org/pharmgkb/pharmcat`` using ``getVcfBuilder()``) make a
     VCF with ``TestVcfBuilder``: every definition position of each gene named, reference unless
@@ -21,8 +23,9 @@ cases are taken from its Java tests:
     ``phased()``, ``allowUnknownAllele()``, ``male()``/``female()``). The same VCF is written
     here from PharmCAT's definition files (CPIC -> VCF allele map), and the expected calls
     (``testSourceDiplotypes(DataSource.CPIC, ...)``, ``testPrintCpicCalls``,
-    ``testPrintCalls(DataSource.CPIC, ...)``; ``testNotCalledByMatcher`` and ``Unknown/Unknown``
-    = no call) are compared with our call. Tests run with ``findCombinations`` are skipped.
+    ``testPrintCalls(DataSource.CPIC|DPWG, ...)``, the HTML report's ``genotype-result`` text;
+    ``testNotCalledByMatcher`` and ``Unknown/Unknown`` = no call) are compared with our call.
+    Tests run with ``findCombinations`` are skipped, except for the lowest-function genes.
 
 Outcomes per case: ``exact`` (our set of diplotypes equals the expected set; a DPYD unphased
 allele listing is compared with our ``haplotypes``, and a listing of exactly two alleles also
@@ -1165,8 +1168,9 @@ def run(
                 case.outcome, case.skip = "skipped", f"{case.gene} not a VCF-called catalog gene"
                 continue
             if case.combinations and catalog.genes[case.gene].matcher != "lowest_function":
-                # PharmCAT's DPYD matcher forms combinations whatever the mode (its
-                # DpydTest.testFindCombinations); other genes' partial-allele search is not modelled
+                # PharmCAT's lowest-function matcher (DPYD, RYR1) forms combinations whatever
+                # the mode (DpydTest.testFindCombinations); other genes' partial-allele search
+                # is not modelled
                 case.outcome = "skipped"
                 case.skip = "findCombinations mode (PharmCAT's optional partial-allele search)"
                 continue
