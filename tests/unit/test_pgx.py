@@ -83,7 +83,7 @@ def _copy(tmp_path) -> Path:
     ("file", "old", "new", "message"),
     [
         ("VERSION", "2.2.0", "two", "MAJOR.MINOR.PATCH"),
-        ("genes.tsv", "\tdpyd\t", "\tfancy\t", "matcher 'fancy'"),
+        ("genes.tsv", "\tlowest_function\t", "\tfancy\t", "matcher 'fancy'"),
         ("positions.tsv", "\tdefinition\t", "\tsometimes\t", "role 'sometimes'"),
         ("allele_definitions.tsv", "TPMT\t*2\tchr6\t18143724\trs1800462\tC\tG",
          "TPMT\t*2\tchr6\t18143724\trs1800462\tA\tG", "disagree with positions.tsv"),
@@ -291,7 +291,7 @@ def test_dpyd_unphased_lowest_function_and_hapb3():
     assert (
         r.phenotype == "Poor Metabolizer"
         and r.confidence == "moderate"
-        and r.rule == "dpyd_unphased"
+        and r.rule == "lowest_function_unphased"
     )
     # two variants: the diplotype is those two (assumed in trans)
     r = call("DPYD", ref("DPYD", p97450058="C/T", p97082391="T/A"))
@@ -306,12 +306,51 @@ def test_dpyd_unphased_lowest_function_and_hapb3():
 def test_dpyd_phased_combination_haplotype():
     gts = ref("DPYD", p97450058="C|T", p97082391="T|A", p97579893="G|C", p97573863="C|T")
     r = call("DPYD", gts)
-    assert r.rule == "dpyd_phased" and r.phased
+    assert r.rule == "lowest_function_phased" and r.phased
     # components in haplotype-name order, as PharmCAT names combinations
     assert r.diplotypes == [("Reference", f"[{HAPB3} + c.1905+1G>A (*2A) + c.2846A>T]")]
     assert r.activity_score == 1.0  # Reference 1 + the combination's lowest (0)
     gts = ref("DPYD", p97450058="C|T", p97082391="A|T")
     assert call("DPYD", gts).diplotype == "c.1905+1G>A (*2A)/c.2846A>T"
+
+
+def _ryr1(names: list[str], sep: str, hom: tuple[str, ...] = ()) -> dict:
+    """RYR1 reference genotypes plus each named allele's variant (het, or hom for ``hom``)."""
+    g = CAT.genes["RYR1"]
+    gts = ref("RYR1")
+    for n in names:
+        ((pos, alt),) = g.allele(n).variants.items()
+        r = g.reference.variants.get(pos, next(p.ref for p in g.positions if p.pos == pos))
+        gts[(g.chrom, pos)] = f"{alt}{sep}{alt}" if n in hom else f"{r}{sep}{alt}"
+    return gts
+
+
+def test_ryr1_lowest_function_gene():
+    # PharmCAT's lowest-function genes are DPYD and RYR1 (Constants.LOWEST_FUNCTION_GENES)
+    assert CAT.genes["RYR1"].matcher == CAT.genes["DPYD"].matcher == "lowest_function"
+    assert CAT.genes["CACNA1S"].matcher == "standard"
+    g = CAT.genes["RYR1"]
+    mal = "c.103T>C"
+    assert "Malignant" in g.allele(mal).function and not g.allele("c.4024A>G").function
+    # three unphased variants: all listed (the standard matcher made no call); the diplotype
+    # for the phenotype takes the "Malignant" allele first, then haplotype-name order
+    r = call("RYR1", _ryr1(["c.4024A>G", "c.4178A>G", mal], "/"))
+    assert r.status == "called" and r.rule == "lowest_function_unphased"
+    assert r.haplotypes == [mal, "c.4024A>G", "c.4178A>G"]
+    assert r.diplotypes == [(mal, "c.4024A>G")] and r.confidence == "moderate"
+    # without a malignant allele: the first two by name
+    r = call("RYR1", _ryr1(["c.4178A>G", "c.4400A>G", "c.4024A>G"], "/"))
+    assert r.diplotypes == [("c.4024A>G", "c.4178A>G")]
+    # one homozygous + two het unphased: the homozygous allele twice
+    r = call("RYR1", _ryr1(["c.97A>G", "c.152C>A", "c.418G>A"], "/", hom=("c.97A>G",)))
+    assert r.haplotypes == ["c.97A>G", "c.97A>G", "c.152C>A", "c.418G>A"]
+    # phased, all on one strand: the combination [A + B + C] (haplotype-name order)
+    r = call("RYR1", _ryr1(["c.418G>A", "c.97A>G", "c.152C>A"], "|"))
+    assert r.rule == "lowest_function_phased"
+    assert r.diplotypes == [("Reference", "[c.97A>G + c.152C>A + c.418G>A]")]
+    # two variants stay a plain diplotype, one a het call
+    assert call("RYR1", _ryr1(["c.4024A>G", "c.4178A>G"], "/")).diplotype == ("c.4024A>G/c.4178A>G")
+    assert call("RYR1", _ryr1(["c.4178A>G"], "/")).diplotype == "Reference/c.4178A>G"
 
 
 def test_nat2_unphased_priorities():
@@ -569,4 +608,4 @@ def test_dpyd_phase_sets_give_every_orientation():
     combo = "[" + " + ".join(sorted([a.name, b.name], key=pgx.catalog.natural_key)) + "]"
     expected = {("Reference", combo), tuple(sorted([a.name, b.name], key=pgx.catalog.natural_key))}
     assert {tuple(sorted(d, key=pgx.catalog.natural_key)) for d in r.diplotypes} == expected
-    assert r.rule == "dpyd_phase_sets" and r.confidence != "high"
+    assert r.rule == "lowest_function_phase_sets" and r.confidence != "high"

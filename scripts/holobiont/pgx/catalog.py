@@ -65,7 +65,7 @@ IUPAC = {
     "N": "ACGT",
 }
 METHODS = ("activity_score", "function")
-MATCHERS = ("standard", "dpyd", "outside")
+MATCHERS = ("standard", "lowest_function", "outside")
 ROLES = ("definition", "extra", "ignored", "outside_call")
 INDETERMINATE = "Indeterminate"
 NOT_CALLED = "Not called"

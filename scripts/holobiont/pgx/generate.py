@@ -76,8 +76,9 @@ OUTSIDE_GENES = ("CYP2D6",)
 #: PharmCAT (NamedAlleleMatcher.TREAT_UNDOCUMENTED_VARIATIONS_AS_REFERENCE): genes whose
 #: undocumented ALT alleles are matched as the reference allele (and reported).
 UNDOCUMENTED_AS_REFERENCE = ("CACNA1S", "DPYD", "G6PD", "NUDT15", "RYR1", "TPMT")
-#: Genes with PharmCAT's own matching algorithm.
-MATCHERS = {"DPYD": "dpyd"}
+#: Genes with PharmCAT's own matching algorithm: its lowest-function genes
+#: (Constants.LOWEST_FUNCTION_GENES, NamedAlleleMatcher.callLowestFunctionGene).
+MATCHERS = {"DPYD": "lowest_function", "RYR1": "lowest_function"}
 SEX_CHROMOSOMES = ("chrX",)
 PYPGX_VERSION = "0.27.0"
 

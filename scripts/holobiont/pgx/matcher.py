@@ -38,7 +38,9 @@ Each rule below is also described in ``resources/pgx/README.md``.
    unphased data contain a listed set (PharmCAT's ``containsAll``: missing positions may add
    candidates), the pick is reported (the others remain in ``notes``); PharmCAT's priorities
    are ordered by pick (haplotype-name order) and the first contained list wins.
-10. **DPYD** (PharmCAT 3's DPYD matcher and DpydHapB3Matcher). The HapB3 positions
+10. **Lowest-function genes** DPYD and RYR1 (``matcher = lowest_function`` in genes.tsv;
+    PharmCAT's ``Constants.LOWEST_FUNCTION_GENES`` / ``callLowestFunctionGene``; DPYD adds
+    PharmCAT 3's DpydHapB3Matcher). DPYD's HapB3 positions
     (intronic c.1129-5923C>G rs75017182, exonic c.1236G>A rs56038477) are left out of the
     other alleles' matching and called on their own: a strand with both variants is HapB3,
     with the intronic one alone the named allele ``c.1129-5923C>G``; an exonic variant the
@@ -47,11 +49,16 @@ Each rule below is also described in ``resources/pgx/README.md``.
     *effectively phased* when every heterozygous call (the HapB3 ones included) is in one
     phase block: the exact diplotype, or per-strand combinations ``[A + B]`` (components in
     haplotype-name order). Phased data in several phase sets: every orientation of the sets
-    gives a diplotype and all are reported (moderate confidence). Unphased data: every DPYD
-    allele found is listed (``haplotypes``; HapB3 / ``c.1129-5923C>G`` by PharmCAT's counting
-    of the two positions); with two or fewer they are the diplotype (padded with
-    ``Reference``), with more the two of lowest activity are reported as the diplotype used
-    for the phenotype (CPIC's recommendation for unphased DPYD), with moderate confidence.
+    gives a diplotype and all are reported (moderate confidence). Unphased data: every
+    allele found is listed (``haplotypes``; DPYD's HapB3 / ``c.1129-5923C>G`` by PharmCAT's
+    counting of the two positions); with two or fewer they are the diplotype (padded with
+    the reference allele), with more the two of lowest function are reported as the
+    diplotype used for the phenotype (CPIC's recommendation for unphased DPYD; PharmCAT's
+    LowestFunctionGeneCaller), with moderate confidence. Lowest function = lowest CPIC
+    activity value where the gene has them (DPYD), else a "Malignant ..." function first
+    (RYR1, PharmCAT's Ryr1ActivityComparator); ties in haplotype-name order. So three
+    unphased RYR1 variants are listed (not a no call), and phased RYR1 variants on one strand
+    are the combination ``[c.97A>G + c.152C>A + c.418G>A]``.
 11. **Structural-variant alleles** (none among the VCF-callable genes) are skipped.
 12. **Sub-alleles** (PharmCAT's ``suballelesMap``: SLCO1B1 ``*45.001`` / ``*45.002`` define the
     ambiguous core ``*45``) compete as separate definitions but a call reports, phenotypes and
@@ -430,8 +437,8 @@ def match_gene(
                 + (" ..." if len(res.uncallable_alleles) > 20 else "")
             )
         res.lowered.append("missing positions")
-    if gdef.matcher == "dpyd":
-        return _match_dpyd(gdef, res, sample, positions, alleles)
+    if gdef.matcher == "lowest_function":
+        return _match_lowest_function(gdef, res, sample, positions, alleles)
     blocks = _blocks(positions, sample)
     res.phased = len(blocks) <= 1
     if len(blocks) > MAX_BLOCKS:
@@ -474,7 +481,7 @@ def match_gene(
     return res
 
 
-def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
+def _match_lowest_function(gdef, res: Match, sample, positions, alleles) -> Match:
     by_rsid = {p.rsid: p for p in gdef.positions}
     intr, exon = by_rsid.get(HAPB3_INTRONIC), by_rsid.get(HAPB3_EXONIC)
     hapb3 = intron_allele = None
@@ -487,12 +494,12 @@ def _match_dpyd(gdef, res: Match, sample, positions, alleles) -> Match:
             elif set(a.variants) == {intr.pos}:
                 intron_allele = a
     if hapb3 is None:
-        return _match_dpyd_alleles(gdef, res, sample, positions, alleles, None)
+        return _match_lf_alleles(gdef, res, sample, positions, alleles, None)
     hb = _HapB3(hapb3, intron_allele, intr, exon, sample, res)
     skip = {intr.pos, exon.pos}
     positions = [p for p in positions if p.pos not in skip]
     alleles = [a for a in alleles if a.reference or not set(a.variants) <= skip]
-    return _match_dpyd_alleles(gdef, res, sample, positions, alleles, hb)
+    return _match_lf_alleles(gdef, res, sample, positions, alleles, hb)
 
 
 class _HapB3:
@@ -603,7 +610,7 @@ class _HapB3:
         return [self.hapb3.name] * hap + [self.intron_name] * intron
 
 
-def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Match:
+def _match_lf_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Match:
     blocks = _blocks(positions, sample)
     if hb is not None:
         # PharmCAT's "effectively phased": every heterozygous call, the HapB3 positions'
@@ -615,20 +622,22 @@ def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Mat
     res.phased = phased
     idx = _index(gdef, positions, alleles)
     ref = gdef.reference_allele
-    if not phased and hb is not None:
-        all_pos = positions + [p for p in (hb.intr, hb.exon) if p.pos in sample]
+    if not phased:
+        all_pos = positions + (
+            [p for p in (hb.intr, hb.exon) if p.pos in sample] if hb is not None else []
+        )
         het = [sample[p.pos] for p in all_pos if sample[p.pos].is_heterozygous]
         blocks_all = _blocks(all_pos, sample)
     else:
         all_pos, het, blocks_all = positions, [], []
     if phased:
-        names = _dpyd_strands(gdef, idx, positions, sample, hb)
+        names = _lf_strands(gdef, idx, positions, sample, hb)
         res.diplotypes = [_sorted(gdef, names)]
         res.haplotypes = sorted(
             {c for n in names for c in components(n) if c != ref}, key=natural_key
         )
         res.score = None
-        res.rule = "dpyd_phased"
+        res.rule = "lowest_function_phased"
         return res
     if het and all(s.phased for s in het) and len(blocks_all) <= 8:
         # PharmCAT 3: phased data in several phase sets -- every orientation of the sets
@@ -642,8 +651,8 @@ def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Mat
                 s0 = sample[p.pos]
                 al = s0.alleles[::-1] if p.pos in flip else s0.alleles
                 oriented[p.pos] = replace(s0, alleles=al, phased=True, phase_set=0)
-            hbo = hb.with_sample(oriented)
-            d = _sorted(gdef, _dpyd_strands(gdef, idx, positions, oriented, hbo))
+            hbo = hb.with_sample(oriented) if hb is not None else None
+            d = _sorted(gdef, _lf_strands(gdef, idx, positions, oriented, hbo))
             if d not in dips:
                 dips.append(d)
         res.diplotypes = sorted(dips, key=lambda d: [natural_key(x) for x in d])
@@ -652,15 +661,15 @@ def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Mat
         )
         res.phased = True
         res.score = None
-        res.rule = "dpyd_phase_sets"
+        res.rule = "lowest_function_phase_sets"
         if len(dips) > 1:
             res.notes.append(
-                f"DPYD phased in {len(blocks_all)} phase sets: every orientation of the sets "
-                "gives a diplotype, all are listed (PharmCAT)"
+                f"{gdef.gene} phased in {len(blocks_all)} phase sets: every orientation of the "
+                "sets gives a diplotype, all are listed (PharmCAT)"
             )
-            res.lowered.append("DPYD phase sets")
+            res.lowered.append(f"{gdef.gene} phase sets")
         return res
-    # unphased: list every DPYD allele found
+    # unphased: list every allele found
     found: list[str] = []
     non_ref = [i for i, a in enumerate(idx.alleles) if not a.reference]
     for i in non_ref:
@@ -678,28 +687,33 @@ def _match_dpyd_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Mat
             found += [a.name] * copies
     found += hb.unphased() if hb is not None else []
     res.haplotypes = sorted(found, key=natural_key)
-    res.rule = "dpyd_unphased"
+    res.rule = "lowest_function_unphased"
     if len(found) <= 2:
         res.diplotypes = [_sorted(gdef, found + [ref] * (2 - len(found)))]
         return res
-
-    def activity(name: str) -> float:
-        v = gdef.allele(name).activity
-        return v if v is not None else 1.0
-
-    low = sorted(found, key=lambda n: (activity(n), natural_key(n)))[:2]
+    low = sorted(found, key=lambda n: (_function_rank(gdef, n), natural_key(n)))[:2]
     res.diplotypes = [_sorted(gdef, low)]
     res.notes.append(
-        f"unphased DPYD data carry {len(found)} variant haplotypes ({', '.join(res.haplotypes)});"
-        " as CPIC recommends and PharmCAT does, the two of lowest activity "
-        f"({' and '.join(low)}) are assumed to lie on different chromosomes"
+        f"unphased {gdef.gene} data carry {len(found)} variant haplotypes "
+        f"({', '.join(res.haplotypes)}); as CPIC recommends and PharmCAT does, the two of "
+        f"lowest function ({' and '.join(low)}) are assumed to lie on different chromosomes"
     )
-    res.lowered.append("DPYD lowest-function rule (unphased)")
+    res.lowered.append(f"{gdef.gene} lowest-function rule (unphased)")
     return res
 
 
-def _dpyd_strands(gdef, idx, positions, sample, hb) -> list[str]:
-    """The two strands' haplotype names of (effectively) phased DPYD data; combinations
+def _function_rank(gdef: GeneDefinition, name: str) -> float:
+    """Lower = lower function (PharmCAT's LowestFunctionGeneCaller comparators): the CPIC
+    activity value where the gene has them (DPYD; none = 1.0), else a ``Malignant ...``
+    function first (RYR1, its Ryr1ActivityComparator)."""
+    if any(a.activity is not None for a in gdef.alleles):
+        v = gdef.allele(name).activity
+        return v if v is not None else 1.0
+    return 0.0 if "malignant" in (gdef.allele(name).function or "").lower() else 1.0
+
+
+def _lf_strands(gdef, idx, positions, sample, hb) -> list[str]:
+    """The two strands' haplotype names of (effectively) phased lowest-function data; combinations
     ``[A + B]`` list their named alleles in haplotype-name order (PharmCAT's)."""
     ref = gdef.reference_allele
     blocks = _blocks(positions, sample)
