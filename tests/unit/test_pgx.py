@@ -82,7 +82,7 @@ def _copy(tmp_path) -> Path:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message"),
     [
-        ("VERSION", "2.2.0", "two", "MAJOR.MINOR.PATCH"),
+        ("VERSION", CAT.version, "two", "MAJOR.MINOR.PATCH"),
         ("genes.tsv", "\tlowest_function\t", "\tfancy\t", "matcher 'fancy'"),
         ("positions.tsv", "\tdefinition\t", "\tsometimes\t", "role 'sometimes'"),
         ("allele_definitions.tsv", "TPMT\t*2\tchr6\t18143724\trs1800462\tC\tG",
