@@ -153,40 +153,33 @@ def methods(toks: list[Tok]) -> tuple[list[Method], list[Tok]]:
     return out, other
 
 
-def statements(toks: list[Tok]) -> list[list[Tok]]:
-    """Split at ``;`` and braces outside parentheses (blocks are flattened)."""
+def _split_top(toks: list[Tok], seps: tuple[str, ...], opens: str, closes: str) -> list:
+    """Split `toks` at the operators `seps` outside the brackets `opens`/`closes`; every
+    segment is returned, empty ones and the last included."""
     out, cur, depth = [], [], 0
     for t in toks:
-        if t.kind == "op" and t.text in "([":
+        if t.kind == "op" and t.text in opens:
             depth += 1
-        elif t.kind == "op" and t.text in ")]":
+        elif t.kind == "op" and t.text in closes:
             depth -= 1
-        if depth == 0 and t.kind == "op" and t.text in (";", "{", "}"):
-            if cur:
-                out.append(cur)
-            cur = []
-            continue
-        cur.append(t)
-    if cur:
-        out.append(cur)
-    return out
-
-
-def split_args(toks: list[Tok]) -> list[list[Tok]]:
-    out, cur, depth = [], [], 0
-    for t in toks:
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        if depth == 0 and t.kind == "op" and t.text == ",":
+        if depth == 0 and t.kind == "op" and t.text in seps:
             out.append(cur)
             cur = []
             continue
         cur.append(t)
-    if cur:
-        out.append(cur)
+    out.append(cur)
     return out
+
+
+def statements(toks: list[Tok]) -> list[list[Tok]]:
+    """Split at ``;`` and braces outside parentheses (blocks are flattened)."""
+    return [s for s in _split_top(toks, (";", "{", "}"), "([", ")]") if s]
+
+
+def split_args(toks: list[Tok]) -> list[list[Tok]]:
+    """Arguments: split at top-level commas (an empty last argument is dropped)."""
+    out = _split_top(toks, (",",), "([{", ")]}")
+    return out if out[-1] else out[:-1]
 
 
 class Unresolved:
@@ -328,18 +321,7 @@ def evaluate(toks: list[Tok], env: dict):
 
 
 def split_plus(toks: list[Tok]) -> list[list[Tok]]:
-    out, cur, depth = [], [], 0
-    for t in toks:
-        if t.kind == "op" and t.text in "([{":
-            depth += 1
-        elif t.kind == "op" and t.text in ")]}":
-            depth -= 1
-        if depth == 0 and t.kind == "op" and t.text == "+":
-            out.append(cur)
-            cur = []
-            continue
-        cur.append(t)
-    out.append(cur)
+    out = _split_top(toks, ("+",), "([{", ")]}")
     return out if len(out) > 1 and all(out) else [toks]
 
 
