@@ -176,6 +176,20 @@ def statements(toks: list[Tok]) -> list[list[Tok]]:
     return [s for s in _split_top(toks, (";", "{", "}"), "([", ")]") if s]
 
 
+def _class_constants(other: list[Tok], cenv: dict, files: dict | None = None) -> dict:
+    """The class-level assignments a test class's methods see (`cenv`, updated); with
+    `files`, assignments of test files are tracked there instead (_track_file)."""
+    for st in statements(other):
+        name, expr = assignment(st)
+        if files is not None and _track_file(name, expr, cenv, files):
+            continue
+        if name:
+            v = evaluate(expr, cenv)
+            if not isinstance(v, Unresolved):
+                cenv[name] = v
+    return cenv
+
+
 def split_args(toks: list[Tok]) -> list[list[Tok]]:
     """Arguments: split at top-level commas (an empty last argument is dropped)."""
     out = _split_top(toks, (",",), "([{", ")]}")
@@ -397,13 +411,7 @@ def stored_cases(src: Path) -> list[Case]:
         api2 = "TestVcfBuilder" in text
         toks = tokenize(text)
         ms, other = methods(toks)
-        cenv: dict = {}
-        for st in statements(other):
-            name, expr = assignment(st)
-            if name:
-                v = evaluate(expr, cenv)
-                if not isinstance(v, Unresolved):
-                    cenv[name] = v
+        cenv = _class_constants(other, {})
         for m in ms:
             if not m.is_test:
                 continue
@@ -554,14 +562,8 @@ def built_cases(src: Path) -> list[Case]:
             continue
         ms, other = methods(tokenize(text))
         helpers = _expectation_helpers(ms)
-        cenv: dict = dict(PIPELINE_CONSTANTS)
         files: dict[str, str] = {}
-        for st in statements(other):
-            name, expr = assignment(st)
-            if not _track_file(name, expr, cenv, files) and name:
-                v = evaluate(expr, cenv)
-                if not isinstance(v, Unresolved):
-                    cenv[name] = v
+        cenv = _class_constants(other, dict(PIPELINE_CONSTANTS), files)
         for m in ms:
             if not m.is_test:
                 continue
