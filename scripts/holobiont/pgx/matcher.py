@@ -283,6 +283,14 @@ def _blocks(positions: list[Position], sample: dict[int, SampleAllele]) -> list[
     return list(groups.values())
 
 
+def _orientations(blocks: list[list[int]]):
+    """Every orientation of the blocks relative to the first (2^(n-1)): the position indices
+    whose two strands are swapped."""
+    n = len(blocks)
+    for mask in range(1 << max(n - 1, 0)):
+        yield {i for b in range(1, n) if mask >> (b - 1) & 1 for i in blocks[b]}
+
+
 def _permutations(positions, sample, blocks):
     base1 = []
     base2 = []
@@ -290,13 +298,10 @@ def _permutations(positions, sample, blocks):
         a = sample[p.pos].alleles
         base1.append(a[0])
         base2.append(a[1] if len(a) > 1 else a[0])
-    n = len(blocks)
-    for mask in range(1 << max(n - 1, 0)):
+    for flip in _orientations(blocks):
         s1, s2 = list(base1), list(base2)
-        for b in range(1, n):
-            if mask >> (b - 1) & 1:
-                for i in blocks[b]:
-                    s1[i], s2[i] = s2[i], s1[i]
+        for i in flip:
+            s1[i], s2[i] = s2[i], s1[i]
         yield tuple(s1), tuple(s2)
 
 
@@ -611,25 +616,15 @@ class _HapB3:
 
 
 def _match_lf_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Match:
-    blocks = _blocks(positions, sample)
-    if hb is not None:
-        # PharmCAT's "effectively phased": every heterozygous call, the HapB3 positions'
-        # included, in one phase block
-        hap_pos = [p for p in (hb.intr, hb.exon) if p.pos in sample]
-        phased = len(_blocks(positions + hap_pos, sample)) <= 1
-    else:
-        phased = len(blocks) <= 1
+    # PharmCAT's "effectively phased": every heterozygous call, DPYD's HapB3 positions
+    # included, in one phase block
+    hap_pos = [p for p in (hb.intr, hb.exon) if p.pos in sample] if hb is not None else []
+    all_pos = positions + hap_pos
+    blocks_all = _blocks(all_pos, sample)
+    phased = len(blocks_all) <= 1
     res.phased = phased
     idx = _index(gdef, positions, alleles)
     ref = gdef.reference_allele
-    if not phased:
-        all_pos = positions + (
-            [p for p in (hb.intr, hb.exon) if p.pos in sample] if hb is not None else []
-        )
-        het = [sample[p.pos] for p in all_pos if sample[p.pos].is_heterozygous]
-        blocks_all = _blocks(all_pos, sample)
-    else:
-        all_pos, het, blocks_all = positions, [], []
     if phased:
         names = _lf_strands(gdef, idx, positions, sample, hb)
         res.diplotypes = [_sorted(gdef, names)]
@@ -639,13 +634,13 @@ def _match_lf_alleles(gdef, res: Match, sample, positions, alleles, hb) -> Match
         res.score = None
         res.rule = "lowest_function_phased"
         return res
+    het = [sample[p.pos] for p in all_pos if sample[p.pos].is_heterozygous]
     if het and all(s.phased for s in het) and len(blocks_all) <= 8:
         # PharmCAT 3: phased data in several phase sets -- every orientation of the sets
         # gives one diplotype, all are reported
         dips: list[tuple[str, ...]] = []
-        rest = blocks_all[1:]
-        for mask in range(2 ** len(rest)):
-            flip = {all_pos[i].pos for k, b in enumerate(rest) if mask >> k & 1 for i in b}
+        for swapped in _orientations(blocks_all):
+            flip = {all_pos[i].pos for i in swapped}
             oriented = dict(sample)
             for p in all_pos:
                 s0 = sample[p.pos]
