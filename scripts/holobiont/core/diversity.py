@@ -171,10 +171,17 @@ def cohort_diversity(
     stat_ids = [s for s in kept.sample_ids if cohort_samples is None or s in set(cohort_samples)]
     columns = _grouping_columns(metadata, stat_ids)
     perm_rows = []
+    ids = list(kept.sample_ids)
+    stat_idx = [ids.index(s) for s in stat_ids]
     for m in beta_metrics:
         dm = beta_diversity(m, kept.counts, taxa=kept.taxa, tree=rooted)
-        _write_beta_and_pcoa(m, dm, kept.sample_ids, stat_ids, out)
-        perm_rows += _permanova_rows(m, dm, kept.sample_ids, stat_ids, columns, permutations, seed)
+        _write_tsv(
+            out / f"beta_{m}.tsv", ["sample_id", *ids], [(sid, *dm[i]) for i, sid in enumerate(ids)]
+        )
+        # the cohort statistics (PCoA, PERMANOVA) take one sample per patient
+        stat_dm = dm if len(stat_idx) == len(ids) else dm[np.ix_(stat_idx, stat_idx)]
+        _write_pcoa(m, stat_dm, stat_ids, out)
+        perm_rows += _permanova_rows(m, stat_dm, stat_ids, columns, permutations, seed)
         summary["beta"].append(m)
     _write_tsv(out / "permanova.tsv", PERMANOVA_COLUMNS, perm_rows)
     summary["permanova"] = sorted(columns)
@@ -249,19 +256,9 @@ def _write_alpha(kept, unrarefied, rooted, chosen: int, rng, n_iterations: int, 
     return list(alpha_metrics)
 
 
-def _write_beta_and_pcoa(
-    metric: str, dm, ids: Sequence[str], stat_ids: Sequence[str], out: Path
-) -> None:
-    """beta_<metric>.tsv (the distance matrix of every sample) and pcoa_<metric>.tsv (up to 10
-    axes of the cohort samples `stat_ids`; a note instead when there are fewer than 3)."""
-    _write_tsv(
-        out / f"beta_{metric}.tsv",
-        ["sample_id", *ids],
-        [(sid, *dm[i]) for i, sid in enumerate(ids)],
-    )
-    if len(stat_ids) < len(ids):
-        idx = [list(ids).index(s) for s in stat_ids]
-        dm, ids = dm[np.ix_(idx, idx)], list(stat_ids)
+def _write_pcoa(metric: str, dm, ids: Sequence[str], out: Path) -> None:
+    """pcoa_<metric>.tsv: up to 10 axes of the samples `ids` (the cohort samples); a note
+    instead when there are fewer than 3."""
     n = len(ids)
     if n < 3:
         _write_tsv(
@@ -282,17 +279,15 @@ def _write_beta_and_pcoa(
     )
 
 
-def _permanova_rows(metric, dm, ids, stat_ids, columns, permutations: int, seed: int) -> list:
-    """permanova.tsv rows of one metric: one per grouping column, on the cohort samples
-    (`stat_ids`); NA with the reason where a column cannot be tested."""
-    stat_idx = [ids.index(s) for s in stat_ids]
+def _permanova_rows(metric, dm, ids, columns, permutations: int, seed: int) -> list:
+    """permanova.tsv rows of one metric: one per grouping column, on the cohort samples `ids`
+    (`dm` their distances); NA with the reason where a column cannot be tested."""
     rows = []
     for col, (labels, why) in columns.items():
         if labels is None:
-            rows.append((metric, col, "NA", "NA", len(stat_ids), "NA", 0, why))
+            rows.append((metric, col, "NA", "NA", len(ids), "NA", 0, why))
             continue
-        sub = dm if len(stat_idx) == len(ids) else dm[np.ix_(stat_idx, stat_idx)]
-        r = permanova(sub, labels, permutations=permutations, seed=seed)
+        r = permanova(dm, labels, permutations=permutations, seed=seed)
         rows.append(
             (
                 metric,
