@@ -83,7 +83,7 @@ def set_key(overrides: dict, assignment: str) -> None:
     node[leaf] = yaml.safe_load(value)
 
 
-def _link(src: Path, workdir: Path) -> Path:
+def link_reference(src: Path, workdir: Path) -> Path:
     """Symlink a FASTA and its indexes (.fai, .gzi, .dict) into ``workdir``, so that the
     pipeline's samtools faidx writes there, never beside the source (../shared, read-only)."""
     from holobiont.host.genome_build import dict_path
@@ -118,7 +118,7 @@ def bench_reads(
     """Run one library through the host stage and compare its calls with ``truth``: inside
     ``confident`` when given, else inside ``whole`` (None: every truth record)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    fasta = _link(fasta, workdir)
+    fasta = link_reference(fasta, workdir)
     sheet = write_sheet(
         workdir / "samples.tsv",
         [

@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _pipeline import run_snakemake, write_sheet  # noqa: E402
-from host_accuracy import GIAB, fmt, references, set_key  # noqa: E402
+from host_accuracy import GIAB, fmt, link_reference, references, set_key  # noqa: E402
 
 from holobiont.host.vcfcompare import compare_vcfs, write_report  # noqa: E402
 
@@ -236,9 +236,7 @@ def simulate_reads(truth_dir: Path, out: Path, profile: str, depth: float, seed:
 
 def run_one(workdir: Path, truth_dir: Path, reads: tuple, settings: list[str], cores: int):
     workdir.mkdir(parents=True, exist_ok=True)
-    fasta = workdir / "genome.fasta"
-    if not fasta.exists():
-        fasta.symlink_to(GIAB / "genome.fasta")
+    fasta = link_reference(GIAB / "genome.fasta", workdir)
     sheet = write_sheet(
         workdir / "samples.tsv",
         [
