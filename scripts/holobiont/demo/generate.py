@@ -580,14 +580,8 @@ def generate(
     taxa = sg.load_taxonomy(res_dir)
     gene_specs = sg.load_gene_specs(res_dir)
     gene_proteins = sg.make_gene_proteins(gene_specs, rng_for(params.seed, "shotgun-genes"))
-    catalog_bases = _catalog_bases()
-    plants = load_plants(res_dir, cohort)
-    panel = hst.build_panel(
-        sites,
-        genes,
-        rng_for(params.seed, "reference"),
-        reference_bases=catalog_bases,
-        extra_sites=_plant_sites(plants),
+    panel, plants, catalog_bases = design_panel(
+        res_dir, sites, genes, cohort, rng_for(params.seed, "reference")
     )
     pool = hst.private_snp_pool(
         panel,
@@ -597,15 +591,14 @@ def generate(
         avoid=catalog_bases,
     )
     genomes = {
-        pt.patient_id: hst.patient_genome(
-            pt.patient_id,
-            pt.diplotypes,
+        pt.patient_id: design_genome(
+            pt,
             sites,
             alleles,
             pool,
             panel,
             rng_for(params.seed, f"genotype:{pt.patient_id}"),
-            plants=_plant_variants(plants, pt.patient_id),
+            plants,
         )
         for pt in cohort
     }
@@ -884,6 +877,37 @@ def generate(
         "info": info,
         "job_seconds": {"/".join(map(str, k)): v["seconds"] for k, v in results.items()},
     }
+
+
+def design_panel(res_dir: Path, sites, genes, cohort: list[Patient], rng, flank: int = 200):
+    """The host reference design: the pypgx panel's windows (``flank`` bp around them) plus
+    every position PharmCAT reads in the catalog-planted genes (pgx_plants.tsv), with the
+    catalog's bases at the catalog positions. Returns (panel, plants, catalog bases)."""
+    catalog_bases = _catalog_bases()
+    plants = load_plants(res_dir, cohort)
+    panel = hst.build_panel(
+        sites,
+        genes,
+        rng,
+        flank=flank,
+        reference_bases=catalog_bases,
+        extra_sites=_plant_sites(plants),
+    )
+    return panel, plants, catalog_bases
+
+
+def design_genome(pt: Patient, sites, alleles, pool, panel, rng, plants: list[Plant]):
+    """One patient's planted genome: its pypgx diplotypes, private SNPs and catalog plants."""
+    return hst.patient_genome(
+        pt.patient_id,
+        pt.diplotypes,
+        sites,
+        alleles,
+        pool,
+        panel,
+        rng,
+        plants=_plant_variants(plants, pt.patient_id),
+    )
 
 
 def _plant_sites(plants: list[Plant]) -> list[tuple[str, str, int, str]]:

@@ -40,18 +40,9 @@ def generate_large_wgs(
     sites, genes, alleles = load_sites(res), load_genes(res), load_alleles(res)
     patients = gen.load_cohort(res)
     cohort = {p.patient_id: p for p in patients}
-    catalog_bases = gen._catalog_bases()
-    # the genes planted from the PGx catalog (pgx_plants.tsv) get windows and alleles, as in
-    # the default demo (chr2, chr4, chr7, chr19 and chrX hold planted genes only: without
-    # their windows the generator stopped)
-    plants = gen.load_plants(res, patients)
-    panel = hst.build_panel(
-        sites,
-        genes,
-        gen.rng_for(seed, f"large-wgs-reference:{flank}"),
-        flank=flank,
-        reference_bases=catalog_bases,
-        extra_sites=gen._plant_sites(plants),
+    # the default demo's design (with the catalog-planted genes), wider windows
+    panel, plants, catalog_bases = gen.design_panel(
+        res, sites, genes, patients, gen.rng_for(seed, f"large-wgs-reference:{flank}"), flank=flank
     )
     sequence = int(sum(len(s) for s in panel.sequences))
     pool = hst.private_snp_pool(
@@ -62,15 +53,8 @@ def generate_large_wgs(
         avoid=catalog_bases,
     )
     pt = cohort[patient]
-    genome = hst.patient_genome(
-        patient,
-        pt.diplotypes,
-        sites,
-        alleles,
-        pool,
-        panel,
-        gen.rng_for(seed, "large-wgs-gt"),
-        plants=gen._plant_variants(plants, patient),
+    genome = gen.design_genome(
+        pt, sites, alleles, pool, panel, gen.rng_for(seed, "large-wgs-gt"), plants
     )
     info = hst.write_reference(panel, out / "reference")
     sample = gen.sample_id(patient, "host")
