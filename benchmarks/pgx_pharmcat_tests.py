@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from holobiont.pgx.caller import call_vcf  # noqa: E402
 from holobiont.pgx.catalog import DEFAULT_CATALOG, load_catalog  # noqa: E402
+from holobiont.pgx.matcher import components  # noqa: E402
 
 JAVA_TEST_DIR = "src/test/java/org/pharmgkb/pharmcat"
 TEST_RESOURCES = "src/test/resources"
@@ -1000,10 +1001,6 @@ def _copies(name: str) -> list[str]:
     return [name[: -len(hom)]] * 2 if name.endswith(hom) else [name]
 
 
-def _components(hap: str) -> list[str]:
-    return hap[1:-1].split(" + ") if hap.startswith("[") and hap.endswith("]") else [hap]
-
-
 def _display(name: str, ref: str) -> str:
     """PharmCAT's reporter display of variant-style genes (CACNA1S, RYR1) as a diplotype;
     its reporter shows a gene's reference allele as ``Reference`` (TextConstants.REFERENCE:
@@ -1089,7 +1086,7 @@ def compare(case: Case, result: dict | None, defs: dict, ref: str = "Reference")
         ok = Counter(listing) == Counter(haps)
         if not ok and len(dips) == 1:
             # the same alleles and copy numbers as our one diplotype's strands
-            comps = [c.strip() for d in dips[0].split("/") for c in _components(d)]
+            comps = [c.strip() for d in dips[0].split("/") for c in components(d)]
             ok = Counter(listing) == Counter(c for c in comps if c != "Reference")
         if not ok and len(exp) == 2 and len(dips) == 1:
             ok = _norm_dip("/".join(exp)) == _norm_dip(dips[0])
@@ -1109,7 +1106,7 @@ def _unknown_names(case: Case, defs: dict, ref: str) -> list[str]:
     out = []
     for e in case.expected:
         for dip in _display(e, ref).split("/"):
-            for hap in _components(dip):
+            for hap in components(dip):
                 hap = _copies(hap.strip())[0]
                 if hap and hap not in known and hap != "Unknown":
                     out.append(hap)
